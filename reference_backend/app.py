@@ -1,0 +1,90 @@
+"""The reference back end's HTTP face: POST /api/v1/messages (XML), /healthz,
+and /admin/stats (counts that tests use to prove exactly-once)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from flask import Flask, Response, jsonify, request
+from sqlalchemy import func, select
+
+from reference_backend import records, seed
+from reference_backend.store import ProcessedMessage, make_sessionmaker
+from services.bridge import protocol
+from services.bridge.protocol import child, envelope
+
+log = logging.getLogger(__name__)
+
+HANDLERS = {
+    "Ping": lambda s, parent, el: child(parent, "Pong"),
+    "HouseholdQuery": lambda s, parent, el: records.household_record(s, parent, el.get("householdCode")),
+    "RecordQuery": records.certificate_record,
+}
+
+
+def create_app(db_url: str) -> Flask:
+    app = Flask(__name__)
+    Session = make_sessionmaker(db_url)
+    with Session.begin() as s:
+        if seed.seed(s):
+            log.info("demo municipality data created")
+
+    def xml(root, status=200):
+        return Response(protocol.serialize(root), status=status, content_type=protocol.CONTENT_TYPE)
+
+    @app.post("/api/v1/messages")
+    def messages():
+        data = request.get_data(cache=False)
+        try:
+            msg = protocol.parse(data, "Request")
+        except protocol.ProtocolError as exc:
+            return jsonify(error="bad_message", reason=str(exc)), 400
+        key = msg.get("idempotencyKey")
+        if request.headers.get("Idempotency-Key") not in (None, key):
+            return jsonify(error="bad_message", reason="Idempotency-Key header differs"), 400
+        payload = protocol.body(msg)
+        kind = protocol.etree.QName(payload).localname
+        # The same key with the same payload replays the first answer; the
+        # same key with another payload is an error (as payment gateways do).
+        sha = hashlib.sha256(protocol.etree.tostring(payload, method="c14n")).hexdigest()
+        with Session.begin() as s:
+            done = s.get(ProcessedMessage, key)
+            if done is not None:
+                if done.body_sha != sha:
+                    return jsonify(error="idempotency_conflict"), 422
+                done.replays += 1
+                old = protocol.parse(done.response.encode(), "Response")
+                root = envelope("Response", inReplyTo=msg.get("messageId"))
+                root.append(protocol.body(old))
+                return xml(root)
+            root = envelope("Response", inReplyTo=msg.get("messageId"))
+            try:
+                HANDLERS[kind](s, root, payload)
+            except records.Refused as r:
+                for c in list(root):
+                    root.remove(c)
+                child(root, "Refusal", code=r.code, message=r.message, messageEn=r.message_en)
+            body = protocol.serialize(root)
+            if kind != "Ping":
+                s.add(ProcessedMessage(idempotency_key=key, kind=kind, body_sha=sha,
+                                       response=body.decode()))
+        return Response(body, content_type=protocol.CONTENT_TYPE)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.get("/admin/stats")
+    def stats():
+        with Session() as s:
+            rows = s.execute(select(ProcessedMessage.kind, func.count(), func.sum(ProcessedMessage.replays))
+                             .group_by(ProcessedMessage.kind)).all()
+            keys = request.args.get("keys") == "1"
+            out = {"by_kind": {k: {"unique": n, "replays": int(r or 0)} for k, n, r in rows}}
+            if keys:
+                out["keys"] = list(s.scalars(select(ProcessedMessage.idempotency_key)))
+        return jsonify(out)
+
+    app.config["SESSIONMAKER"] = Session
+    return app

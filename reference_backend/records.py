@@ -1,0 +1,140 @@
+"""Answers to the back-end messages, built from the register."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from reference_backend.store import Building, Household, Parcel, Resident, TaxBill
+from services.bridge.protocol import child
+
+ISSUING_OFFICE = "서울특별시 마포구청장"
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str, message_en: str):
+        super().__init__(code)
+        self.code, self.message, self.message_en = code, message, message_en
+
+
+def _d(value: date | None) -> str:
+    return value.strftime("%Y.%m.%d") if value else ""
+
+
+def _won(n: int) -> str:
+    return "{:,}원".format(n)
+
+
+def household_record(s, parent, code: str) -> None:
+    hh = s.get(Household, code)
+    if hh is None:
+        raise Refused("household_unknown", "등록되지 않은 세대입니다.", "No such household.")
+    el = child(parent, "HouseholdRecord", householdCode=hh.code, address=hh.address)
+    for r in s.scalars(select(Resident).where(Resident.household_code == code).order_by(Resident.position)):
+        child(el, "Resident", ref=r.ref, name=r.name, relation=r.relation, rrn=r.rrn,
+              phone=r.phone, email=r.email)
+
+
+def _section(parent, title: str, rows: list[list[tuple[str, str]]]) -> None:
+    sec = child(parent, "Section", title=title)
+    for cells in rows:
+        row = child(sec, "Row")
+        for name, value in cells:
+            c = child(row, "Cell", name=name)
+            c.text = value
+
+
+def certificate_record(s, parent, q) -> None:
+    ctype = q.get("certificateType")
+    hh_code = q.get("householdCode")
+    resident = s.get(Resident, q.get("residentRef"))
+    if resident is None or resident.household_code != hh_code:
+        raise Refused("not_in_household", "해당 세대의 세대원이 아닙니다.",
+                      "This person is not a member of the household.")
+    opts = {o.get("name"): o.get("value") for o in q}
+    hh = s.get(Household, hh_code)
+    rec = child(parent, "CertificateRecord", requestRef=q.get("requestRef"),
+                certificateType=ctype, recordRef="%s-%s" % (ctype, resident.ref),
+                issuingOffice=ISSUING_OFFICE, fee="0")
+    child(rec, "Holder", name=resident.name, rrn=resident.rrn, address=hh.address)
+    build = _BUILDERS[ctype]
+    build(s, rec, resident, hh, opts)
+
+
+def _resident_copy(s, rec, resident, hh, opts):
+    members = s.scalars(select(Resident).where(Resident.household_code == hh.code).order_by(Resident.position))
+    _section(rec, "세대 구성", [
+        [("구분", m.relation), ("성명", m.name), ("주민등록번호", m.rrn),
+         ("전입일", _d(m.moved_in)), ("변동사유", "전입")]
+        for m in members
+    ])
+    _section(rec, "현 주소", [[("주소", hh.address), ("전입일", _d(hh.moved_in))]])
+
+
+def _resident_abstract(s, rec, resident, hh, opts):
+    rows = []
+    if opts.get("past_addresses", "no") == "yes":
+        for addr, start, end, reason in resident.past_addresses or []:
+            rows.append([("주소", addr), ("전입일", start.replace("-", ".")),
+                         ("전출일", end.replace("-", ".")), ("변동사유", reason)])
+    rows.append([("주소", hh.address), ("전입일", _d(resident.moved_in)), ("전출일", ""),
+                 ("변동사유", "전입")])
+    _section(rec, "주소 변동 사항", rows)
+
+
+def _land_register(s, rec, resident, hh, opts):
+    parcel = s.get(Parcel, opts.get("parcel", ""))
+    if parcel is None or parcel.owner_ref != resident.ref:
+        raise Refused("parcel_not_owned", "이 분이 소유한 토지가 아닙니다.",
+                      "This parcel is not owned by this person.")
+    _section(rec, "토지 표시", [[("소재지", parcel.location), ("지번", parcel.lot),
+                                ("지목", parcel.land_category), ("면적", parcel.area_m2 + "㎡")]])
+    _section(rec, "소유자", [[("변동일자", _d(parcel.acquired)), ("변동원인", "소유권이전"),
+                             ("성명", resident.name), ("주소", hh.address)]])
+    _section(rec, "개별공시지가", [[("기준일", "%d.01.01" % date.today().year),
+                                   ("공시지가", _won(parcel.official_price) + "/㎡")]])
+
+
+def _building_register(s, rec, resident, hh, opts):
+    b = s.get(Building, opts.get("building", ""))
+    if b is None or b.owner_ref != resident.ref:
+        raise Refused("building_not_owned", "이 분이 소유한 건축물이 아닙니다.",
+                      "This building is not owned by this person.")
+    parcel = s.get(Parcel, b.parcel_ref)
+    _section(rec, "건축물 현황", [[("대지위치", parcel.location), ("지번", parcel.lot),
+                                  ("주용도", b.use), ("구조", b.structure), ("층수", b.floors),
+                                  ("연면적", b.total_area_m2 + "㎡"), ("사용승인일", _d(b.approved))]])
+    _section(rec, "소유자 현황", [[("성명", resident.name), ("주소", hh.address), ("지분", "1/1")]])
+
+
+def _tax_payment(s, rec, resident, hh, opts):
+    today = date.today()
+    overdue = list(s.scalars(select(TaxBill).where(
+        TaxBill.payer_ref == resident.ref, TaxBill.paid_at.is_(None), TaxBill.due_date < today)))
+    if overdue:
+        raise Refused("tax_arrears", "체납된 지방세가 있어 납세증명서를 발급할 수 없습니다. 먼저 납부해 주세요.",
+                      "There are overdue local taxes; pay them first.")
+    _section(rec, "증명 내용", [[("체납액", "없음"), ("증명서 사용 목적", opts.get("purpose", "기타")),
+                                ("유효기간", "발급일로부터 30일")]])
+
+
+def _tax_assessment(s, rec, resident, hh, opts):
+    year = int(opts.get("year") or date.today().year)
+    bills = s.scalars(select(TaxBill).where(TaxBill.payer_ref == resident.ref,
+                                            TaxBill.tax_year == year).order_by(TaxBill.due_date))
+    _section(rec, "%d년 과세 내역" % year, [
+        [("세목", b.tax_item), ("과세대상", b.subject), ("세액", _won(b.amount)),
+         ("납기", _d(b.due_date)), ("납부여부", "납부" if b.paid_at else "미납")]
+        for b in bills
+    ])
+
+
+_BUILDERS = {
+    "resident-copy": _resident_copy,
+    "resident-abstract": _resident_abstract,
+    "land-register": _land_register,
+    "building-register": _building_register,
+    "tax-payment": _tax_payment,
+    "tax-assessment": _tax_assessment,
+}

@@ -1,0 +1,82 @@
+"""Building, validating and reading back-end messages (shared by the bridge
+client and, as the other side of the same contract, the reference back end)."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lxml import etree
+
+from services import xmlsafe
+
+NS = "urn:tvgov:backend:1"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "backend" / "tvgov-backend-1.xsd"
+MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+CONTENT_TYPE = "application/xml; charset=utf-8"
+
+
+class ProtocolError(ValueError):
+    """A message that does not follow the schema (either side)."""
+
+
+def q(name: str) -> str:
+    return "{%s}%s" % (NS, name)
+
+
+@functools.lru_cache(maxsize=1)
+def schema() -> etree.XMLSchema:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH), parser))
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def validate(root: etree._Element) -> None:
+    xsd = schema()
+    if not xsd.validate(root):
+        err = xsd.error_log.last_error
+        raise ProtocolError("schema: %s" % (err.message if err else "invalid"))
+
+
+def envelope(tag: str, **attrs) -> etree._Element:
+    root = etree.Element(q(tag), nsmap={None: NS})
+    root.set("messageId", attrs.pop("messageId", uuid.uuid4().hex))
+    root.set("sentAt", attrs.pop("sentAt", now_iso()))
+    for k, v in attrs.items():
+        root.set(k, v)
+    return root
+
+
+def child(parent: etree._Element, tag: str, **attrs) -> etree._Element:
+    el = etree.SubElement(parent, q(tag))
+    for k, v in attrs.items():
+        if v is not None:
+            el.set(k, str(v))
+    return el
+
+
+def serialize(root: etree._Element) -> bytes:
+    validate(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def parse(data: bytes, expect: str) -> etree._Element:
+    """Parse with the hardened parser and validate against the schema."""
+    try:
+        root = xmlsafe.parse(data, max_bytes=MAX_MESSAGE_BYTES)
+    except xmlsafe.UnsafeXML as exc:
+        raise ProtocolError(exc.reason) from exc
+    if root.tag != q(expect):
+        raise ProtocolError("expected <%s>, got %s" % (expect, etree.QName(root).localname))
+    validate(root)
+    return root
+
+
+def body(root: etree._Element) -> etree._Element:
+    """The one payload element inside an envelope."""
+    return root[0]

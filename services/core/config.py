@@ -1,0 +1,149 @@
+"""One configuration, chosen by one environment variable: ``TVGOV_ENV``.
+
+``development`` (default), ``test`` or ``production``. Every setting can be
+overridden from the environment; production refuses to start with default
+secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SECRET = "dev-secret-not-for-production"
+DEFAULT_PII_KEY = "dev-pii-key-not-for-production"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; the message says which and how to fix it."""
+
+
+def _env(name: str, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def _int(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError("%s must be a whole number, got %r" % (name, value)) from exc
+
+
+def _float(name: str, default: float) -> float:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ConfigError("%s must be a number, got %r" % (name, value)) from exc
+
+
+# Queue names live here and nowhere else (a test checks each has a worker).
+QUEUE_REQUESTS = "requests"
+QUEUE_DELIVERY = "delivery"
+QUEUE_DEFAULT = "default"
+QUEUES = (QUEUE_REQUESTS, QUEUE_DELIVERY, QUEUE_DEFAULT)
+
+
+class Config:
+    ENV = "development"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self) -> None:
+        self.VAR_DIR = Path(_env("VAR_DIR", str(ROOT / "var"))).resolve()
+        self.PORT = _int("PORT", 8000)
+        self.HOST = _env("HOST", "127.0.0.1")
+        self.PUBLIC_URL = _env("PUBLIC_URL", "http://%s:%d" % (self.HOST, self.PORT))
+        self.SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET)
+        self.PII_KEY = _env("PII_KEY", DEFAULT_PII_KEY)
+        self.DATABASE_URL = _env(
+            "DATABASE_URL", "sqlite:///%s" % (self.VAR_DIR / "tvgov.sqlite3")
+        )
+        self.REDIS_URL = _env("REDIS_URL")
+        self.BACKEND_URL = _env("BACKEND_URL")
+        self.BACKEND_TIMEOUT = _float("BACKEND_TIMEOUT", 5.0)
+        self.BACKEND_RETRIES = _int("BACKEND_RETRIES", 2)
+        self.BACKEND_BREAKER_FAILURES = _int("BACKEND_BREAKER_FAILURES", 5)
+        self.BACKEND_BREAKER_RESET = _float("BACKEND_BREAKER_RESET", 30.0)
+        self.WORKERS = _int("WORKERS", 2)
+        self.WEB_WORKERS = _int("WEB_WORKERS", 2)
+        # The request row is the truth: a job holds a lease on it while it
+        # works; the sweep re-queues rows whose lease ran out.
+        self.JOB_LEASE_SECONDS = _float("JOB_LEASE_SECONDS", 120.0)
+        self.SWEEP_INTERVAL = _float("SWEEP_INTERVAL", 5.0)
+        self.SWEEP_GRACE_SECONDS = _float("SWEEP_GRACE_SECONDS", 30.0)
+        self.RETRY_BASE_SECONDS = _float("RETRY_BASE_SECONDS", 10.0)
+        self.RETRY_MAX_SECONDS = _float("RETRY_MAX_SECONDS", 600.0)
+        self.MAX_ATTEMPTS = _int("MAX_ATTEMPTS", 50)
+        self.DISTRICT_NAME = _env("DISTRICT_NAME", "마포구청")
+        self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+        self.LOG_FORMAT = _env("LOG_FORMAT", "text")
+
+    def validate(self) -> None:
+        """Refuse unsafe settings (production overrides this with more)."""
+
+    def as_flask(self) -> dict:
+        return {k: getattr(self, k) for k in dir(self) if k.isupper()}
+
+
+class DevelopmentConfig(Config):
+    ENV = "development"
+    DEBUG = False
+
+
+class TestConfig(Config):
+    ENV = "test"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.RETRY_BASE_SECONDS = _float("RETRY_BASE_SECONDS", 0.5)
+        self.RETRY_MAX_SECONDS = _float("RETRY_MAX_SECONDS", 2.0)
+        self.BACKEND_TIMEOUT = _float("BACKEND_TIMEOUT", 2.0)
+        self.BACKEND_BREAKER_RESET = _float("BACKEND_BREAKER_RESET", 1.0)
+
+
+class ProductionConfig(Config):
+    ENV = "production"
+
+    def validate(self) -> None:
+        problems = []
+        if self.SECRET_KEY == DEFAULT_SECRET or len(self.SECRET_KEY) < 32:
+            problems.append("SECRET_KEY (at least 32 random characters)")
+        if self.PII_KEY == DEFAULT_PII_KEY or len(self.PII_KEY) < 32:
+            problems.append("PII_KEY (at least 32 random characters)")
+        if not self.REDIS_URL:
+            problems.append("REDIS_URL")
+        if not self.BACKEND_URL:
+            problems.append("BACKEND_URL")
+        if problems:
+            raise ConfigError(
+                "production refuses to start; set " + ", ".join(problems)
+            )
+
+
+_CLASSES = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(env_name: str | None = None) -> Config:
+    name = env_name or _env("TVGOV_ENV", "development")
+    try:
+        cls = _CLASSES[name]
+    except KeyError as exc:
+        raise ConfigError(
+            "TVGOV_ENV must be one of %s, got %r" % (", ".join(_CLASSES), name)
+        ) from exc
+    config = cls()
+    config.validate()
+    return config

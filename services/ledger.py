@@ -1,0 +1,172 @@
+"""The request ledger: create requests and append events, each idempotently.
+
+A request is a database row from its first moment; its events are an
+append-only timeline. Creating the same request twice (the same
+``client_token``, e.g. OK pressed twice on a confirm screen) returns the first
+one; appending the same event ``key`` twice keeps one event.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services import pii
+from services.core.crypto import Crypto
+from services.models import TERMINAL, Request, RequestEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+KST = timezone(timedelta(hours=9))
+CHANNELS = ("tv", "sms")
+DELIVERY_METHODS = ("fax", "email", "none")
+
+
+class LedgerError(ValueError):
+    """A request that cannot be recorded as asked; the message is for people."""
+
+
+def new_receipt_no(now: datetime | None = None) -> str:
+    """Receipt numbers: the KST date and six random digits (not sequential)."""
+    now = (now or utcnow()).astimezone(KST)
+    return "%s-%06d" % (now.strftime("%Y%m%d"), secrets.randbelow(1_000_000))
+
+
+def mask_address(method: str, address: str | None) -> str | None:
+    if not address:
+        return None
+    if method == "email":
+        return pii.mask_email(address)
+    if method == "fax":
+        return pii.mask_phone(address)
+    return None
+
+
+def create_request(
+    session: Session,
+    crypto: Crypto,
+    *,
+    client_token: str,
+    kind: str,
+    household_id: int,
+    resident_id: int | None,
+    channel: str,
+    delivery_method: str = "none",
+    delivery_address: str | None = None,
+    options: dict | None = None,
+    grace_seconds: float = 30.0,
+) -> tuple[Request, bool]:
+    """Create a request once per ``client_token``; returns (request, created).
+
+    The row's ``next_run_at`` is set a grace period ahead: if no job has
+    claimed it by then (the process died between commit and enqueue), the
+    sweep queues it.
+    """
+    if channel not in CHANNELS:
+        raise LedgerError("unknown channel")
+    if delivery_method not in DELIVERY_METHODS:
+        raise LedgerError("unknown delivery method")
+    if not client_token or len(client_token) > 64:
+        raise LedgerError("client_token must be 1-64 characters")
+    existing = session.scalar(select(Request).where(Request.client_token == client_token))
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    for _ in range(5):
+        req = Request(
+            receipt_no=new_receipt_no(now),
+            client_token=client_token,
+            kind=kind,
+            household_id=household_id,
+            resident_id=resident_id,
+            channel=channel,
+            delivery_method=delivery_method,
+            delivery_address_enc=crypto.encrypt(delivery_address) if delivery_address else None,
+            delivery_address_masked=mask_address(delivery_method, delivery_address),
+            options=dict(options or {}),
+            status="received",
+            next_run_at=now + timedelta(seconds=grace_seconds),
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(req)
+                session.flush()
+        except IntegrityError:
+            existing = session.scalar(select(Request).where(Request.client_token == client_token))
+            if existing is not None:
+                return existing, False
+            continue  # receipt number collision: draw again
+        append_event(session, req.id, "received", "received", {"channel": channel})
+        log.info("request created", extra={"req": req.id})
+        return req, True
+    raise LedgerError("could not allocate a receipt number")
+
+
+def append_event(
+    session: Session, request_id: int, key: str, kind: str, detail: dict | None = None
+) -> bool:
+    """Append an event once per (request, key). Returns True if it was new."""
+    exists = session.scalar(
+        select(RequestEvent.id).where(
+            RequestEvent.request_id == request_id, RequestEvent.key == key
+        )
+    )
+    if exists is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                RequestEvent(request_id=request_id, key=key, kind=kind, detail=dict(detail or {}))
+            )
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def get_request(session: Session, request_id: int) -> Request | None:
+    return session.get(Request, request_id)
+
+
+def get_by_receipt(session: Session, receipt_no: str, household_id: int | None = None):
+    q = select(Request).where(Request.receipt_no == receipt_no)
+    if household_id is not None:
+        q = q.where(Request.household_id == household_id)
+    return session.scalar(q)
+
+
+def list_requests(session: Session, household_id: int, limit: int = 50) -> list[Request]:
+    return list(
+        session.scalars(
+            select(Request)
+            .where(Request.household_id == household_id)
+            .order_by(Request.created_at.desc(), Request.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def timeline(session: Session, request_id: int) -> list[RequestEvent]:
+    return list(
+        session.scalars(
+            select(RequestEvent)
+            .where(RequestEvent.request_id == request_id)
+            .order_by(RequestEvent.id)
+        )
+    )
+
+
+def cancel(session: Session, request: Request, reason: str = "cancelled by resident") -> bool:
+    if request.status in TERMINAL:
+        return False
+    request.status = "cancelled"
+    request.lease_until = None
+    append_event(session, request.id, "cancelled", "cancelled", {"reason": reason})
+    return True

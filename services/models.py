@@ -1,0 +1,139 @@
+"""Records: households and residents (a mirror of the back end's register,
+personal data encrypted), and the request ledger (a request row with an
+append-only list of events)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from services.core.db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class AwareDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        if value is not None and dialect.name == "sqlite":
+            return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Household(Base):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # back end's household id
+    address: Mapped[str] = mapped_column(String(255))
+    synced_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    residents: Mapped[list["Resident"]] = relationship(
+        back_populates="household", order_by="Resident.position"
+    )
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)  # back end's resident id
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str] = mapped_column(String(32), default="")
+    rrn_enc: Mapped[str] = mapped_column(Text)  # encrypted 주민등록번호
+    rrn_masked: Mapped[str] = mapped_column(String(16))
+    phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    email_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    household: Mapped[Household] = relationship(back_populates="residents")
+
+
+# Request statuses. Terminal ones end the request.
+RECEIVED = "received"
+VERIFIED = "verified"
+SUBMITTED = "submitted"
+ACCEPTED = "accepted"
+ISSUED = "issued"
+DELIVERING = "delivering"
+DELIVERED = "delivered"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+TERMINAL = frozenset({DELIVERED, COMPLETED, FAILED, CANCELLED})
+
+
+class Request(Base):
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    client_token: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), nullable=True)
+    channel: Mapped[str] = mapped_column(String(8))  # tv | sms
+    delivery_method: Mapped[str] = mapped_column(String(8), default="none")  # fax|email|none
+    delivery_address_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivery_address_masked: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=RECEIVED, index=True)
+    step_index: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_run_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow, index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow, onupdate=utcnow)
+
+    events: Mapped[list["RequestEvent"]] = relationship(
+        back_populates="request", order_by="RequestEvent.id"
+    )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+
+class RequestEvent(Base):
+    """One step of a request's timeline. ``key`` makes appending idempotent."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (UniqueConstraint("request_id", "key", name="uq_event_request_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+    request: Mapped[Request] = relationship(back_populates="events")

@@ -1,0 +1,85 @@
+"""Masking of personal data for screens, documents and logs.
+
+Resident registration numbers (주민등록번호) are ``YYMMDD-SNNNNNN``; phone
+numbers are shown ``010-****-5678``; names ``김*수``.
+"""
+
+from __future__ import annotations
+
+import re
+
+RRN_RE = re.compile(r"(?<!\d)(\d{6})[- ]?([1-8])(\d{6})(?!\d)")
+PHONE_RE = re.compile(r"(?<!\d)(0\d{1,2})[- .]?(\d{3,4})[- .]?(\d{4})(?!\d)")
+PHONE_INTL_RE = re.compile(r"\+82[- ]?\d{1,2}[- ]?\d{3,4}[- ]?\d{4}")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text or "")
+
+
+def format_rrn(rrn: str) -> str:
+    d = digits(rrn)
+    return "%s-%s" % (d[:6], d[6:]) if len(d) == 13 else rrn
+
+
+def mask_rrn(rrn: str) -> str:
+    """``901201-1234567`` -> ``901201-1******`` (as certificates print it)."""
+    d = digits(rrn)
+    if len(d) != 13:
+        return "******-*******"
+    return "%s-%s******" % (d[:6], d[6])
+
+
+def mask_phone(phone: str) -> str:
+    d = digits(phone)
+    if d.startswith("82") and len(d) >= 11:
+        d = "0" + d[2:]
+    if len(d) < 7:
+        return "*" * len(d)
+    last = d[-4:]
+    if d.startswith("02"):
+        head = "02"
+    else:
+        head = d[:3]
+    return "%s-****-%s" % (head, last)
+
+
+def mask_name(name: str) -> str:
+    if not name:
+        return ""
+    if len(name) == 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = (email or "").partition("@")
+    if not domain:
+        return "***"
+    return (local[:2] + "***") + "@" + domain
+
+
+def redact(text: str) -> str:
+    """Mask every resident number, phone number and email address in free text."""
+    text = RRN_RE.sub(lambda m: "%s-%s******" % (m.group(1), m.group(2)), text)
+    text = PHONE_INTL_RE.sub("+82-**-****-****", text)
+    text = PHONE_RE.sub(lambda m: "%s-****-%s" % (m.group(1), m.group(3)), text)
+    text = EMAIL_RE.sub(lambda m: mask_email(m.group(0)), text)
+    return text
+
+
+def contains_personal_data(text: str) -> list[str]:
+    """What a log scan looks for: unmasked resident numbers, phones, emails."""
+    found = []
+    for m in RRN_RE.finditer(text):
+        found.append("resident number " + mask_rrn(m.group(0)))
+    for m in PHONE_RE.finditer(text):
+        found.append("phone " + mask_phone(m.group(0)))
+    for m in PHONE_INTL_RE.finditer(text):
+        found.append("phone " + mask_phone(m.group(0)))
+    for m in EMAIL_RE.finditer(text):
+        found.append("email " + mask_email(m.group(0)))
+    return found

@@ -1,0 +1,64 @@
+"""The Flask application: app factory. The only place that wires concrete
+adapters and registers blueprints."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, g, request, session
+
+from services.core.config import Config, load_config
+from services.core.logs import request_id_var, setup_logging
+from services.core.runtime import Runtime, set_runtime
+from tvapp.extensions import babel, csrf
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("ko", "en")
+
+
+def _locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "ko"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or load_config()
+    app = Flask(__name__)
+    app.config.update(config.as_flask())
+    app.config.update(
+        BABEL_DEFAULT_LOCALE="ko",
+        BABEL_DEFAULT_TIMEZONE="Asia/Seoul",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if not app.testing:
+        setup_logging(config.LOG_LEVEL, config.LOG_FORMAT)
+    runtime = Runtime(config)
+    set_runtime(runtime)
+    app.extensions["runtime"] = runtime
+
+    babel.init_app(app, locale_selector=_locale)
+    csrf.init_app(app)
+
+    @app.before_request
+    def _request_id():
+        rid = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:12]
+        g.request_id = rid
+        request_id_var.set(rid)
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers.setdefault("X-Request-Id", g.get("request_id", "-"))
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        return resp
+
+    from tvapp.health import bp as health_bp
+    from tvapp.home import bp as home_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(home_bp)
+    return app

@@ -1,0 +1,241 @@
+"""``python -m tvapp.launcher [all|web|worker|sweeper]``: what `make run` and the
+container image start.
+
+``all`` (the default) starts the whole system on embedded defaults: a private
+Redis (AOF on) when REDIS_URL is unset, the reference back end when
+BACKEND_URL is unset, migrations, demo data, the web app under gunicorn,
+workers and the sweep; prints where to open each part; Ctrl-C stops every
+process it started. Problems it can foresee (port in use, no Redis, no font)
+end with one line saying what and how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from services.core.config import ConfigError, load_config
+
+FONT_PATH = "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"
+
+
+class Stop(Exception):
+    """A clear one-line reason to stop."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class Supervisor:
+    def __init__(self, log_dir: Path):
+        self.procs: list[tuple[str, list[str], subprocess.Popen, bool]] = []
+        self.log_dir = log_dir
+        self.env = dict(os.environ)
+
+    def start(self, name: str, cmd: list[str], restart: bool = False, logfile: bool = False):
+        out = open(self.log_dir / ("%s.log" % name), "ab") if logfile else None
+        p = subprocess.Popen(cmd, env=self.env, stdout=out, stderr=out, start_new_session=True)
+        self.procs.append((name, cmd, p, restart))
+        return p
+
+    def check(self) -> None:
+        for i, (name, cmd, p, restart) in enumerate(self.procs):
+            if p.poll() is None:
+                continue
+            if restart:
+                print("launcher: %s exited (%s); starting it again" % (name, p.returncode), flush=True)
+                np = subprocess.Popen(cmd, env=self.env, start_new_session=True)
+                self.procs[i] = (name, cmd, np, restart)
+            else:
+                raise Stop("%s stopped unexpectedly (exit %s); see var/log/" % (name, p.returncode))
+
+    def stop_all(self) -> None:
+        for _name, _cmd, p, _r in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.time() + 10
+        for _name, _cmd, p, _r in reversed(self.procs):
+            try:
+                p.wait(max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def wait_until(check, seconds: float, what: str) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.2)
+    raise Stop("%s did not come up within %d s" % (what, seconds))
+
+
+def start_redis(sup: Supervisor, var: Path) -> str:
+    binary = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
+    )
+    if not binary:
+        raise Stop("no redis-server found: apt-get install redis-server (or set REDIS_URL)")
+    port = free_port()
+    data = var / "redis"
+    data.mkdir(parents=True, exist_ok=True)
+    sup.start("redis", [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data),
+                        "--appendonly", "yes", "--save", "", "--daemonize", "no"], logfile=True)
+    url = "redis://127.0.0.1:%d/0" % port
+    import redis
+
+    try:
+        wait_until(lambda: redis.Redis.from_url(url).ping(), 15, "Redis")
+    except Stop:
+        raise Stop("Redis would not start; see var/log/redis.log") from None
+    return url
+
+
+def start_backend(sup: Supervisor, var: Path) -> str:
+    port = free_port()
+    sup.start("backend", [sys.executable, "-m", "reference_backend", "--port", str(port),
+                          "--db", str(var / "backend.sqlite3")], logfile=True)
+    url = "http://127.0.0.1:%d" % port
+    try:
+        wait_until(lambda: requests.get(url + "/healthz", timeout=1).ok, 30, "reference back end")
+    except Stop:
+        raise Stop("the reference back end would not start; see var/log/backend.log") from None
+    return url
+
+
+def gunicorn_cmd(config) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "tvapp.wsgi:app",
+            "--bind", "%s:%d" % (config.HOST, config.PORT),
+            "--workers", str(config.WEB_WORKERS), "--worker-class", "gthread", "--threads", "8",
+            "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
+
+
+def run_all() -> int:
+    config = load_config()
+    var = config.VAR_DIR
+    (var / "log").mkdir(parents=True, exist_ok=True)
+    if not port_free(config.HOST, config.PORT):
+        raise Stop("port %d is in use: stop what uses it, or run with PORT=<another port>" % config.PORT)
+    if not os.path.exists(os.environ.get("FONT_PATH", FONT_PATH)):
+        raise Stop("the Korean font is missing: apt-get install fonts-nanum")
+    sup = Supervisor(var / "log")
+    stopping = []
+
+    def on_signal(signum, _frame):
+        stopping.append(signum)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if not config.REDIS_URL:
+            sup.env["REDIS_URL"] = os.environ["REDIS_URL"] = start_redis(sup, var)
+        if not config.BACKEND_URL:
+            sup.env["BACKEND_URL"] = os.environ["BACKEND_URL"] = start_backend(sup, var)
+        config = load_config()
+        from services import demo
+        from services.core.migrate import upgrade
+        from services.core.runtime import Runtime
+
+        upgrade(config.DATABASE_URL)
+        demo.seed(Runtime(config))
+        sup.start("web", gunicorn_cmd(config))
+        for i in range(config.WORKERS):
+            sup.start("worker-%d" % i, [sys.executable, "-m", "services.worker"], restart=True)
+        sup.start("sweeper", [sys.executable, "-m", "services.sweeper"], restart=True)
+        base = "http://%s:%d" % (config.HOST, config.PORT)
+        wait_until(lambda: requests.get(base + "/healthz", timeout=2).status_code == 200, 90,
+                   "the system (/healthz)")
+        print_banner(base, config)
+        while not stopping:
+            sup.check()
+            time.sleep(0.5)
+        print("\nlauncher: stopping every process it started...", flush=True)
+        return 0
+    finally:
+        sup.stop_all()
+
+
+PAGES = (
+    ("TV app", "/tv/"),
+    ("TV simulator", "/tv/simulator"),
+    ("Operators' console", "/console/"),
+    ("Phone simulator", "/phone/"),
+    ("Health", "/healthz"),
+)
+
+
+def print_banner(base: str, config) -> None:
+    lines = ["", "TV 민원 서비스 is running (Ctrl-C stops everything):"]
+    for label, path in PAGES:
+        try:
+            found = requests.get(base + path, timeout=5, allow_redirects=False).status_code != 404
+        except requests.RequestException:
+            found = False
+        if found:
+            lines.append("  %-19s %s%s" % (label, base, path))
+    lines += [
+        "  %-19s %s" % ("Back end", os.environ.get("BACKEND_URL", config.BACKEND_URL)),
+        "  %-19s %s" % ("Redis", os.environ.get("REDIS_URL", config.REDIS_URL)),
+        "  %-19s %s" % ("Database", config.DATABASE_URL.split("@")[-1]),
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def exec_role(role: str) -> int:
+    config = load_config()
+    if role == "web":
+        os.execv(sys.executable, gunicorn_cmd(config))
+    if role == "worker":
+        from services.worker import main
+
+        return main()
+    if role == "sweeper":
+        from services.sweeper import main
+
+        return main()
+    if role == "migrate":
+        from services.core.migrate import upgrade
+
+        upgrade(config.DATABASE_URL)
+        return 0
+    raise Stop("unknown role %r: use all, web, worker, sweeper or migrate" % role)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    role = argv[0] if argv else "all"
+    try:
+        return run_all() if role == "all" else exec_role(role)
+    except (Stop, ConfigError) as exc:
+        print("launcher: %s" % exc, file=sys.stderr, flush=True)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
