@@ -19,8 +19,9 @@ from .keys import Key
 
 DEVICES_DIR = Path(__file__).resolve().parent / "devices"
 
-#: Order in which the runtime tries families (the last one is the fallback).
-DETECTION_ORDER = ("tizen", "webos", "maple", "hbbtv", "keyboard")
+#: Order in which the runtime tries families. HbbTV comes first: an HbbTV app on a
+#: Tizen or webOS set gets OIPF key codes. The last one is the fallback.
+DETECTION_ORDER = ("hbbtv", "tizen", "webos", "maple", "keyboard")
 
 #: HbbTV / OIPF ``keyset.setValue`` masks (OIPF DAE vol. 5, 7.2.5).
 KEYSET_MASKS = MappingProxyType({
