@@ -214,12 +214,12 @@ class TvDriver:
     def press(self, key: Key | str, repeat: bool = False) -> None:
         """Press and release a key by logical name ("DOWN", "RED", "5" ...)."""
         key = parse_key(key) if isinstance(key, str) else key
-        if self.clock_step:
-            self.set_clock(self._now + self.clock_step)
         self.press_code(self.code_for(key), KEY_NAMES.get(key, "Unidentified"), repeat=repeat)
 
     def press_code(self, code: int, name: str = "Unidentified", repeat: bool = False) -> None:
         """Send a raw key code as a real key event (down, then up)."""
+        if self.clock_step and not repeat:
+            self.set_clock(self._now + self.clock_step)
         event = {
             "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code,
             "key": name, "code": name if len(name) > 1 else "Digit" + name,

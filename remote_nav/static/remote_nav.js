@@ -11,7 +11,7 @@
  *      default action. A 'remotekey' DOM event (detail.key) bubbles from the
  *      focused element as well.
  *      RemoteNav.press(key), focus(id), current(), openModal(id), closeModal(),
- *      back(), setTextSize('large'), stats, device.
+ *      back(), setTextSize('large'), forget(), stats, device().
  */
 (function (win, doc) {
   'use strict';
@@ -171,7 +171,8 @@
     var mem;
     if (!el) { return null; }
     if (has(el, 'data-nav-container') || has(el, 'data-nav-modal')) {
-      mem = attr(el, 'data-nav-remember') === 'false' ? null : byId(state.memory[el.id]);
+      mem = attr(el, 'data-nav-remember');  /* containers remember, dialogs do not */
+      mem = (has(el, 'data-nav-modal') ? mem === 'true' : mem !== 'false') ? byId(state.memory[el.id]) : null;
       if (mem && usable(mem) && contains(el, mem)) { return mem; }
       return resolve(byId(attr(el, 'data-nav-entry')));
     }
@@ -305,7 +306,6 @@
       yes.setAttribute('data-nav-right', 'rn-exit-no');
       no.setAttribute('data-nav-left', 'rn-exit-yes');
       box.setAttribute('data-nav-entry', 'rn-exit-no');
-      box.setAttribute('data-nav-remember', 'false');
       yes.onclick = exit;
       no.onclick = closeModal;
       box.appendChild(p);
@@ -461,6 +461,7 @@
     device: function () { return state.device ? state.device.family : null; },
     setClock: function (fn) { clock = fn; state.lastMove = -1e9; },
     memory: function () { return state.memory; },
+    forget: function () { state.memory = {}; save(); },
     start: start
   };
   if (cfg.autoStart !== false) {
