@@ -6,6 +6,10 @@
   :func:`annotate` (renders the targets the runtime follows) and checks.
 - :mod:`remote_nav.assets`: the ES5 runtime ``static/remote_nav.js``.
 - :mod:`remote_nav.driver`: a Playwright driver that presses remote keys.
+- :mod:`remote_nav.integration`: optional Flask glue (static route, after_request
+  annotation, template helpers).
+
+See README.md in this folder for the markup vocabulary and the runtime API.
 
 The package imports nothing but the standard library and lxml (and
 Playwright, lazily, in the driver).

@@ -430,6 +430,8 @@ class FocusGraph:
                 target = self.edges[fid][key]
                 if target:
                     el.set(attr, target)
+                elif f.overrides.get(key) == "":
+                    el.set(attr, "")  # an author's explicit block stays explicit
                 elif attr in el.attrib:
                     del el.attrib[attr]
         for cid, c in self.containers.items():

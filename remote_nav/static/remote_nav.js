@@ -43,7 +43,7 @@
   var cfg = win.RemoteNavConfig || {};
   var state = {
     map: {}, device: null, current: null, memory: {}, modal: null, back: null,
-    lastMove: -1e9, throttle: cfg.throttle || 120, handlers: {}, started: false, app: null
+    swallow: false, lastMove: -1e9, throttle: cfg.throttle || 120, handlers: {}, started: false, app: null
   };
   var stats = { keys: 0, moves: 0, bumps: 0, dropped: 0 };
   var clock = function () { return new Date().getTime(); };
@@ -377,13 +377,22 @@
   }
   function onKeyDown(e) {
     var code = e.keyCode || e.which, key = state.map[code], active = doc.activeElement;
+    state.swallow = false;
     if (!key) { return; }
     if (active && active.id && active.id !== state.current && usable(active)) { state.current = active.id; }
     if (native(key, code, active)) { return; }
-    if (e.preventDefault) { e.preventDefault(); }
-    e.returnValue = false;
+    stop(e);
+    state.swallow = true;
     press(key, code);
   }
+  function stop(e) {
+    if (e.preventDefault) { e.preventDefault(); }
+    e.returnValue = false;
+  }
+  function onKeyPress(e) {  /* old Opera acts on keypress even when keydown was cancelled */
+    if (state.swallow) { stop(e); }
+  }
+  function onKeyUp() { state.swallow = false; }
   function onMouseOver(e) {  /* pointer remotes (LG Magic Remote) */
     var el = e.target, i;
     for (i = 0; el && i < 4; i++, el = el.parentNode) {
@@ -440,6 +449,8 @@
     if (size && !/(^|\s)rn-text-/.test(doc.documentElement.className)) { setTextSize(size, true); }
     legend();
     doc.addEventListener('keydown', onKeyDown, true);
+    doc.addEventListener('keypress', onKeyPress, true);
+    doc.addEventListener('keyup', onKeyUp, true);
     doc.addEventListener('mouseover', onMouseOver, false);
     restore();
   }

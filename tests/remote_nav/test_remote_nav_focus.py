@@ -199,6 +199,14 @@ def test_annotate_keeps_korean_text():
     assert "증명서 발급" in out
 
 
+def test_explicit_block_survives_annotation():
+    html = ('<body data-nav-home><div data-nav-container data-nav-layout="row">'
+            '<a id="a" href="#">a</a><a id="b" href="#" data-nav-left="">b</a></div></body>')
+    once = annotate(html)
+    assert 'data-nav-left=""' in once and annotate(once) == once
+    assert FocusGraph.from_html(once).target("b", L) is None
+
+
 def test_author_override_wins():
     g = FocusGraph.from_html('<body data-nav-home><a id="a" href="#" data-nav-down="c">a</a>'
                              '<a id="b" href="#">b</a><a id="c" href="#">c</a></body>')

@@ -1,0 +1,79 @@
+"""Optional Flask glue: serve the runtime, annotate HTML responses, a template filter.
+
+Flask is imported only when :func:`init_app` runs, so the rest of
+``remote_nav`` works without it::
+
+    from remote_nav.integration import init_app
+    init_app(app, when=lambda request: request.path.startswith("/tv"))
+
+In templates: ``{{ remote_nav_script() }}`` before ``</body>``, and
+``{{ fragment_html | nav_annotate }}`` for HTML built outside a response.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .assets import RUNTIME_NAME, STATIC_DIR, script_tag
+from .focus import FocusGraph
+
+logger = logging.getLogger(__name__)
+
+BLUEPRINT = "remote_nav"
+
+
+def annotate_response(response, check: bool = False, path: str = ""):
+    """Annotate a Flask/Werkzeug HTML response in place; returns it.
+
+    Streamed, passthrough (``send_file``) and non-HTML responses pass untouched.
+    With ``check``, logs the screen's navigation problems as warnings.
+    """
+    if (response.mimetype != "text/html" or response.direct_passthrough
+            or response.is_streamed or not 200 <= response.status_code < 300):
+        return response
+    graph = FocusGraph.from_html(response.get_data(as_text=True))
+    if check:
+        for problem in graph.problems:
+            logger.warning("remote_nav %s: %s", path, problem)
+    response.set_data(graph.to_html())
+    return response
+
+
+def init_app(app, url_prefix: str = "/remote_nav", annotate_html: bool = True,
+             when=None, check: bool | None = None) -> None:
+    """Wire remote_nav into a Flask app.
+
+    - serves ``static/remote_nav.js`` at ``<url_prefix>/static/remote_nav.js``;
+    - template global ``remote_nav_script()`` (the ``<script>`` tag) and filter
+      ``nav_annotate``;
+    - with ``annotate_html``, an ``after_request`` hook annotates every HTML
+      response for which ``when(request)`` is true (default: all);
+    - ``check`` (default: ``app.debug``) logs each screen's navigation problems.
+    """
+    from flask import Blueprint, request, url_for
+    from markupsafe import Markup
+
+    from .focus import annotate
+
+    app.register_blueprint(
+        Blueprint(BLUEPRINT, __name__, static_folder=str(STATIC_DIR), static_url_path="/static"),
+        url_prefix=url_prefix,
+    )
+
+    def remote_nav_script() -> Markup:
+        return Markup(script_tag(url_for("%s.static" % BLUEPRINT, filename=RUNTIME_NAME)))
+
+    def nav_annotate(html) -> Markup:
+        return Markup(annotate(str(html)))
+
+    app.add_template_global(remote_nav_script, "remote_nav_script")
+    app.add_template_filter(nav_annotate, "nav_annotate")
+
+    if annotate_html:
+        def _after(response):
+            if when is None or when(request):
+                debug = app.debug if check is None else check
+                return annotate_response(response, check=debug, path=request.path)
+            return response
+
+        app.after_request(_after)
