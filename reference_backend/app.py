@@ -25,6 +25,10 @@ HANDLERS = {
 
 def create_app(db_url: str) -> Flask:
     app = Flask(__name__)
+    # Faults a test can switch on, as a slow or flaky municipal system would
+    # behave: {"delay_after_commit": seconds}: the work is done and recorded,
+    # then the answer is late (a caller may time out or die waiting).
+    faults: dict = {}
     Session = make_sessionmaker(db_url)
     with Session.begin() as s:
         if seed.seed(s):
@@ -69,7 +73,18 @@ def create_app(db_url: str) -> Flask:
             if kind != "Ping":
                 s.add(ProcessedMessage(idempotency_key=key, kind=kind, body_sha=sha,
                                        response=body.decode()))
+        delay = faults.get("delay_after_commit") if kind != "Ping" else None
+        if delay:
+            import time
+
+            time.sleep(float(delay))
         return Response(body, content_type=protocol.CONTENT_TYPE)
+
+    @app.post("/admin/faults")
+    def set_faults():
+        faults.clear()
+        faults.update(request.get_json(force=True) or {})
+        return jsonify(faults)
 
     @app.get("/healthz")
     def healthz():

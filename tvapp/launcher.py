@@ -96,9 +96,9 @@ def wait_until(check, seconds: float, what: str) -> None:
 
 
 def start_redis(sup: Supervisor, var: Path) -> str:
-    binary = shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
-    )
+    binary = shutil.which("redis-server", path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/bin")
+    if os.environ.get("REDIS_SERVER"):
+        binary = shutil.which(os.environ["REDIS_SERVER"])
     if not binary:
         raise Stop("no redis-server found: apt-get install redis-server (or set REDIS_URL)")
     port = free_port()

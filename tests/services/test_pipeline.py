@@ -1,0 +1,174 @@
+"""Requests go through real worker processes, real Redis and the real back end.
+
+Each fault test proves nothing is lost and nothing is done twice: the back end
+records each idempotency key once, and each request's timeline has one
+"accepted" event.
+"""
+
+import signal
+import threading
+
+import pytest
+import requests
+
+from services import demo, ledger, pipeline
+from services.households import get_household
+from services.models import Request
+from tests.support import procs
+from tests.support.procs import wait_for
+
+FAST = dict(JOB_LEASE_SECONDS=3, SWEEP_INTERVAL=0.3, SWEEP_GRACE_SECONDS=1,
+            RETRY_BASE_SECONDS=0.3, RETRY_MAX_SECONDS=1, BACKEND_TIMEOUT=10,
+            BACKEND_BREAKER_RESET=0.5)
+
+
+@pytest.fixture
+def world(env, sqlite_url, redis_url, log_dir, request, tmp_path):
+    """A runtime against a back end of the test's own, plus worker/sweeper launchers."""
+    from services.core.config import load_config
+    from services.core.runtime import Runtime, set_runtime
+
+    backend = procs.BackendServer(log_dir, tmp_path / "backend.sqlite3").start()
+    settings = dict(FAST, DATABASE_URL=sqlite_url, REDIS_URL=redis_url, BACKEND_URL=backend.url,
+                    VAR_DIR=tmp_path / "var")
+    env(**settings)
+    rt = Runtime(load_config())
+    set_runtime(rt)
+    demo.seed(rt)
+    started = []
+    name = request.node.name[:40]
+
+    class World:
+        runtime = rt
+
+        def __init__(self):
+            self.backend = backend
+
+        def worker(self, n=0):
+            p = procs.worker(log_dir, "%s-worker-%d" % (name, n), **settings)
+            started.append(p)
+            return p
+
+        def sweeper(self):
+            p = procs.sweeper(log_dir, "%s-sweeper" % name, **settings)
+            started.append(p)
+            return p
+
+    yield World()
+    for p in started:
+        p.stop()
+    backend.stop()
+    set_runtime(None)
+
+
+def make(rt, token, resident_ref="R1001", ctype="resident-copy", household="1144012-0001",
+         options=None, enqueue=True):
+    from sqlalchemy import select
+
+    from services.models import Resident
+
+    with rt.session() as s:
+        hh = get_household(s, household)
+        res = s.scalar(select(Resident).where(Resident.ref == resident_ref))
+        req, _ = ledger.create_request(
+            s, rt.crypto, client_token=token, kind="certificate", household_id=hh.id,
+            resident_id=res.id, channel="tv", options=dict(options or {}, certificate_type=ctype),
+            grace_seconds=rt.config.SWEEP_GRACE_SECONDS)
+        rid = req.id
+    if enqueue:
+        pipeline.start(rt, rid)
+    return rid
+
+
+def statuses(rt, ids):
+    with rt.session() as s:
+        return {rid: s.get(Request, rid).status for rid in ids}
+
+
+def kinds(rt, rid):
+    with rt.session() as s:
+        return [e.kind for e in ledger.timeline(s, rid)]
+
+
+def receipt(rt, rid):
+    with rt.session() as s:
+        return s.get(Request, rid).receipt_no
+
+
+def backend_keys(world):
+    return world.backend.stats()["keys"]
+
+
+def test_requests_complete_through_a_worker(world):
+    world.worker()
+    ids = [make(world.runtime, "ok-%d" % i) for i in range(5)]
+    wait_for(lambda: set(statuses(world.runtime, ids).values()) == {"completed"}, 60, "completion")
+    keys = backend_keys(world)
+    for rid in ids:
+        assert keys.count("%s:record" % receipt(world.runtime, rid)) == 1
+        assert kinds(world.runtime, rid) == ["received", "sent_to_backend", "accepted", "completed"]
+
+
+def test_a_refusal_fails_the_request_with_its_reason(world):
+    world.worker()
+    rid = make(world.runtime, "refused", resident_ref="R2001", household="1144012-0001")
+    wait_for(lambda: statuses(world.runtime, [rid])[rid] == "failed", 30, "failure")
+    with world.runtime.session() as s:
+        failed = [e for e in ledger.timeline(s, rid) if e.kind == "failed"][0]
+    assert failed.detail["reason"] == "not_in_household"
+    assert "세대원" in failed.detail["message"]
+
+
+def test_back_end_down_requests_wait_visibly_then_complete_once(world):
+    world.backend.stop()
+    world.worker()
+    world.sweeper()
+    ids = [make(world.runtime, "down-%d" % i) for i in range(10)]
+    wait_for(lambda: all("waiting" in kinds(world.runtime, r) for r in ids), 60, "waiting events")
+    assert "completed" not in statuses(world.runtime, ids).values()
+    world.backend.start()
+    wait_for(lambda: set(statuses(world.runtime, ids).values()) == {"completed"}, 90, "completion")
+    keys = backend_keys(world)
+    for rid in ids:
+        assert keys.count("%s:record" % receipt(world.runtime, rid)) == 1
+        assert kinds(world.runtime, rid).count("accepted") == 1
+
+
+def test_worker_killed_mid_job_is_recovered_and_done_once(world):
+    # The back end does the work, then answers late: the worker is killed
+    # while it waits, after the back end has recorded the message.
+    requests.post(world.backend.url + "/admin/faults", json={"delay_after_commit": 4}, timeout=5)
+    first = world.worker(0)
+    rid = make(world.runtime, "killed")
+    key = "%s:record" % receipt(world.runtime, rid)
+    wait_for(lambda: key in backend_keys(world), 30, "back end to record the message")
+    first.kill(signal.SIGKILL)
+    requests.post(world.backend.url + "/admin/faults", json={}, timeout=5)
+    assert statuses(world.runtime, [rid])[rid] == "received"
+    world.worker(1)
+    world.sweeper()
+    wait_for(lambda: statuses(world.runtime, [rid])[rid] == "completed", 60, "recovery")
+    stats = world.backend.stats()
+    assert stats["keys"].count(key) == 1
+    assert stats["by_kind"]["RecordQuery"]["replays"] >= 1  # the retry got the first answer
+    assert kinds(world.runtime, rid).count("accepted") == 1
+
+
+def test_request_whose_job_was_never_queued_is_swept(world):
+    rid = make(world.runtime, "lost", enqueue=False)  # died between commit and enqueue
+    world.worker()
+    world.sweeper()
+    wait_for(lambda: statuses(world.runtime, [rid])[rid] == "completed", 60, "sweep")
+
+
+def test_two_jobs_for_one_request_do_the_work_once(world):
+    rid = make(world.runtime, "twice", enqueue=False)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(pipeline.process_request(rid)))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["busy-or-done", "completed"]
+    assert backend_keys(world).count("%s:record" % receipt(world.runtime, rid)) == 1

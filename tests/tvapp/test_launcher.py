@@ -1,0 +1,96 @@
+"""`make run`'s launcher: clear one-line failures, and a whole system that
+starts, answers /healthz 200 and stops every process on Ctrl-C."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.procs import ROOT, free_port, wait_for
+
+
+def launch(tmp_path, **env):
+    e = dict(os.environ)
+    for k in ("REDIS_URL", "BACKEND_URL", "DATABASE_URL", "TVGOV_ENV"):
+        e.pop(k, None)
+    e.update({"VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT)})
+    e.update({k: str(v) for k, v in env.items()})
+    return subprocess.Popen([sys.executable, "-m", "tvapp.launcher"], env=e, cwd=str(ROOT),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def one_line_failure(p):
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 1
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_port_in_use_is_one_clear_line(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        line = one_line_failure(launch(tmp_path, PORT=port))
+    assert "port %d is in use" % port in line and "PORT=" in line
+
+
+def test_missing_redis_server_is_one_clear_line(tmp_path):
+    line = one_line_failure(launch(tmp_path, PORT=free_port(), PATH="/nonexistent",
+                                   REDIS_SERVER="no-such-redis-server"))
+    assert "redis-server" in line and "apt-get install redis-server" in line
+
+
+def test_redis_that_will_not_start_is_one_clear_line(tmp_path):
+    fake = tmp_path / "bin" / "redis-server"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'fatal: cannot start' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    line = one_line_failure(launch(tmp_path, PORT=free_port(), REDIS_SERVER=str(fake)))
+    assert "Redis would not start" in line and "redis.log" in line
+
+
+def test_missing_font_is_one_clear_line(tmp_path):
+    line = one_line_failure(launch(tmp_path, PORT=free_port(), FONT_PATH="/nonexistent.ttf"))
+    assert "fonts-nanum" in line
+
+
+def _our_processes(marker: str) -> list[int]:
+    pids = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or int(d.name) == os.getpid():
+            continue
+        try:
+            if marker.encode() in (d / "environ").read_bytes() or marker.encode() in (d / "cmdline").read_bytes():
+                pids.append(int(d.name))
+        except (OSError, PermissionError):
+            continue
+    return pids
+
+
+@pytest.mark.slow
+def test_whole_system_starts_healthy_and_ctrl_c_stops_everything(tmp_path):
+    port = free_port()
+    p = launch(tmp_path, PORT=port, WORKERS=1, WEB_WORKERS=1)
+    marker = str(tmp_path / "var")
+    try:
+        wait_for(lambda: requests.get("http://127.0.0.1:%d/healthz" % port, timeout=2).status_code == 200,
+                 120, "healthz 200")
+        assert len(_our_processes(marker)) >= 5  # redis, back end, web, worker, sweeper
+    finally:
+        os.killpg(p.pid, signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err[-2000:]
+    assert "http://127.0.0.1:%d/healthz" % port in out
+    time.sleep(0.5)
+    assert _our_processes(marker) == []
+    assert (tmp_path / "var" / "redis" / "appendonlydir").exists()  # AOF on
