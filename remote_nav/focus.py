@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import markup as m
-from .htmlio import parse, screen_root, serialize
+from .htmlio import Parsed, parse, screen_root, serialize
 from .keys import ARROWS, COLOURS, Key, parse_key
 
 
@@ -120,10 +120,10 @@ def _nearest(items, item, key, wrap):
 class FocusGraph:
     """Focus targets of one screen (a full document or a fragment)."""
 
-    def __init__(self, root, doc=None, fragment: bool = False):
+    def __init__(self, root, parsed: Parsed | None = None):
         self.root = root  # the screen element (body, [data-nav-screen] or wrapper)
-        self.doc = doc if doc is not None else root
-        self.fragment = fragment
+        self.parsed = parsed if parsed is not None else Parsed(root, True)
+        self.doc = self.parsed.doc
         self.focusables: dict[str, Focusable] = {}
         self.containers: dict[str, Container] = {}
         self.scopes: list[Container] = []  # the screen, then each modal
@@ -136,8 +136,8 @@ class FocusGraph:
     @classmethod
     def from_html(cls, text: str) -> "FocusGraph":
         """Parse a full HTML document or a fragment and build its graph."""
-        doc, fragment = parse(text)
-        return cls(screen_root(doc, fragment), doc=doc, fragment=fragment)
+        parsed = parse(text)
+        return cls(screen_root(parsed), parsed)
 
     def _new_id(self, prefix: str) -> str:
         while True:
@@ -454,7 +454,7 @@ class FocusGraph:
     def to_html(self) -> str:
         """Render and serialize the document or fragment."""
         self.render()
-        return serialize(self.doc, self.fragment)
+        return serialize(self.parsed)
 
 
 def annotate(text: str) -> str:

@@ -189,6 +189,23 @@ def test_annotate_fragment_with_screen_element():
     assert sec.get("data-nav-annotated") == "1"
 
 
+def test_annotate_hbbtv_xhtml_stays_xml():
+    from lxml import etree
+
+    page = ('<?xml version="1.0" encoding="utf-8"?>\n'
+            '<!DOCTYPE html PUBLIC "-//HbbTV//1.1.1//EN" "http://www.hbbtv.org/dtd/HbbTV-1.1.1.dtd">\n'
+            '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title>'
+            '<script type="text/javascript">if (1 < 2) {}</script></head>'
+            '<body data-nav-home><div data-nav-container="" data-nav-layout="row">'
+            '<a href="/a">a</a><br/><a href="/b">b</a></div></body></html>')
+    out = annotate(page)
+    assert out.startswith('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC')
+    etree.fromstring(out.encode("utf-8"))  # well-formed XML
+    assert 'data-nav-container=""' in out and 'data-nav-right="rn-2"' in out
+    assert "<![CDATA[if (1 < 2) {}]]>" in out
+    assert annotate(out) == out
+
+
 def test_annotate_gives_divs_a_tabindex():
     out = annotate('<div data-nav-focusable>x</div>')
     assert 'tabindex="-1"' in out
