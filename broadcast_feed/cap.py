@@ -49,7 +49,7 @@ def _coord(pair: str) -> tuple[float, float] | None:
 
 
 def parse_polygon(text: str) -> list[tuple[float, float]] | None:
-    """"lat,lon lat,lon ..." -> points, or None if it is not a usable polygon."""
+    """ "lat,lon lat,lon ..." -> points, or None if it is not a usable polygon."""
     pairs = text.split()
     if len(pairs) < 3 or len(pairs) > MAX_POINTS:
         return None
@@ -65,7 +65,7 @@ def parse_polygon(text: str) -> list[tuple[float, float]] | None:
 
 
 def parse_circle(text: str) -> tuple[float, float, float] | None:
-    """"lat,lon radius_km" -> (lat, lon, km), or None."""
+    """ "lat,lon radius_km" -> (lat, lon, km), or None."""
     parts = text.split()
     if len(parts) != 2:
         return None
@@ -144,7 +144,9 @@ def parse_cap(root, *, source_name: str | None = None) -> CapAlert:
         status=_t(root, ns, "status"),
         msg_type=_t(root, ns, "msgType"),
         scope=_t(root, ns, "scope"),
-        source=source_name or _t(root, ns, "source") or (infos[0].sender_name if infos else "")
+        source=source_name
+        or _t(root, ns, "source")
+        or (infos[0].sender_name if infos else "")
         or sender,
         note=_t(root, ns, "note", paragraphs=True),
         references=parse_references(_t(root, ns, "references")),

@@ -67,7 +67,7 @@ def safe_root(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element
 
 
 def detect_format(root: etree._Element) -> str:
-    """"rss", "atom" or "cap" from the root element; FeedRefused otherwise."""
+    """ "rss", "atom" or "cap" from the root element; FeedRefused otherwise."""
     qname = etree.QName(root)
     ns, local = qname.namespace, qname.localname
     if local == "rss" and ns is None:

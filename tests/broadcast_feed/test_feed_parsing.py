@@ -111,7 +111,9 @@ def test_cap_sample_two_languages_prefers_korean(sample_bytes):
     assert alert.references == [
         ("weather-alert@kma.go.kr", "KMA-WRN-20261121-1000-0037", "2026-11-21T10:00:00+09:00")
     ]
-    assert alert.key == "weather-alert@kma.go.kr,KMA-WRN-20261121-1100-0042,2026-11-21T11:00:00+09:00"
+    assert (
+        alert.key == "weather-alert@kma.go.kr,KMA-WRN-20261121-1100-0042,2026-11-21T11:00:00+09:00"
+    )
     assert len(alert.areas) == 2 and len(alert.areas[0].polygons[0]) == 9
     assert alert.concerns(MAPO)
     now = datetime(2026, 11, 22, 8, 0, tzinfo=SEOUL)

@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -85,12 +84,12 @@ def test_whole_system_starts_healthy_and_ctrl_c_stops_everything(tmp_path):
     try:
         wait_for(lambda: requests.get("http://127.0.0.1:%d/healthz" % port, timeout=2).status_code == 200,
                  120, "healthz 200")
-        assert len(_our_processes(marker)) >= 5  # redis, back end, web, worker, sweeper
+        wait_for(lambda: len(_our_processes(marker)) >= 5, 20,
+                 "redis, back end, web, worker and sweeper")
     finally:
         os.killpg(p.pid, signal.SIGINT)
         out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err[-2000:]
     assert "http://127.0.0.1:%d/healthz" % port in out
-    time.sleep(0.5)
-    assert _our_processes(marker) == []
+    wait_for(lambda: _our_processes(marker) == [], 20, "every child process to exit")
     assert (tmp_path / "var" / "redis" / "appendonlydir").exists()  # AOF on
