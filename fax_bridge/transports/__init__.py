@@ -1,0 +1,1 @@
+"""Fax transports behind one interface (:class:`base.FaxTransport`)."""

@@ -137,7 +137,7 @@ class FaxTransport(abc.ABC):
         log.info("%s cancel of %s: %s", self.name, provider_id, "accepted" if accepted else "refused")
         return accepted
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release connections (optional)."""
 
     @abc.abstractmethod

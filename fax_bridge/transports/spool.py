@@ -58,8 +58,10 @@ class SpoolTransport(FaxTransport):
     idempotent_submit = True
     supports_resume = True
 
-    def __init__(self, root: str | os.PathLike[str], *, sender: str = "") -> None:
+    def __init__(self, root: str | os.PathLike[str], *, sender: str = "",
+                 folder_mode: int = 0o750) -> None:
         self.root = Path(root)
+        self.folder_mode = folder_mode
         self.outgoing = self.root / "outgoing"
         self.staging = self.root / "tmp"
         self.sender = sender
@@ -91,7 +93,7 @@ class SpoolTransport(FaxTransport):
                 "sender": request.sender or self.sender,
                 "submitted_at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
             })
-            staging.chmod(0o755)
+            staging.chmod(self.folder_mode)  # the fax server's group reads it
             try:
                 os.rename(staging, self.outgoing / name)
             except OSError:

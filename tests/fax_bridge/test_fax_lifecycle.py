@@ -177,7 +177,8 @@ def test_refused_number_never_reaches_the_server(tiny_tiff, events):
 def test_a_job_run_twice_never_dials_twice(tiny_tiff, events):
     """Two dispatchers (two workers) share one store and race for the same job."""
     with start_fax_server(page_seconds=0.02) as server:
-        import tempfile, os  # noqa: E401
+        import os
+        import tempfile  # noqa: E401
 
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "jobs.sqlite")

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from fax_bridge.errors import NumberRefused
-from fax_bridge.numbers import Category, FaxNumberPolicy, classify, format_number, mask, normalise, parse
+from fax_bridge.numbers import (
+    Category,
+    FaxNumberPolicy,
+    classify,
+    format_number,
+    mask,
+    normalise,
+    parse,
+)
 
 TABLE = [
     # raw, category, formatted, masked, allowed by default

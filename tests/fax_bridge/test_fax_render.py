@@ -6,6 +6,7 @@ import io
 import subprocess
 
 import pytest
+from fax_helpers import QR_TEXT, make_certificate_pdf, need_tool
 from PIL import Image
 from pyzbar.pyzbar import decode
 
@@ -13,9 +14,15 @@ from fax_bridge import tiff
 from fax_bridge.__main__ import main as cli
 from fax_bridge.cover import CoverPage, cover_pdf
 from fax_bridge.errors import RenderError
-from fax_bridge.render import FAX_WIDTH, FINE, NORMAL, FaxHeader, preview_png, read_tiff_pages, render_fax
-
-from fax_helpers import QR_TEXT, make_certificate_pdf, need_tool
+from fax_bridge.render import (
+    FAX_WIDTH,
+    FINE,
+    NORMAL,
+    FaxHeader,
+    preview_png,
+    read_tiff_pages,
+    render_fax,
+)
 
 
 def _cover(pages: int) -> bytes:
