@@ -137,3 +137,41 @@ class RequestEvent(Base):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
 
     request: Mapped[Request] = relationship(back_populates="events")
+
+
+class Device(Base):
+    """A set-top box. Its cookie holds a random token; we keep only its hash."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), nullable=True)
+    family: Mapped[str] = mapped_column(String(16), default="keyboard")  # key map family
+    lang: Mapped[str] = mapped_column(String(2), default="ko")
+    text_size: Mapped[str] = mapped_column(String(8), default="normal")
+    paired_at: Mapped[datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class SmsMessage(Base):
+    """Every SMS we send (MT) or receive (MO). The number is encrypted; a keyed
+    hash lets the phone simulator and the gateway match it."""
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (UniqueConstraint("dedup_key", name="uq_sms_dedup"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(2))  # mt | mo
+    phone_enc: Mapped[str] = mapped_column(Text)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(32), default="")
+    dedup_key: Mapped[str] = mapped_column(String(96))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), nullable=True)
+    gateway: Mapped[str] = mapped_column(String(16), default="outbox")
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued sent delivered failed
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow, onupdate=utcnow)

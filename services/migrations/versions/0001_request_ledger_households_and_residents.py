@@ -1,7 +1,7 @@
 """request ledger, households and residents
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 20:04:10.592835
 """
 import sqlalchemy as sa

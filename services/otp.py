@@ -1,0 +1,108 @@
+"""One-time codes by SMS (identity checks without typing a secret).
+
+A 6-digit code lives 5 minutes and allows 5 attempts; after that the subject
+is locked for a pause before a new code can be asked for. Resends are
+rate-limited (a cooldown between sends and a cap per hour). Codes are kept
+in Redis as keyed hashes, keyed by subject (a resident id and purpose),
+never by phone number.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+
+from services.sms import send_sms
+
+log = logging.getLogger(__name__)
+
+CODE_TTL = 300
+MAX_ATTEMPTS = 5
+LOCK_SECONDS = 600
+RESEND_COOLDOWN = 30
+MAX_SENDS_PER_HOUR = 5
+
+
+@dataclass
+class OtpResult:
+    ok: bool
+    reason: str = ""  # sent | verified | wrong | expired | locked | cooldown | too_many_sends
+    message: str = ""  # for people, in Korean
+    attempts_left: int = 0
+    wait_seconds: int = 0
+
+
+MESSAGES = {
+    "sent": "인증번호를 문자로 보냈습니다. 5분 안에 번호 6자리를 눌러 주세요.",
+    "verified": "본인 확인이 끝났습니다.",
+    "wrong": "인증번호가 맞지 않습니다. 다시 눌러 주세요. (남은 횟수 %d번)",
+    "expired": "인증번호의 유효 시간이 지났습니다. 새 인증번호를 받아 주세요.",
+    "locked": "인증번호를 5번 틀려 잠시 잠겼습니다. %d분 뒤에 새 인증번호를 받아 주세요.",
+    "cooldown": "방금 인증번호를 보냈습니다. %d초 뒤에 다시 받을 수 있습니다.",
+    "too_many_sends": "인증번호를 너무 여러 번 요청했습니다. 1시간 뒤에 다시 해 주세요.",
+}
+
+
+def _k(subject: str, what: str) -> str:
+    return "otp:%s:%s" % (what, subject)
+
+
+def _hash(runtime, subject: str, code: str) -> str:
+    return runtime.crypto.keyed_hash(subject + ":" + code, "otp")
+
+
+def send_code(session, runtime, subject: str, phone: str, *, office: str | None = None,
+              purpose: str = "otp") -> OtpResult:
+    r = runtime.redis
+    lock_ttl = r.ttl(_k(subject, "lock"))
+    if lock_ttl and lock_ttl > 0:
+        mins = max(1, (lock_ttl + 59) // 60)
+        return OtpResult(False, "locked", MESSAGES["locked"] % mins, wait_seconds=lock_ttl)
+    cd = r.ttl(_k(subject, "cooldown"))
+    if cd and cd > 0:
+        return OtpResult(False, "cooldown", MESSAGES["cooldown"] % cd, wait_seconds=cd)
+    sends = r.incr(_k(subject, "sends"))
+    if sends == 1:
+        r.expire(_k(subject, "sends"), 3600)
+    if sends > MAX_SENDS_PER_HOUR:
+        return OtpResult(False, "too_many_sends", MESSAGES["too_many_sends"],
+                         wait_seconds=max(0, r.ttl(_k(subject, "sends"))))
+    code = "%06d" % secrets.randbelow(1_000_000)
+    pipe = r.pipeline()
+    pipe.delete(_k(subject, "code"))
+    pipe.hset(_k(subject, "code"), mapping={"h": _hash(runtime, subject, code), "n": 0})
+    pipe.expire(_k(subject, "code"), CODE_TTL)
+    pipe.set(_k(subject, "cooldown"), 1, ex=RESEND_COOLDOWN)
+    pipe.execute()
+    office = office or runtime.config.DISTRICT_NAME
+    body = "[%s] 인증번호 %s (5분 안에 입력해 주세요. 다른 사람에게 알려주지 마세요.)" % (office, code)
+    send_sms(session, runtime, phone, body, purpose=purpose,
+             dedup_key="otp:%s:%s" % (subject, secrets.token_hex(8)))
+    return OtpResult(True, "sent", MESSAGES["sent"], attempts_left=MAX_ATTEMPTS)
+
+
+def verify_code(runtime, subject: str, code: str) -> OtpResult:
+    r = runtime.redis
+    lock_ttl = r.ttl(_k(subject, "lock"))
+    if lock_ttl and lock_ttl > 0:
+        mins = max(1, (lock_ttl + 59) // 60)
+        return OtpResult(False, "locked", MESSAGES["locked"] % mins, wait_seconds=lock_ttl)
+    stored = r.hget(_k(subject, "code"), "h")
+    if stored is None:
+        return OtpResult(False, "expired", MESSAGES["expired"])
+    n = r.hincrby(_k(subject, "code"), "n", 1)
+    code = "".join(ch for ch in str(code) if ch.isdigit())
+    if len(code) == 6 and hmac.compare_digest(stored.decode(), _hash(runtime, subject, code)):
+        r.delete(_k(subject, "code"))
+        return OtpResult(True, "verified", MESSAGES["verified"])
+    if n >= MAX_ATTEMPTS:
+        r.delete(_k(subject, "code"))
+        r.set(_k(subject, "lock"), 1, ex=LOCK_SECONDS)
+        r.delete(_k(subject, "cooldown"))
+        log.info("one-time code locked after %d attempts", n)
+        return OtpResult(False, "locked", MESSAGES["locked"] % (LOCK_SECONDS // 60),
+                         wait_seconds=LOCK_SECONDS)
+    left = MAX_ATTEMPTS - n
+    return OtpResult(False, "wrong", MESSAGES["wrong"] % left, attempts_left=left)
