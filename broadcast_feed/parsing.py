@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -51,12 +52,84 @@ class ParsedFeed:
 # -- safe XML ------------------------------------------------------------------
 
 
+_ASCII_FAMILY = frozenset(
+    """utf-8 utf8 us-ascii ascii iso-8859-1 iso-8859-2 iso-8859-5 iso-8859-7 iso-8859-9
+    iso-8859-15 latin1 latin-1 windows-1250 windows-1251 windows-1252 cp1252 euc-kr cp949
+    ks_c_5601-1987 windows-949 x-windows-949 uhc euc-jp shift_jis gb2312 gbk gb18030 big5
+    koi8-r""".split()
+)
+_WIDE_FAMILY = frozenset("utf-16 utf-16le utf-16be utf-32 utf-32le utf-32be ucs-2 ucs-4".split())
+_DECL_ENCODING = re.compile(r"""^\ufeff?<\?xml[^>]*?encoding\s*=\s*["']([^"']{0,40})["']""")
+_REFUSED_DTD = "DTD가 포함된 문서는 받지 않습니다 (DOCTYPE/DTD refused)"
+
+
+def _sniff(data: bytes) -> str:
+    """The document as text, decoded just well enough to read its markup."""
+    head = data[:4]
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        enc = "utf-32"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        enc = "utf-16"
+    elif head == b"\x00\x00\x00<":
+        enc = "utf-32-be"
+    elif head == b"<\x00\x00\x00":
+        enc = "utf-32-le"
+    elif head[:2] == b"\x00<":
+        enc = "utf-16-be"
+    elif head[:2] == b"<\x00":
+        enc = "utf-16-le"
+    elif head == b"\x4c\x6f\xa7\x94":
+        raise FeedRefused("EBCDIC 문서는 받지 않습니다 (EBCDIC documents refused)")
+    else:
+        enc = "latin-1"  # markup is ASCII in every encoding of this family
+    return data.decode(enc, errors="replace")
+
+
+def precheck(data: bytes) -> None:
+    """Refuse what ``services.xmlsafe`` might only notice after libxml2 has
+    read it: a DOCTYPE anywhere in the prologue (its byte check looks at the
+    first 4 KB, undecoded), and declared encodings that can hide markup from
+    a byte-level look (UTF-7, EBCDIC, unknown names)."""
+    text = _sniff(data)
+    match = _DECL_ENCODING.match(text)
+    if match:
+        declared = match.group(1).strip().lower()
+        if declared not in _ASCII_FAMILY | _WIDE_FAMILY:
+            raise FeedRefused(
+                "받지 않는 문자 인코딩입니다 (encoding %r not accepted)" % declared[:40]
+            )
+    i, n = 0, len(text)
+    if text.startswith("\ufeff"):
+        i = 1
+    while i < n:
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if text.startswith("<?", i):
+            end, close = text.find("?>", i + 2), 2
+        elif text.startswith("<!--", i):
+            end, close = text.find("-->", i + 4), 3
+        elif text.startswith("<!", i):
+            raise FeedRefused(_REFUSED_DTD)
+        else:
+            return
+        if end == -1:
+            return  # unterminated: libxml2 refuses it as malformed
+        i = end + close
+
+
 def safe_root(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     """``services.xmlsafe.parse`` plus the refusals feeds need on top of it."""
     try:
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError("safe_root() takes bytes")
+        if len(data) > max_bytes and bytes(data[:2]) != b"\x1f\x8b":
+            raise xmlsafe.UnsafeXML("문서가 너무 큽니다 (body over %d bytes)" % max_bytes)
+        data = xmlsafe.decompress_capped(bytes(data), max_bytes)
+        precheck(data)
         root = xmlsafe.parse(data, max_bytes)
     except xmlsafe.UnsafeXML as exc:
-        raise FeedRefused(exc.reason) from exc
+        # libxml2 messages can carry newlines and document text: one short line
+        raise FeedRefused(one_line(exc.reason)) from exc
     for el in root.iter():
         tag = el.tag
         if isinstance(tag, str) and tag.startswith("{"):
@@ -64,6 +137,11 @@ def safe_root(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element
             if ns in XINCLUDE_NAMESPACES:
                 raise FeedRefused("XInclude가 포함된 문서는 받지 않습니다 (XInclude refused)")
     return root
+
+
+def one_line(reason: str, limit: int = 240) -> str:
+    reason = " ".join(reason.split())
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"
 
 
 def detect_format(root: etree._Element) -> str:

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from feed_testlib import FileWatch, Listener, LocalServer
-
-HERE = Path(__file__).parent
-FIXTURES = HERE / "fixtures"
-HOSTILE = HERE / "hostile"
-SAMPLES = HERE.parents[1] / "broadcast_feed" / "samples"
+from feed_testlib import FIXTURES, SAMPLES, FileWatch, Listener, LocalServer
 
 
 @pytest.fixture

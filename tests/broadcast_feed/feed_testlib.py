@@ -10,8 +10,14 @@ import struct
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures"
+HOSTILE = HERE / "hostile"
+SAMPLES = HERE.parents[1] / "broadcast_feed" / "samples"
 
 # -- a real HTTP server in a thread -------------------------------------------------
 
@@ -49,7 +55,9 @@ class LocalServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def url(self, path: str) -> str:
         return "http://127.0.0.1:%d%s" % (self.port, path)
