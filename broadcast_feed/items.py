@@ -141,7 +141,7 @@ class CapAlert:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["kind"] = self.kind
-        return json.loads(json.dumps(data, ensure_ascii=False, default=str))
+        return json.loads(json.dumps(data, ensure_ascii=False, default=_jsonable))
 
     # -- the info block to show -------------------------------------------
     def info_for(self, language: str = "ko-KR") -> CapInfo | None:
@@ -285,3 +285,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dl = math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _jsonable(obj):
+    return obj.isoformat() if isinstance(obj, datetime) else str(obj)

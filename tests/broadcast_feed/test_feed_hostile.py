@@ -106,7 +106,7 @@ def test_many_siblings_are_fine_but_bounded(secret_file, listener):
     with peak_rss_growth() as mem:
         feed = parse_document(data)
     assert len(feed.items) == 1000  # MAX_ITEMS bounds the work after parsing
-    assert mem["growth_mb"] < 400
+    assert mem["growth_mb"] < 200  # about 65 MB for 300k nodes here
 
 
 def _zeros_gzip(size: int) -> bytes:
