@@ -61,4 +61,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
+
+    from tvapp import i18n, mobile, tv
+
+    i18n.init_app(app)
+    tv.init_app(app)
+    mobile.init_app(app)
     return app

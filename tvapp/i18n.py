@@ -1,0 +1,60 @@
+"""Languages: Korean (the msgids) by default, English from a catalogue.
+
+``init_app`` compiles ``translations/*/LC_MESSAGES/messages.po`` into ``.mo``
+when the ``.mo`` is missing or older (so a fresh clone works with no extra
+command), and makes the locale follow the TV box's setting (``g.device.lang``),
+then the session's, then Korean.
+
+Updating the catalogue::
+
+    pybabel extract -F babel.cfg -k _l -o /tmp/messages.pot tvapp
+    pybabel update -i /tmp/messages.pot -d tvapp/translations
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import g, session
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("ko", "en")
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def compile_catalogues(root: Path = TRANSLATIONS) -> int:
+    """Compile stale catalogues; returns how many were written."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    n = 0
+    for po in root.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            with po.open("rb") as f:
+                catalog = read_po(f, locale=po.parent.parent.name)
+            tmp = mo.with_suffix(".mo.tmp")
+            with tmp.open("wb") as f:
+                write_mo(f, catalog)
+            tmp.replace(mo)
+            n += 1
+        except OSError as exc:  # read-only install: the committed .mo stays
+            log.warning("cannot compile %s: %s", po.name, exc)
+    return n
+
+
+def select_locale() -> str:
+    device = g.get("device")
+    if device is not None and getattr(device, "lang", None) in LANGUAGES:
+        return device.lang
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "ko"
+
+
+def init_app(app) -> None:
+    compile_catalogues()
+    app.extensions["babel"].locale_selector = select_locale

@@ -1,0 +1,127 @@
+"""Phone pages: pairing confirmation and hand-off."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from services import handoff, otp, pairing
+from services.households import resident_by_phone
+from services.models import Resident
+from tvapp.mobile import bp
+from tvapp.mobile.forms import HandoffForm, OtpForm, PairForm
+
+log = logging.getLogger(__name__)
+
+
+def runtime():
+    return current_app.extensions["runtime"]
+
+
+def client_key() -> str:
+    return runtime().crypto.keyed_hash(request.remote_addr or "-", "pair-client")
+
+
+def otp_subject(resident_id: int) -> str:
+    return "pair:%d" % resident_id
+
+
+# ------------------------------------------------------------------ pairing
+@bp.route("/pair", methods=["GET", "POST"])
+def pair():
+    form = PairForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = pairing.format_code(request.args["code"])[:16]
+    error = None
+    if form.validate_on_submit():
+        rt = runtime()
+        code = pairing.normalize(form.code.data)
+        try:
+            pairing.lookup(rt.redis, code, client=client_key())
+            with rt.session() as s:
+                resident = resident_by_phone(s, rt.crypto, form.phone.data)
+                if resident is None:
+                    pairing.fail(rt.redis, code)
+                    raise pairing.PairingError("not_registered")
+                result = otp.send_code(s, rt, otp_subject(resident.id), form.phone.data,
+                                       purpose="pairing")
+                rid = resident.id
+            if not result.ok:
+                error = result.message
+            else:
+                session["pair"] = {"code": code, "resident": rid}
+                return redirect(url_for("mobile.pair_verify"))
+        except pairing.PairingError as exc:
+            error = exc.message
+    return render_template("mobile/pair.html", form=form, error=error)
+
+
+@bp.route("/pair/verify", methods=["GET", "POST"])
+def pair_verify():
+    state = session.get("pair")
+    if not state:
+        return redirect(url_for("mobile.pair"))
+    form = OtpForm()
+    error = None
+    if form.validate_on_submit():
+        rt = runtime()
+        result = otp.verify_code(rt, otp_subject(state["resident"]), form.otp.data)
+        if result.ok:
+            try:
+                with rt.session() as s:
+                    resident = s.get(Resident, state["resident"])
+                    pairing.approve(s, rt.redis, state["code"], resident.household_id)
+            except pairing.PairingError as exc:
+                session.pop("pair", None)
+                return render_template("mobile/error.html", title=_("연결하지 못했습니다"),
+                                       text=exc.message), 409
+            session.pop("pair", None)
+            return redirect(url_for("mobile.pair_done"))
+        left = pairing.fail(rt.redis, state["code"])
+        error = result.message
+        if left == 0:
+            session.pop("pair", None)
+            error = pairing.PairingError.MESSAGES["dead"]
+    return render_template("mobile/pair_verify.html", form=form, error=error)
+
+
+@bp.get("/pair/done")
+def pair_done():
+    return render_template("mobile/pair_done.html")
+
+
+# ------------------------------------------------------------------ hand-off
+@bp.route("/h/<token>", methods=["GET", "POST"])
+def handoff_page(token):
+    rt = runtime()
+    try:
+        info = handoff.info(rt, token)
+    except handoff.HandoffError:
+        return render_template("mobile/error.html", title=_("입력 화면이 닫혔습니다"),
+                               text=_("TV에서 QR 코드를 다시 찍어 주세요.")), 404
+    form = HandoffForm()
+    error = None
+    if info["done"]:
+        return render_template("mobile/handoff_done.html", value=info["value"])
+    if request.method == "GET":
+        form.value.data = info["value"]
+    elif form.validate_on_submit():
+        value = (form.value.data or "").strip()
+        if info["kind"] == "email" and not handoff.looks_like_email(value):
+            error = _("이메일 주소 모양이 아닙니다. 예: name@example.com")
+        else:
+            handoff.put(rt, token, value, done=True)
+            return render_template("mobile/handoff_done.html", value=value)
+    return render_template("mobile/handoff.html", form=form, info=info, token=token, error=error)
+
+
+@bp.post("/h/<token>/live")
+def handoff_live(token):
+    """What the phone has typed so far (fetch with X-CSRFToken)."""
+    try:
+        rev = handoff.put(runtime(), token, request.form.get("value", ""))
+    except handoff.HandoffError:
+        return jsonify(error="gone"), 404
+    return jsonify(rev=rev)

@@ -1,0 +1,134 @@
+/* TV screens' behaviour (ES5, no framework; loaded after remote_nav.js).
+ *  - clock in the header;
+ *  - number-pad fields ([data-np]): remote digits type, grouping shown
+ *    (02-1234-5678, card numbers by 4), value kept across Back (sessionStorage);
+ *  - hand-off fields ([data-ho-poll]): poll the phone's text about once a second;
+ *  - pairing screen ([data-pair-poll]): poll every interval s, honour slow_down.
+ * Nothing here reads layout. */
+(function (win, doc) {
+  'use strict';
+  function byId(id) { return id ? doc.getElementById(id) : null; }
+  function attr(el, n) { return el && el.getAttribute ? el.getAttribute(n) : null; }
+  function store() { try { return win.sessionStorage || null; } catch (e) { return null; } }
+  function keyFor(id) { return 'tv:' + win.location.pathname + ':' + id; }
+  function setText(el, text) { while (el.firstChild) { el.removeChild(el.firstChild); } el.appendChild(doc.createTextNode(text)); }
+  function getJSON(url, ok, fail) {
+    var x = new win.XMLHttpRequest();
+    x.open('GET', url, true);
+    x.setRequestHeader('Accept', 'application/json');
+    x.onreadystatechange = function () {
+      var data = null;
+      if (x.readyState !== 4) { return; }
+      try { data = win.JSON.parse(x.responseText); } catch (e) { data = null; }
+      if (x.status === 200 && data) { ok(data); } else if (fail) { fail(x.status, data); }
+    };
+    x.send(null);
+  }
+  function pad2(n) { return n < 10 ? '0' + n : '' + n; }
+
+  /* ---- clock: server time plus elapsed box time (the box's clock may be wrong) */
+  var clock = byId('tv-clock');
+  if (clock) {
+    var base = parseInt(attr(clock, 'data-now'), 10) || new Date().getTime(), t0 = new Date().getTime();
+    var tick = function () {
+      var d = new Date(base + (new Date().getTime() - t0) + 9 * 3600000);  /* KST */
+      setText(clock, pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()));
+    };
+    win.setInterval(tick, 20000);
+  }
+
+  /* ---- number pad */
+  function group(d, kind) {
+    var out = [], i, head, rest;
+    if (kind === 'card') {
+      for (i = 0; i < d.length; i += 4) { out.push(d.substr(i, 4)); }
+      return out.join('-');
+    }
+    if (kind !== 'phone' || !d) { return d; }
+    if (d.charAt(0) === '1' && d.length <= 8) { return d.length <= 4 ? d : d.substr(0, 4) + '-' + d.substr(4); }
+    head = d.substr(0, 2) === '02' ? 2 : 3;
+    rest = d.substr(head);
+    if (!rest) { return d.substr(0, head); }
+    if (rest.length <= 4) { return d.substr(0, head) + '-' + rest; }
+    if (rest.length <= 7) { return d.substr(0, head) + '-' + rest.substr(0, 3) + '-' + rest.substr(3); }
+    return d.substr(0, head) + '-' + rest.substr(0, 4) + '-' + rest.substr(4);
+  }
+  function npShow(field, digits) {
+    var input = byId(attr(field, 'data-np-input')), text = field.firstChild, ph = text && text.nextSibling, s = store();
+    if (input) { input.value = digits; }
+    if (text) { setText(text, group(digits, attr(field, 'data-np'))); }
+    if (ph) { if (digits) { ph.setAttribute('hidden', ''); } else { ph.removeAttribute('hidden'); } }
+    if (s) { try { s.setItem(keyFor(field.id), digits); } catch (e) { /* full */ } }
+  }
+  function npValue(field) { var input = byId(attr(field, 'data-np-input')); return input ? input.value : ''; }
+  function npType(field, what) {
+    var d = npValue(field), max = parseInt(attr(field, 'data-np-max'), 10) || 20;
+    if (what === 'del') { d = d.substr(0, d.length - 1); } else if (what === 'clear') { d = ''; } else if (d.length < max) { d += what; }
+    npShow(field, d);
+  }
+  function npFieldFor(el) {
+    if (!el) { return null; }
+    if (attr(el, 'data-np') !== null) { return el; }
+    return byId(attr(el, 'data-np-for'));
+  }
+  var fields = doc.querySelectorAll('[data-np]'), i, s = store(), saved;
+  for (i = 0; i < fields.length; i++) {
+    saved = s && s.getItem(keyFor(fields[i].id));
+    if (saved !== null && saved !== undefined && /^\d*$/.test(saved)) { npShow(fields[i], saved); }
+  }
+  doc.addEventListener('remotekey', function (e) {
+    var d = e.detail || {}, key = d.key || '', field = npFieldFor(d.element);
+    if (field && key.indexOf('DIGIT_') === 0) { npType(field, key.charAt(6)); e.preventDefault(); }
+  }, false);
+  doc.addEventListener('click', function (e) {
+    var el = e.target, field;
+    while (el && el !== doc && attr(el, 'data-np-digit') === null) { el = el.parentNode; }
+    if (!el || el === doc) { return; }
+    field = npFieldFor(el);
+    if (field) { npType(field, attr(el, 'data-np-digit')); }
+  }, false);
+
+  /* ---- hand-off fields: what the phone types appears here */
+  function handoff(field) {
+    var url = attr(field, 'data-ho-poll'), input = byId(attr(field, 'data-ho-input')),
+      text = field.firstChild, ph = text && text.nextSibling, status = byId(field.id + '-status'),
+      rev = -1, stopped = false, st = store(), kept = st && st.getItem(keyFor(field.id));
+    function show(v) {
+      if (input) { input.value = v; }
+      setText(text, v);
+      if (ph) { if (v) { ph.setAttribute('hidden', ''); } else { ph.removeAttribute('hidden'); } }
+      if (st) { try { st.setItem(keyFor(field.id), v); } catch (e) { /* full */ } }
+    }
+    if (kept) { show(kept); }
+    function poll() {
+      if (stopped) { return; }
+      getJSON(url, function (data) {
+        if (data.rev !== rev && (data.rev > 0 || !kept)) { rev = data.rev; show(data.value || ''); }
+        if (data.done) {
+          stopped = true;
+          if (status) { setText(status, attr(doc.body, 'data-ho-done') || '\u2713'); }
+          return;
+        }
+        win.setTimeout(poll, 1000);
+      }, function () { win.setTimeout(poll, 5000); });
+    }
+    poll();
+  }
+  var hos = doc.querySelectorAll('[data-ho-poll]');
+  for (i = 0; i < hos.length; i++) { handoff(hos[i]); }
+
+  /* ---- pairing: poll every interval seconds (RFC 8628 3.5) */
+  var pair = doc.querySelector('[data-pair-poll]');
+  if (pair) {
+    var interval = parseInt(attr(pair, 'data-pair-interval'), 10) || 5;
+    var pollPair = function () {
+      getJSON(attr(pair, 'data-pair-poll'), function (data) {
+        if (data.status === 'paired') { win.location.href = data.next || '/tv/'; return; }
+        if (data.status === 'expired_token') { win.location.reload(); return; }
+        if (data.interval) { interval = data.interval; }  /* slow_down grows it */
+        win.setTimeout(pollPair, interval * 1000);
+      }, function () { win.setTimeout(pollPair, (interval + 5) * 1000); });
+    };
+    win.setTimeout(pollPair, interval * 1000);
+  }
+})(window, document);

@@ -1,0 +1,27 @@
+"""The ten-foot TV screens (``/tv/...``).
+
+Every screen extends ``tv/base.html`` and is guarded by
+``tvapp.tv.device.tv_device_required``; reusable pieces are the macros in
+``tv/macros.html``; labels for request kinds, statuses and timeline events
+live in ``tvapp.tv.labels``. ``init_app`` wires the blueprint, remote_nav,
+the template helpers and the calm error screens.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("tv", __name__, url_prefix="/tv")
+
+
+def _annotate_when(request) -> bool:
+    return request.path.startswith("/tv") and request.path != "/tv/simulator"
+
+
+def init_app(app) -> None:
+    from remote_nav.integration import init_app as remote_nav_init
+
+    from tvapp.tv import errors, ui, views  # noqa: F401 - routes register on import
+
+    app.register_blueprint(bp)
+    ui.init_app(app)
+    errors.init_app(app)
+    remote_nav_init(app, when=_annotate_when)

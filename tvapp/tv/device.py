@@ -1,0 +1,161 @@
+"""Who is watching: the set-top box's identity and its household.
+
+Every box gets a random token in an HttpOnly cookie (``tv_device``); the
+database keeps only its keyed hash (``Device.token_hash``), with the box's
+key-map family, language and text size.
+
+Use the decorator on every TV view::
+
+    from tvapp.tv.device import tv_device_required
+
+    @bp.get("/certificates/")
+    @tv_device_required
+    def certificates():
+        g.device      # DeviceInfo(id, household_id, family, lang, text_size)
+        g.household   # HouseholdInfo(id, code, address, label) - the paired household
+        ...
+
+An unknown box gets a new device row and cookie; a box that is not paired
+is sent to the pairing screen (``/tv/pair``). ``@tv_device_required(paired=False)``
+loads (or creates) the device without requiring a household (the pairing
+screen itself, help). Views never see the token.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import after_this_request, current_app, g, redirect, request, url_for
+from sqlalchemy import select
+
+from services import pii
+from services.models import Device, Household, utcnow
+
+COOKIE = "tv_device"
+COOKIE_MAX_AGE = 10 * 365 * 24 * 3600
+HASH_PURPOSE = "tv-device"
+LANGS = ("ko", "en")
+TEXT_SIZES = ("normal", "large", "xlarge")
+SEEN_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: int
+    household_id: int | None
+    family: str
+    lang: str
+    text_size: str
+
+    @property
+    def paired(self) -> bool:
+        return self.household_id is not None
+
+
+@dataclass(frozen=True)
+class HouseholdInfo:
+    id: int
+    code: str
+    address: str
+    label: str  # masked, for the header: "김*수 님 댁"
+
+
+def runtime():
+    return current_app.extensions["runtime"]
+
+
+def detect_family(user_agent: str) -> str:
+    ua = (user_agent or "").lower()
+    if "hbbtv" in ua:
+        return "hbbtv"
+    if "tizen" in ua:
+        return "tizen"
+    if "web0s" in ua or "webos" in ua:
+        return "webos"
+    if "maple" in ua:
+        return "maple"
+    return "keyboard"
+
+
+def _info(d: Device) -> DeviceInfo:
+    return DeviceInfo(d.id, d.household_id, d.family, d.lang if d.lang in LANGS else "ko",
+                      d.text_size if d.text_size in TEXT_SIZES else "normal")
+
+
+def _household(session, household_id: int) -> HouseholdInfo | None:
+    hh = session.get(Household, household_id)
+    if hh is None:
+        return None
+    head = hh.residents[0].name if hh.residents else ""
+    return HouseholdInfo(hh.id, hh.code, hh.address, pii.mask_name(head))
+
+
+def token_hash(token: str) -> str:
+    return runtime().crypto.keyed_hash(token, HASH_PURPOSE)
+
+
+def _set_cookie(token: str) -> None:
+    secure = current_app.config.get("ENV") == "production"
+
+    @after_this_request
+    def _cookie(resp):
+        resp.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True,
+                        samesite="Lax", secure=secure, path="/")
+        return resp
+
+
+def load_device(create: bool = True) -> DeviceInfo | None:
+    """The box making this request (cached on ``g``); creates it when asked."""
+    if "device" in g and g.device is not None:
+        return g.device
+    rt = runtime()
+    token = request.cookies.get(COOKIE, "")
+    with rt.session() as s:
+        d = None
+        if token and len(token) <= 128:
+            d = s.scalar(select(Device).where(Device.token_hash == token_hash(token)))
+        if d is None:
+            if not create:
+                g.device = None
+                return None
+            token = secrets.token_urlsafe(32)
+            d = Device(token_hash=token_hash(token), family=detect_family(request.user_agent.string),
+                       lang="ko", text_size="normal")
+            s.add(d)
+            s.flush()
+            _set_cookie(token)
+        elif utcnow() - d.last_seen_at > SEEN_EVERY:
+            d.last_seen_at = utcnow()
+        g.device = _info(d)
+        g.household = _household(s, d.household_id) if d.household_id else None
+    return g.device
+
+
+def update_device(**fields) -> DeviceInfo:
+    """Change the current box's ``lang``, ``text_size``, ``household_id`` ..."""
+    with runtime().session() as s:
+        d = s.get(Device, g.device.id)
+        for k, v in fields.items():
+            setattr(d, k, v)
+        s.flush()
+        g.device = _info(d)
+    return g.device
+
+
+def tv_device_required(view=None, *, paired: bool = True):
+    """Load ``g.device`` and ``g.household``; send unpaired boxes to pairing."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            device = load_device(create=True)
+            if paired and (not device.paired or g.household is None):
+                return redirect(url_for("tv.pair"))
+            return fn(*args, **kwargs)
+
+        return inner
+
+    return wrap(view) if view is not None else wrap
