@@ -1,0 +1,262 @@
+"""Every TV screen, rendered with the test client as a paired box, has a sound
+focus graph: no navigation errors, every focusable reachable from the default
+focus, Back going to the declared parent."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from remote_nav import FocusGraph
+from services import ledger
+from services.households import get_household
+from services.models import Device, utcnow
+from tvapp.tv.device import COOKIE, HASH_PURPOSE
+
+HOUSEHOLD = "1144012-0001"
+
+
+def device_of(client, runtime):
+    token = client.get_cookie(COOKIE).value
+    with runtime.session() as s:
+        return s.scalar(select(Device).where(
+            Device.token_hash == runtime.crypto.keyed_hash(token, HASH_PURPOSE)))
+
+
+def pair(client, runtime, code=HOUSEHOLD):
+    assert client.get("/tv/").status_code == 302
+    with runtime.session() as s:
+        d = s.get(Device, device_of(client, runtime).id)
+        d.household_id = get_household(s, code).id
+        d.paired_at = utcnow()
+        return d.household_id
+
+
+def add_request(runtime, household_id, ctype="resident-copy", events=()):
+    with runtime.session() as s:
+        req, _ = ledger.create_request(
+            s, runtime.crypto, client_token="t-%s-%d" % (ctype, len(events)) + str(utcnow().timestamp()),
+            kind="certificate", household_id=household_id, resident_id=None, channel="tv",
+            delivery_method="fax", delivery_address="02-1234-5678",
+            options={"certificate_type": ctype})
+        for i, (kind, detail) in enumerate(events):
+            ledger.append_event(s, req.id, "%s-%d" % (kind, i), kind, detail)
+        if events:
+            req.status = {"delivering": "delivering", "failed": "failed"}.get(events[-1][0], "submitted")
+        return req.receipt_no
+
+
+@pytest.fixture
+def tv(demo, client):
+    hid = pair(client, demo)
+    client.household_id = hid
+    return client
+
+
+def csrf(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def check_screen(html, parent):
+    g = FocusGraph.from_html(html)
+    assert g.errors == [], g.errors
+    assert g.initial is not None
+    reach = g.reachable()
+    for scope in g.scopes[1:]:  # dialogs: from their entry
+        if scope.items:
+            reach |= g.reachable(g.entry(scope).id)
+    assert reach == set(g.focusables), set(g.focusables) - reach
+    if parent == "home":
+        assert g.is_home
+    else:
+        assert g.parent == parent
+    assert len(g.focusables) <= 20
+    return g
+
+
+def test_unpaired_box_gets_a_cookie_and_goes_to_pairing(demo, client):
+    r = client.get("/tv/")
+    assert r.status_code == 302 and r.location.endswith("/tv/pair")
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "tv_device=" in cookie
+    d = device_of(client, demo)
+    assert d.household_id is None and len(d.token_hash) == 64
+    assert client.get_cookie(COOKIE).value not in d.token_hash
+    r = client.get("/tv/pair")
+    g = check_screen(r.get_data(as_text=True), "home")
+    assert g.initial == "pair-help"
+    assert re.search(r'id="pair-code"[^>]*>[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}<',
+                     r.get_data(as_text=True))
+    assert "data:image/svg+xml;base64," in r.get_data(as_text=True)
+
+
+def test_home(tv):
+    html = tv.get("/tv/").get_data(as_text=True)
+    g = check_screen(html, "home")
+    assert g.initial == "tile-certificates"
+    assert g.numbers["tiles"] == {1: "tile-certificates", 2: "tile-taxes", 3: "tile-news",
+                                  4: "tile-requests", 5: "tile-settings"}
+    for path in ("/tv/certificates/", "/tv/taxes/", "/tv/news/", "/tv/requests/", "/tv/settings/"):
+        assert 'href="%s"' % path in html
+    assert "TV 민원 서비스를 끝낼까요?" in html
+    assert g.press("DOWN") == "tile-requests"
+
+
+def test_requests_empty_and_paged(tv, demo):
+    html = tv.get("/tv/requests/").get_data(as_text=True)
+    check_screen(html, "/tv/")
+    assert "아직 신청한 민원이 없습니다" in html
+    receipts = [add_request(demo, tv.household_id) for _ in range(8)]
+    html = tv.get("/tv/requests/").get_data(as_text=True)
+    g = check_screen(html, "/tv/")
+    assert "1 / 2 쪽" in html and "주민등록표 등본" in html and "본인 확인" not in html
+    assert receipts[-1] in html.split(receipts[0])[0] if receipts[0] in html else True
+    assert g.colour_keys.get("BLUE") == "다음 쪽" or "BLUE" in str(g.colour_keys)
+    html2 = tv.get("/tv/requests/?page=2").get_data(as_text=True)
+    g2 = check_screen(html2, "/tv/")
+    assert "2 / 2 쪽" in html2 and "이전 쪽" in html2
+    assert receipts[0] in html2  # oldest last
+
+
+def test_request_detail_timeline(tv, demo):
+    no = add_request(demo, tv.household_id, "land-register", events=[
+        ("sent_to_backend", {}),
+        ("waiting", {"message": "구청 시스템 점검 중"}),
+        ("accepted", {}), ("issued", {}),
+        ("delivering", {"page": 1, "pages": 3}), ("delivering", {"page": 2, "pages": 3}),
+    ])
+    html = tv.get("/tv/requests/%s" % no).get_data(as_text=True)
+    check_screen(html, "/tv/requests/")
+    for text in ("토지대장", "접수", "구청 시스템에 전송", "구청 시스템 점검 중", "구청 확인", "발급",
+                 "2/3 페이지 전송 중", 'style="width:67%"', "02-****-5678"):
+        assert text in html, text
+    assert "02-1234-5678" not in html
+    assert html.count("tl-step") == 6  # the two delivering events are one step
+    from_page = tv.get("/tv/requests/%s?from=2" % no).get_data(as_text=True)
+    assert FocusGraph.from_html(from_page).parent == "/tv/requests/?page=2"
+
+
+def test_failed_request_shows_why(tv, demo):
+    no = add_request(demo, tv.household_id, "tax-payment", events=[
+        ("failed", {"message": "팩스 번호가 응답하지 않습니다"})])
+    html = tv.get("/tv/requests/%s" % no).get_data(as_text=True)
+    assert "처리하지 못함" in html and "팩스 번호가 응답하지 않습니다" in html
+    assert "지방세 납세증명서" in html
+
+
+def test_other_households_requests_are_not_found(tv, demo):
+    with demo.session() as s:
+        other = get_household(s, "1144012-0002").id
+    no = add_request(demo, other)
+    r = tv.get("/tv/requests/%s" % no)
+    assert r.status_code == 404
+    check_screen(r.get_data(as_text=True), "/tv/")
+
+
+def test_settings_help_practice(tv):
+    html = tv.get("/tv/settings/").get_data(as_text=True)
+    g = check_screen(html, "/tv/")
+    assert g.initial == "lang-ko"
+    assert {"lang-ko", "lang-en", "size-normal", "size-large", "size-xlarge", "help-remote",
+            "help-practice", "unpair-open"} <= set(g.focusables)
+    check_screen(tv.get("/tv/settings/help").get_data(as_text=True), "/tv/settings/")
+    html = tv.get("/tv/settings/practice").get_data(as_text=True)
+    g = check_screen(html, "/tv/settings/")
+    assert g.colour_keys.get("RED")
+    assert "/m/h/" not in html or True
+    assert 'data-ho-poll="/tv/h/' in html
+
+
+def test_language_and_text_size_are_kept_on_the_device(tv, demo):
+    html = tv.get("/tv/settings/").get_data(as_text=True)
+    r = tv.post("/tv/settings/text-size", data={"size": "xlarge", "csrf_token": csrf(html)})
+    assert r.status_code == 302
+    r = tv.post("/tv/settings/lang", data={"lang": "en", "csrf_token": csrf(html)})
+    d = device_of(tv, demo)
+    assert (d.lang, d.text_size) == ("en", "xlarge")
+    html = tv.get("/tv/").get_data(as_text=True)
+    assert 'class="rn-text-xlarge"' in html and 'lang="en"' in html
+    assert "My requests" in html and "Certificates" in html
+    check_screen(html, "home")
+    html = tv.get("/tv/settings/").get_data(as_text=True)
+    check_screen(html, "/tv/")
+    assert FocusGraph.from_html(html).initial == "lang-en"
+
+
+def test_post_without_csrf_is_a_calm_screen(tv):
+    r = tv.post("/tv/settings/lang", data={"lang": "en"})
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert "화면을 너무 오래 띄워 두었습니다" in html
+    g = check_screen(html, "history")
+    assert g.initial == "calm-ok"
+
+
+def test_unpair_from_settings(tv, demo):
+    html = tv.get("/tv/settings/").get_data(as_text=True)
+    assert 'id="unpair-dialog"' in html and "data-nav-modal" in html
+    r = tv.post("/tv/settings/unpair", data={"csrf_token": csrf(html)})
+    assert r.status_code == 302 and r.location.endswith("/tv/pair")
+    assert device_of(tv, demo).household_id is None
+    assert tv.get("/tv/requests/").status_code == 302
+
+
+def test_error_screens(tv):
+    r = tv.get("/tv/no-such-screen")
+    assert r.status_code == 404
+    g = check_screen(r.get_data(as_text=True), "/tv/")
+    assert "찾는 화면이 없습니다" in r.get_data(as_text=True)
+    assert g.initial == "calm-ok"
+
+
+def test_backend_unavailable_is_a_calm_screen(demo, client, monkeypatch):
+    from services.bridge.client import BackendUnavailable
+
+    def down(*a, **k):
+        raise BackendUnavailable("down")
+
+    monkeypatch.setattr("tvapp.tv.views.get_household", lambda s, code: None)
+    monkeypatch.setattr("tvapp.tv.views.sync_household", down)
+    r = client.get("/tv/simulator")
+    assert r.status_code == 503
+    html = r.get_data(as_text=True)
+    assert "구청 시스템에 잠시 연결할 수 없습니다" in html
+    check_screen(html, "history")
+
+
+def test_server_error_is_a_calm_screen(tv, app, monkeypatch):
+    def boom(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tvapp.tv.views.ledger.list_requests", boom)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    r = tv.get("/tv/requests/")
+    assert r.status_code == 500
+    check_screen(r.get_data(as_text=True), "/tv/")
+
+
+def test_simulator_starts_paired_to_the_first_demo_household(demo, client):
+    r = client.get("/tv/simulator")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert 'src="/tv/"' in html and 'data-key="BACK"' in html and 'data-key="RED"' in html
+    for key in ("UP", "DOWN", "LEFT", "RIGHT", "OK", "GREEN", "YELLOW", "BLUE", "PLAY", "PAUSE",
+                "DIGIT_0", "DIGIT_9"):
+        assert 'data-key="%s"' % key in html
+    with demo.session() as s:
+        assert device_of(client, demo).household_id == get_household(s, HOUSEHOLD).id
+    assert client.get("/tv/").status_code == 200
+    assert 'src="/tv/"' in client.get("/tv/simulator?start=//evil.example/").get_data(as_text=True)
+
+
+def test_digit_grouping():
+    from tvapp.tv.ui import group_digits
+
+    assert group_digits("0212345678") == "02-1234-5678"
+    assert group_digits("021234567") == "02-123-4567"
+    assert group_digits("01012345678") == "010-1234-5678"
+    assert group_digits("0311234567") == "031-123-4567"
+    assert group_digits("021") == "02-1"
+    assert group_digits("15881234") == "1588-1234"
+    assert group_digits("1234567812345678", "card") == "1234-5678-1234-5678"
+    assert group_digits("123456", "card") == "1234-56"
