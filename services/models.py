@@ -175,3 +175,44 @@ class SmsMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued sent delivered failed
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Certificate(Base):
+    """The issuance ledger: every certificate issued, once per request."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), unique=True)
+    verification_no: Mapped[str] = mapped_column(String(16), unique=True)
+    cert_type: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(64))
+    holder_masked: Mapped[str] = mapped_column(String(64))
+    office: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    destination_masked: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)  # no full resident number
+    pdf_enc: Mapped[str] = mapped_column(Text)  # encrypted, base64 inside
+    issued_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class Delivery(Base):
+    """One delivery of a request's document (email or fax), with its state.
+
+    ``key`` is unique: a retried job finds the row and never sends twice
+    what was already sent."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    key: Mapped[str] = mapped_column(String(96), unique=True)
+    method: Mapped[str] = mapped_column(String(8))
+    destination_masked: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending sending sent delivered failed
+    message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow, onupdate=utcnow)

@@ -31,9 +31,10 @@ log = logging.getLogger(__name__)
 class Retry(Exception):
     """Try this step again later. ``reason`` is a short code; ``message`` is for people."""
 
-    def __init__(self, reason: str, message: str = "", after: float | None = None):
+    def __init__(self, reason: str, message: str = "", after: float | None = None,
+                 count: bool = True):
         super().__init__(reason)
-        self.reason, self.message, self.after = reason, message, after
+        self.reason, self.message, self.after, self.count = reason, message, after, count
 
 
 class Fail(Exception):
@@ -74,10 +75,15 @@ class Step:
 
 
 _PIPELINES: dict[str, list[Step]] = {}
+_ON_FAIL: dict[str, Callable] = {}
 
 
-def register_pipeline(kind: str, steps: list[Step]) -> None:
+def register_pipeline(kind: str, steps: list[Step], on_fail: Callable | None = None) -> None:
+    """``on_fail(runtime, session, request, fail)`` runs in the transaction that
+    ends the request as failed (e.g. to queue an SMS notice)."""
     _PIPELINES[kind] = list(steps)
+    if on_fail:
+        _ON_FAIL[kind] = on_fail
 
 
 def pipeline_for(kind: str) -> list[Step]:
@@ -90,7 +96,7 @@ def pipeline_for(kind: str) -> list[Step]:
 
 def _load_pipelines() -> None:
     # Pipelines register themselves on import; import the modules that own them.
-    import services.records  # noqa: F401
+    import services.certificates.pipeline  # noqa: F401
 
 
 def backoff(config, attempts: int) -> float:
@@ -137,7 +143,7 @@ def process_request(request_id: int) -> str:
             try:
                 steps = pipeline_for(req.kind)
             except Fail as f:
-                _fail(s, req, f)
+                _fail(s, req, f, runtime)
                 return "failed"
             if req.step_index >= len(steps):
                 req.status = COMPLETED
@@ -151,9 +157,10 @@ def process_request(request_id: int) -> str:
             except Retry as r:
                 s.rollback()
                 req = s.get(Request, request_id)
-                req.attempts += 1
+                if r.count:
+                    req.attempts += 1
                 if req.attempts >= runtime.config.MAX_ATTEMPTS:
-                    _fail(s, req, Fail(r.reason, r.message or "여러 번 시도했지만 처리하지 못했습니다."))
+                    _fail(s, req, Fail(r.reason, r.message or "여러 번 시도했지만 처리하지 못했습니다."), runtime)
                     return "failed"
                 delay = r.after if r.after is not None else backoff(runtime.config, req.attempts)
                 req.next_run_at = utcnow() + timedelta(seconds=delay)
@@ -168,8 +175,20 @@ def process_request(request_id: int) -> str:
             except Fail as f:
                 s.rollback()
                 req = s.get(Request, request_id)
-                _fail(s, req, f)
+                _fail(s, req, f, runtime)
                 return "failed"
+            except Exception:
+                # A bug or an outage we did not foresee: keep the request, try later.
+                log.exception("step %s crashed", step.name, extra={"req": request_id})
+                s.rollback()
+                req = s.get(Request, request_id)
+                req.attempts += 1
+                req.next_run_at = utcnow() + timedelta(seconds=backoff(runtime.config, req.attempts))
+                req.last_error = "internal_error"
+                _release(s, req)
+                if req.attempts >= runtime.config.MAX_ATTEMPTS:
+                    _fail(s, req, Fail("internal_error", "처리 중 문제가 생겼습니다. 구청에 문의해 주세요."), runtime)
+                return "error"
             req.step_index += 1
             req.status = step.status_after
             req.attempts = 0
@@ -183,7 +202,7 @@ def process_request(request_id: int) -> str:
             req.lease_until = utcnow() + timedelta(seconds=runtime.config.JOB_LEASE_SECONDS)
 
 
-def _fail(s, req: Request, f: Fail) -> None:
+def _fail(s, req: Request, f: Fail, runtime: Runtime | None = None) -> None:
     req.status = FAILED
     req.last_error = f.reason
     _release(s, req)
@@ -191,6 +210,13 @@ def _fail(s, req: Request, f: Fail) -> None:
     detail.update(f.detail)
     ledger.append_event(s, req.id, "failed", "failed", detail)
     log.info("request failed: %s", f.reason, extra={"req": req.id})
+    hook = _ON_FAIL.get(req.kind)
+    if hook and runtime is not None:
+        try:
+            with s.begin_nested():
+                hook(runtime, s, req, f)
+        except Exception:  # the failure itself must be recorded whatever the notice does
+            log.exception("failure hook failed", extra={"req": req.id})
 
 
 def start(runtime: Runtime, request_id: int) -> bool:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
-from services.models import ACCEPTED, Household, Resident
-from services.pipeline import Fail, Retry, Step, StepContext, register_pipeline
+from services.models import Household, Resident
+from services.pipeline import Fail, Retry, StepContext
 
 CERTIFICATE_TYPES = (
     "resident-copy",
@@ -68,5 +68,3 @@ def load_record(runtime, req) -> dict | None:
     enc = (req.result or {}).get("record_enc")
     return json.loads(runtime.crypto.decrypt(enc)) if enc else None
 
-
-register_pipeline("certificate", [Step("fetch_record", fetch_record, ACCEPTED)])

@@ -190,6 +190,17 @@ class BackendClient:
             "residents": [dict(el.attrib) for el in payload.iter(q("Resident"))],
         }
 
+    def properties(self, household_code: str, resident_ref: str) -> dict:
+        """The resident's parcels and buildings (for 토지대장 / 건축물대장 options)."""
+        payload = self.send(
+            lambda r: child(r, "PropertyQuery", householdCode=household_code, residentRef=resident_ref),
+            "property-%s-%s" % (resident_ref, uuid.uuid4().hex[:8]),
+        )
+        return {
+            "parcels": [dict(el.attrib) for el in payload.iter(q("Parcel"))],
+            "buildings": [dict(el.attrib) for el in payload.iter(q("Building"))],
+        }
+
     def record(
         self,
         *,

@@ -62,7 +62,7 @@ def world(env, sqlite_url, redis_url, log_dir, request, tmp_path):
 
 
 def make(rt, token, resident_ref="R1001", ctype="resident-copy", household="1144012-0001",
-         options=None, enqueue=True):
+         options=None, enqueue=True, method="email", address="youngsoo.kim@example.com"):
     from sqlalchemy import select
 
     from services.models import Resident
@@ -73,6 +73,7 @@ def make(rt, token, resident_ref="R1001", ctype="resident-copy", household="1144
         req, _ = ledger.create_request(
             s, rt.crypto, client_token=token, kind="certificate", household_id=hh.id,
             resident_id=res.id, channel="tv", options=dict(options or {}, certificate_type=ctype),
+            delivery_method=method, delivery_address=address,
             grace_seconds=rt.config.SWEEP_GRACE_SECONDS)
         rid = req.id
     if enqueue:
@@ -102,11 +103,12 @@ def backend_keys(world):
 def test_requests_complete_through_a_worker(world):
     world.worker()
     ids = [make(world.runtime, "ok-%d" % i) for i in range(5)]
-    wait_for(lambda: set(statuses(world.runtime, ids).values()) == {"completed"}, 60, "completion")
+    wait_for(lambda: set(statuses(world.runtime, ids).values()) == {"delivered"}, 60, "delivery")
     keys = backend_keys(world)
     for rid in ids:
         assert keys.count("%s:record" % receipt(world.runtime, rid)) == 1
-        assert kinds(world.runtime, rid) == ["received", "sent_to_backend", "accepted", "completed"]
+        assert kinds(world.runtime, rid) == ["received", "sent_to_backend", "accepted", "issued",
+                                             "delivered", "notified"]
 
 
 def test_a_refusal_fails_the_request_with_its_reason(world):
@@ -127,7 +129,7 @@ def test_back_end_down_requests_wait_visibly_then_complete_once(world):
     wait_for(lambda: all("waiting" in kinds(world.runtime, r) for r in ids), 60, "waiting events")
     assert "completed" not in statuses(world.runtime, ids).values()
     world.backend.start()
-    wait_for(lambda: set(statuses(world.runtime, ids).values()) == {"completed"}, 90, "completion")
+    wait_for(lambda: set(statuses(world.runtime, ids).values()) == {"delivered"}, 90, "completion")
     keys = backend_keys(world)
     for rid in ids:
         assert keys.count("%s:record" % receipt(world.runtime, rid)) == 1
@@ -147,7 +149,7 @@ def test_worker_killed_mid_job_is_recovered_and_done_once(world):
     assert statuses(world.runtime, [rid])[rid] == "received"
     world.worker(1)
     world.sweeper()
-    wait_for(lambda: statuses(world.runtime, [rid])[rid] == "completed", 60, "recovery")
+    wait_for(lambda: statuses(world.runtime, [rid])[rid] == "delivered", 60, "recovery")
     stats = world.backend.stats()
     assert stats["keys"].count(key) == 1
     assert stats["by_kind"]["RecordQuery"]["replays"] >= 1  # the retry got the first answer
@@ -158,7 +160,7 @@ def test_request_whose_job_was_never_queued_is_swept(world):
     rid = make(world.runtime, "lost", enqueue=False)  # died between commit and enqueue
     world.worker()
     world.sweeper()
-    wait_for(lambda: statuses(world.runtime, [rid])[rid] == "completed", 60, "sweep")
+    wait_for(lambda: statuses(world.runtime, [rid])[rid] == "delivered", 60, "sweep")
 
 
 def test_two_jobs_for_one_request_do_the_work_once(world):
@@ -170,5 +172,5 @@ def test_two_jobs_for_one_request_do_the_work_once(world):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == ["busy-or-done", "completed"]
+    assert sorted(results) == ["busy-or-done", "delivered"]
     assert backend_keys(world).count("%s:record" % receipt(world.runtime, rid)) == 1

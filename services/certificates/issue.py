@@ -1,0 +1,72 @@
+"""Issuance: one certificate per request, in the issuance ledger, with its
+PDF encrypted at rest."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from sqlalchemy import select
+
+from services import pii
+from services.certificates import catalogue, pdf, verification
+from services.models import Certificate, utcnow
+
+
+def verification_key(runtime) -> bytes:
+    return verification.key_from_secret(runtime.config.SECRET_KEY)
+
+
+def verify_url(runtime, number: str) -> str:
+    return "%s/verify/%s" % (runtime.config.PUBLIC_URL.rstrip("/"), number)
+
+
+def issue(session, runtime, request, record: dict) -> Certificate:
+    """Issue the request's certificate once; a second call returns the first."""
+    existing = session.scalar(select(Certificate).where(Certificate.request_id == request.id))
+    if existing is not None:
+        return existing
+    ctype = catalogue.get(request.options["certificate_type"])
+    key = verification_key(runtime)
+    number = verification.new_number(key)
+    while session.scalar(select(Certificate.id).where(Certificate.verification_no == number)):
+        number = verification.new_number(key)
+    issued_at = utcnow()
+    office = record.get("issuing_office") or runtime.config.DISTRICT_NAME
+    data, pages = pdf.build_pdf(
+        record, title=ctype.title_ko, cert_type=ctype.code, verification_no=number,
+        verify_url=verify_url(runtime, number), issued_at=issued_at, office=office,
+        full_rrn=request.options.get("full_rrn") == "yes")
+    cert = Certificate(
+        request_id=request.id, verification_no=number, cert_type=ctype.code, title=ctype.title_ko,
+        holder_masked=pii.mask_name(record["holder"]["name"]), office=office, pages=pages,
+        sha256=hashlib.sha256(data).hexdigest(), destination_masked=request.delivery_address_masked,
+        summary={"sections": [s["title"] for s in record.get("sections", [])],
+                 "holder_rrn": pii.mask_rrn(record["holder"]["rrn"])},
+        pdf_enc=runtime.crypto.encrypt(base64.b64encode(data).decode()), issued_at=issued_at)
+    session.add(cert)
+    session.flush()
+    return cert
+
+
+def pdf_bytes(runtime, cert: Certificate) -> bytes:
+    return base64.b64decode(runtime.crypto.decrypt(cert.pdf_enc))
+
+
+def lookup(session, runtime, number: str) -> Certificate | None:
+    """For /verify: None for a number we never issued (checked without the
+    database first: a made-up or altered number fails the keyed check)."""
+    n = verification.normalise(number)
+    if not n or not verification.is_authentic(verification_key(runtime), n):
+        return None
+    return session.scalar(select(Certificate).where(Certificate.verification_no == n))
+
+
+def preview_png(runtime, record: dict, cert_type: str) -> bytes:
+    """The first page as the resident will get it, holder's details masked."""
+    ctype = catalogue.get(cert_type)
+    data, _ = pdf.build_pdf(record, title=ctype.title_ko, cert_type=ctype.code,
+                            verification_no="0" * 16, verify_url=verify_url(runtime, "0" * 16),
+                            issued_at=utcnow(), office=record.get("issuing_office") or runtime.config.DISTRICT_NAME,
+                            preview=True)
+    return pdf.render_png(data, scale=1.0)

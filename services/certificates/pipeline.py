@@ -1,0 +1,224 @@
+"""The certificate request pipeline:
+
+fetch_record (bridge) -> issue (PDF, ledger) -> deliver (email now, or fax
+queued) -> await_delivery (fax progress) -> notify (SMS) -> delivered.
+
+Each step is safe to run twice: the record call has an idempotency key,
+issuance is once per request, a delivery row per request and method
+remembers what was sent, the fax job id is the receipt number, and the
+SMS notice has a dedup key.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta, timezone
+
+from sqlalchemy import select
+
+from services import ledger
+from services.certificates import catalogue
+from services.certificates.issue import issue, pdf_bytes, verify_url
+from services.certificates.verification import fmt
+from services.delivery import email as email_delivery
+from services.models import (
+    ACCEPTED,
+    DELIVERED,
+    DELIVERING,
+    ISSUED,
+    Certificate,
+    Delivery,
+    Resident,
+)
+from services.pipeline import Fail, Retry, Step, StepContext, register_pipeline
+from services.records import fetch_record, load_record
+from services.sms import send_sms
+
+log = logging.getLogger(__name__)
+KST = timezone(timedelta(hours=9))
+MAIL_FROM = "no-reply@tvgov.local"
+
+
+def _cert(ctx: StepContext) -> Certificate:
+    return ctx.session.scalar(select(Certificate).where(Certificate.request_id == ctx.request.id))
+
+
+def step_issue(ctx: StepContext) -> None:
+    record = load_record(ctx.runtime, ctx.request)
+    cert = issue(ctx.session, ctx.runtime, ctx.request, record)
+    ctx.event("issued", "issued", {"verification": fmt(cert.verification_no), "pages": cert.pages})
+
+
+def _delivery(ctx: StepContext, method: str) -> Delivery:
+    key = "%s:%s" % (ctx.request.receipt_no, method)
+    d = ctx.session.scalar(select(Delivery).where(Delivery.key == key))
+    if d is None:
+        d = Delivery(request_id=ctx.request.id, key=key, method=method,
+                     destination_masked=ctx.request.delivery_address_masked or "")
+        ctx.session.add(d)
+        ctx.session.flush()
+    return d
+
+
+def _address(ctx: StepContext) -> str:
+    return ctx.runtime.crypto.decrypt(ctx.request.delivery_address_enc)
+
+
+def step_deliver(ctx: StepContext) -> None:
+    method = ctx.request.delivery_method
+    if method == "email":
+        _deliver_email(ctx)
+    elif method == "fax":
+        _queue_fax(ctx)
+    else:
+        raise Fail("no_delivery", "받으실 방법이 정해지지 않았습니다.")
+
+
+def _deliver_email(ctx: StepContext) -> None:
+    d = _delivery(ctx, "email")
+    if d.status in ("sent", "delivered"):
+        return
+    req, cert = ctx.request, _cert(ctx)
+    ctype = catalogue.get(cert.cert_type)
+    domain = ctx.runtime.config.PUBLIC_URL.split("//")[-1].split(":")[0].split("/")[0] or "tvgov.local"
+    message_id = "<%s.%s@%s>" % (req.receipt_no, cert.verification_no, domain)
+    issued = cert.issued_at.astimezone(KST)
+    body = "\n".join([
+        "안녕하세요. %s입니다." % ctx.runtime.config.DISTRICT_NAME,
+        "",
+        "TV 민원 서비스로 신청하신 %s를 보내 드립니다." % ctype.name_ko,
+        "",
+        "  접수번호: %s" % req.receipt_no,
+        "  발급일시: %s" % issued.strftime("%Y년 %m월 %d일 %H:%M"),
+        "  문서확인번호: %s" % fmt(cert.verification_no),
+        "",
+        "받으신 분은 아래 주소에서 문서확인번호로 진위를 확인할 수 있습니다.",
+        "  %s" % verify_url(ctx.runtime, cert.verification_no),
+        "",
+        "이 메일은 발신 전용입니다.",
+    ])
+    try:
+        msg = email_delivery.build_message(
+            to=_address(ctx), subject="[%s] %s 발급 (접수번호 %s)" % (
+                ctx.runtime.config.DISTRICT_NAME, ctype.name_ko, req.receipt_no),
+            body=body, message_id=message_id, sender=MAIL_FROM,
+            sender_name="%s TV민원" % ctx.runtime.config.DISTRICT_NAME,
+            attachments=[("%s_%s.pdf" % (ctype.name_ko.replace(" ", ""), req.receipt_no),
+                          pdf_bytes(ctx.runtime, cert), "application/pdf")],
+            when=cert.issued_at)
+    except email_delivery.EmailPermanentError as exc:
+        raise Fail("email_invalid", "메일 주소가 올바르지 않습니다. 팩스로 다시 받으실 수 있습니다.",
+                   {"offer": "fax"}) from exc
+    d.status, d.message_id = "sending", message_id
+    d.attempts += 1
+    ctx.commit()
+    mailer = email_delivery.mailer_for(ctx.runtime.config)
+    try:
+        mailer.send(msg)
+    except email_delivery.EmailTemporaryError as exc:
+        raise Retry("smtp_temporary",
+                    "메일 서버가 잠시 받지 않아 곧 다시 보냅니다.") from exc
+    except email_delivery.EmailPermanentError as exc:
+        d.status = "failed"
+        d.detail = {"error": str(exc)}
+        ctx.commit()
+        raise Fail("email_refused",
+                   "메일 서버가 이 주소로는 보낼 수 없다고 답했습니다. 팩스로 다시 받으실 수 있습니다.",
+                   {"offer": "fax"}) from exc
+    d.status = "sent"
+    ctx.event("delivered", "delivered", {"method": "email", "to": d.destination_masked})
+
+
+def _queue_fax(ctx: StepContext) -> None:
+    from fax_bridge import CoverPage, FaxHeader, NumberRefused, cover_pdf, render_fax
+    from services.delivery import fax
+
+    d = _delivery(ctx, "fax")
+    if d.status != "pending":
+        return
+    try:
+        number = fax.policy().check(_address(ctx))
+    except NumberRefused as exc:
+        raise Fail("fax_number_refused", exc.reason_ko, {"offer": "email"}) from exc
+    cert, req = _cert(ctx), ctx.request
+    office = ctx.runtime.config.DISTRICT_NAME
+    cover = cover_pdf(CoverPage(sender_office=office, recipient_fax=number.formatted,
+                                pages=cert.pages + 1, receipt_number=req.receipt_no,
+                                verification_url=verify_url(ctx.runtime, cert.verification_no),
+                                verification_number=fmt(cert.verification_no),
+                                title=catalogue.get(cert.cert_type).name_ko))
+    document = render_fax(pdf_bytes(ctx.runtime, cert), header=FaxHeader(office), cover_pdf=cover, workers=0)
+    store = fax.store_for(ctx.runtime)
+    try:
+        job = fax.dispatcher_for(ctx.runtime, store=store).enqueue(
+            req.receipt_no, "household-%d" % req.household_id, number, document)
+    finally:
+        store.close()
+    d.status = "sending"
+    d.detail = {"pages": job.pages}
+    ctx.event("fax_queued", "delivering", {"page": 0, "pages": job.pages,
+                                           "message": "팩스 전송을 기다리는 중입니다 (%d쪽)" % job.pages})
+
+
+def step_await(ctx: StepContext) -> None:
+    if ctx.request.delivery_method != "fax":
+        return
+    from fax_bridge import JobNotFound, JobState
+    from services.delivery import fax
+
+    store = fax.store_for(ctx.runtime)
+    try:
+        job = store.get(ctx.request.receipt_no)
+    except JobNotFound as exc:
+        raise Fail("fax_lost", "팩스 작업을 찾을 수 없습니다. 다시 신청해 주세요.") from exc
+    finally:
+        store.close()
+    d = _delivery(ctx, "fax")
+    if job.state in (JobState.DELIVERED, JobState.HANDED_OFF):
+        d.status = "delivered" if job.state == JobState.DELIVERED else "sent"
+        ctx.event("delivered", "delivered", {"method": "fax", "to": d.destination_masked,
+                                             "pages": job.pages})
+        return
+    if job.state in (JobState.FAILED, JobState.CANCELLED):
+        d.status = "failed"
+        raise Fail("fax_failed", job.reason_ko or "팩스를 보내지 못했습니다.", {"offer": "email"})
+    raise Retry("fax_in_progress", "팩스를 보내는 중입니다.", after=5.0, count=False)
+
+
+def _resident_phone(runtime, session, request) -> str | None:
+    res = session.get(Resident, request.resident_id) if request.resident_id else None
+    return runtime.crypto.decrypt(res.phone_enc) if res is not None and res.phone_enc else None
+
+
+def step_notify(ctx: StepContext) -> None:
+    phone = _resident_phone(ctx.runtime, ctx.session, ctx.request)
+    if phone:
+        cert = _cert(ctx)
+        how = "메일" if ctx.request.delivery_method == "email" else "팩스"
+        body = "[%s] %s를 %s로 보냈습니다. 접수번호 %s" % (
+            ctx.runtime.config.DISTRICT_NAME, catalogue.get(cert.cert_type).name_ko, how,
+            ctx.request.receipt_no)
+        send_sms(ctx.session, ctx.runtime, phone, body, purpose="notice",
+                 dedup_key="notice:%d:delivered" % ctx.request.id, request_id=ctx.request.id)
+        ctx.event("notified", "notified", {"channel": "sms"})
+
+
+def on_fail(runtime, session, request, fail) -> None:
+    phone = _resident_phone(runtime, session, request)
+    if not phone:
+        return
+    name = catalogue.get(request.options.get("certificate_type", "resident-copy")).name_ko
+    body = "[%s] %s 신청(접수번호 %s)을 처리하지 못했습니다. %s" % (
+        runtime.config.DISTRICT_NAME, name, request.receipt_no, fail.message or "")
+    send_sms(session, runtime, phone, body.strip(), purpose="notice",
+             dedup_key="notice:%d:failed" % request.id, request_id=request.id)
+    ledger.append_event(session, request.id, "notified_failure", "notified", {"channel": "sms"})
+
+
+register_pipeline("certificate", [
+    Step("fetch_record", fetch_record, ACCEPTED),
+    Step("issue", step_issue, ISSUED),
+    Step("deliver", step_deliver, DELIVERING),
+    Step("await_delivery", step_await, DELIVERING),
+    Step("notify", step_notify, DELIVERED),
+], on_fail=on_fail)
