@@ -20,6 +20,7 @@ HANDLERS = {
     "Ping": lambda s, parent, el: child(parent, "Pong"),
     "HouseholdQuery": lambda s, parent, el: records.household_record(s, parent, el.get("householdCode")),
     "RecordQuery": records.certificate_record,
+    "PropertyQuery": records.property_list,
 }
 
 

@@ -36,6 +36,21 @@ def household_record(s, parent, code: str) -> None:
               phone=r.phone, email=r.email)
 
 
+def property_list(s, parent, q) -> None:
+    resident = s.get(Resident, q.get("residentRef"))
+    if resident is None or resident.household_code != q.get("householdCode"):
+        raise Refused("not_in_household", "해당 세대의 세대원이 아닙니다.",
+                      "This person is not a member of the household.")
+    el = child(parent, "PropertyList", residentRef=resident.ref)
+    parcels = list(s.scalars(select(Parcel).where(Parcel.owner_ref == resident.ref).order_by(Parcel.ref)))
+    for p in parcels:
+        child(el, "Parcel", ref=p.ref, location=p.location, lot=p.lot, category=p.land_category,
+              area=p.area_m2 + "㎡")
+    for b in s.scalars(select(Building).where(Building.owner_ref == resident.ref).order_by(Building.ref)):
+        p = s.get(Parcel, b.parcel_ref)
+        child(el, "Building", ref=b.ref, location="%s %s" % (p.location, p.lot), use=b.use)
+
+
 def _section(parent, title: str, rows: list[list[tuple[str, str]]]) -> None:
     sec = child(parent, "Section", title=title)
     for cells in rows:
