@@ -23,6 +23,16 @@ def _locale() -> str:
     return lang if lang in LANGUAGES else "ko"
 
 
+def _kst(value) -> str:
+    """An aware datetime as Koreans write it: 2026년 11월 21일 14:05."""
+    if not value:
+        return ""
+    from datetime import timedelta, timezone
+
+    k = value.astimezone(timezone(timedelta(hours=9)))
+    return "%d년 %d월 %d일 %02d:%02d" % (k.year, k.month, k.day, k.hour, k.minute)
+
+
 def create_app(config: Config | None = None) -> Flask:
     config = config or load_config()
     app = Flask(__name__)
@@ -58,9 +68,12 @@ def create_app(config: Config | None = None) -> Flask:
 
     from tvapp.health import bp as health_bp
     from tvapp.home import bp as home_bp
+    from tvapp.verify import bp as verify_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(verify_bp)
+    app.add_template_filter(_kst, "kst")
 
     from tvapp import i18n, mobile, tv
 
