@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import procs
+from tests.support.world import world  # noqa: F401  (fixture)
 
 OUR_LOGGERS = ("services", "tvapp", "broadcast_feed", "fax_bridge", "remote_nav", "rq")
 

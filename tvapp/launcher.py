@@ -1,4 +1,4 @@
-"""``python -m tvapp.launcher [all|web|worker|sweeper]``: what `make run` and the
+"""``python -m tvapp.launcher [all|web|worker|sweeper|fax|migrate]``: what `make run` and the
 container image start.
 
 ``all`` (the default) starts the whole system on embedded defaults: a private
@@ -167,6 +167,7 @@ def run_all() -> int:
         for i in range(config.WORKERS):
             sup.start("worker-%d" % i, [sys.executable, "-m", "services.worker"], restart=True)
         sup.start("sweeper", [sys.executable, "-m", "services.sweeper"], restart=True)
+        sup.start("fax", [sys.executable, "-m", "services.fax_worker"], restart=True)
         base = "http://%s:%d" % (config.HOST, config.PORT)
         wait_until(lambda: requests.get(base + "/healthz", timeout=2).status_code == 200, 90,
                    "the system (/healthz)")
@@ -219,12 +220,16 @@ def exec_role(role: str) -> int:
         from services.sweeper import main
 
         return main()
+    if role == "fax":
+        from services.fax_worker import main
+
+        return main()
     if role == "migrate":
         from services.core.migrate import upgrade
 
         upgrade(config.DATABASE_URL)
         return 0
-    raise Stop("unknown role %r: use all, web, worker, sweeper or migrate" % role)
+    raise Stop("unknown role %r: use all, web, worker, sweeper, fax or migrate" % role)
 
 
 def main(argv: list[str] | None = None) -> int:
