@@ -216,3 +216,12 @@ class Delivery(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SmsOptOut(Base):
+    """Phones that said 수신거부/STOP: no message goes to them but the confirmation."""
+
+    __tablename__ = "sms_optouts"
+
+    phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
