@@ -80,4 +80,8 @@ def create_app(config: Config | None = None) -> Flask:
     i18n.init_app(app)
     tv.init_app(app)
     mobile.init_app(app)
+
+    from tvapp.certificates import bp as certs_bp
+
+    app.register_blueprint(certs_bp)
     return app

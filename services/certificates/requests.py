@@ -1,0 +1,162 @@
+"""What the TV (and SMS) screens call to request a certificate: residents to
+choose from, the resident's parcels and buildings, identity checks, recent
+fax numbers, the preview, and the request itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from services import ledger, otp, pii, pipeline
+from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
+from services.certificates import catalogue
+from services.certificates.issue import preview_png
+from services.delivery.email import valid_address
+from services.models import Household, Request, Resident
+
+
+class FlowError(ValueError):
+    """Something the resident must fix; ``message`` is in Korean."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(code)
+        self.code, self.message = code, message
+
+
+@dataclass
+class ResidentChoice:
+    id: int
+    name: str
+    relation: str
+    rrn_masked: str
+    has_phone: bool
+    email_masked: str | None
+    phone_masked: str | None = None
+
+
+def residents(session, runtime, household_id: int) -> list[ResidentChoice]:
+    out = []
+    for r in session.scalars(select(Resident).where(Resident.household_id == household_id)
+                             .order_by(Resident.position)):
+        email = runtime.crypto.decrypt(r.email_enc) if r.email_enc else None
+        phone = runtime.crypto.decrypt(r.phone_enc) if r.phone_enc else None
+        out.append(ResidentChoice(r.id, r.name, r.relation, r.rrn_masked, bool(phone),
+                                  pii.mask_email(email) if email else None,
+                                  pii.mask_phone(phone) if phone else None))
+    return out
+
+
+def resident_in_household(session, household_id: int, resident_id: int) -> Resident:
+    r = session.get(Resident, resident_id)
+    if r is None or r.household_id != household_id:
+        raise FlowError("not_in_household", "이 댁의 세대원이 아닙니다.")
+    return r
+
+
+def property_choices(session, runtime, household_id: int, resident_id: int, source: str) -> list[tuple[str, str]]:
+    """(value, label) pairs for options whose choices come from the back end."""
+    if source == "years":
+        y = date.today().year
+        return [(str(y - i), "%d년" % (y - i)) for i in range(3)]
+    res = resident_in_household(session, household_id, resident_id)
+    hh = session.get(Household, household_id)
+    try:
+        props = runtime.bridge.properties(hh.code, res.ref)
+    except (BackendUnavailable, BackendProtocolError) as exc:
+        raise FlowError("backend_unavailable",
+                        "구청 시스템에 잠시 연결할 수 없습니다. 잠시 뒤에 다시 해 주세요.") from exc
+    except BackendRefused as exc:
+        raise FlowError(exc.code, exc.message) from exc
+    if source == "parcels":
+        return [(p["ref"], "%s %s (%s, %s)" % (p["location"], p["lot"], p["category"], p["area"]))
+                for p in props["parcels"]]
+    return [(b["ref"], "%s (%s)" % (b["location"], b["use"])) for b in props["buildings"]]
+
+
+def otp_subject(resident_id: int) -> str:
+    return "resident:%d:certificate" % resident_id
+
+
+def send_identity_code(session, runtime, household_id: int, resident_id: int) -> otp.OtpResult:
+    res = resident_in_household(session, household_id, resident_id)
+    if not res.phone_enc:
+        raise FlowError("no_phone", "이 분은 등록된 휴대폰 번호가 없어 본인 확인을 할 수 없습니다. 구청 민원실로 문의해 주세요.")
+    return otp.send_code(session, runtime, otp_subject(res.id), runtime.crypto.decrypt(res.phone_enc))
+
+
+def check_identity_code(runtime, resident_id: int, code: str) -> otp.OtpResult:
+    return otp.verify_code(runtime, otp_subject(resident_id), code)
+
+
+def recent_fax_numbers(session, runtime, household_id: int, limit: int = 3) -> list[str]:
+    seen: list[str] = []
+    for req in session.scalars(select(Request).where(Request.household_id == household_id,
+                                                     Request.delivery_method == "fax")
+                               .order_by(Request.id.desc()).limit(20)):
+        number = runtime.crypto.decrypt(req.delivery_address_enc) if req.delivery_address_enc else None
+        if number and number not in seen:
+            seen.append(number)
+        if len(seen) >= limit:
+            break
+    return seen
+
+
+def check_fax_number(raw: str) -> str:
+    from fax_bridge import NumberRefused
+    from services.delivery.fax import policy
+
+    try:
+        return policy().check(raw).formatted
+    except NumberRefused as exc:
+        raise FlowError("fax_number_refused", exc.reason_ko) from exc
+
+
+def check_email(address: str) -> str:
+    address = (address or "").strip()
+    if not valid_address(address):
+        raise FlowError("email_invalid", "메일 주소 형식이 맞지 않습니다. 예: hong@example.com")
+    return address
+
+
+def registered_email(session, runtime, resident_id: int) -> str | None:
+    r = session.get(Resident, resident_id)
+    return runtime.crypto.decrypt(r.email_enc) if r is not None and r.email_enc else None
+
+
+def preview(session, runtime, household_id: int, resident_id: int, cert_type: str, options: dict) -> bytes:
+    """The first page with the holder's details masked (no request is made)."""
+    res = resident_in_household(session, household_id, resident_id)
+    hh = session.get(Household, household_id)
+    try:
+        record = runtime.bridge.record(
+            request_ref="preview", certificate_type=cert_type, household_code=hh.code,
+            resident_ref=res.ref, options=options,
+            idempotency_key="preview-%s-%s" % (res.ref, __import__("uuid").uuid4().hex[:12]))
+    except (BackendUnavailable, BackendProtocolError) as exc:
+        raise FlowError("backend_unavailable", "지금은 미리보기를 만들 수 없습니다. 신청은 할 수 있고, 구청 시스템이 돌아오면 처리됩니다.") from exc
+    except BackendRefused as exc:
+        raise FlowError(exc.code, exc.message) from exc
+    return preview_png(runtime, record, cert_type)
+
+
+def submit(session, runtime, *, client_token: str, household_id: int, resident_id: int, cert_type: str,
+           options: dict, method: str, address: str, channel: str = "tv") -> tuple[Request, bool]:
+    """Record the request (once per client_token). Call ``start`` after commit."""
+    catalogue.get(cert_type)
+    resident_in_household(session, household_id, resident_id)
+    if method == "fax":
+        address = check_fax_number(address)
+    elif method == "email":
+        address = check_email(address)
+    else:
+        raise FlowError("no_method", "받으실 방법을 골라 주세요.")
+    return ledger.create_request(
+        session, runtime.crypto, client_token=client_token, kind="certificate", household_id=household_id,
+        resident_id=resident_id, channel=channel, delivery_method=method, delivery_address=address,
+        options=dict(options, certificate_type=cert_type), grace_seconds=runtime.config.SWEEP_GRACE_SECONDS)
+
+
+def start(runtime, request_id: int) -> None:
+    pipeline.start(runtime, request_id)
