@@ -30,7 +30,8 @@ def registered_phone(demo):
 def tv_code(tv):
     html = tv.get("/tv/pair").get_data(as_text=True)
     code = re.search(r'id="pair-code"[^>]*>([A-Z]{4}-[A-Z]{4})<', html).group(1)
-    qr_url = re.search(r'/m/pair\?code=[A-Z-]+', html)
+    qr = re.search(r'data-qr="(http://[^"]+/m/pair\?code=([A-Z-]+))"', html)
+    assert qr and qr.group(2) == code  # the QR's content: a URI with the code in it
     return code, html
 
 

@@ -113,7 +113,7 @@ def test_requests_empty_and_paged(tv, demo):
     assert receipts[-1] in html.split(receipts[0])[0] if receipts[0] in html else True
     assert g.colour_keys.get("BLUE") == "다음 쪽" or "BLUE" in str(g.colour_keys)
     html2 = tv.get("/tv/requests/?page=2").get_data(as_text=True)
-    g2 = check_screen(html2, "/tv/")
+    check_screen(html2, "/tv/")
     assert "2 / 2 쪽" in html2 and "이전 쪽" in html2
     assert receipts[0] in html2  # oldest last
 

@@ -18,7 +18,6 @@ def _annotate_when(request) -> bool:
 
 def init_app(app) -> None:
     from remote_nav.integration import init_app as remote_nav_init
-
     from tvapp.tv import errors, ui, views  # noqa: F401 - routes register on import
 
     app.register_blueprint(bp)

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+
 from services import handoff, ledger, pairing
 from services.households import get_household, sync_household
 from tvapp.tv import bp
