@@ -85,6 +85,20 @@ class Config:
         self.DISTRICT_NAME = _env("DISTRICT_NAME", "마포구청")
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
         self.LOG_FORMAT = _env("LOG_FORMAT", "text")
+        # SMS (U-petitions): gateway outbox | kannel | http; byte limits counted in CP949.
+        self.SMS_GATEWAY = _env("SMS_GATEWAY", "outbox")
+        self.SMS_SERVICE_NUMBER = _env("SMS_SERVICE_NUMBER", "1588-0000")
+        self.SMS_OWN_NUMBERS = _env("SMS_OWN_NUMBERS", "")  # more of our numbers, comma-separated
+        self.SMS_MAX_BYTES = _int("SMS_MAX_BYTES", 90)
+        self.LMS_MAX_BYTES = _int("LMS_MAX_BYTES", 2000)
+        self.LMS_ENABLED = _env("LMS_ENABLED", "0").lower() in ("1", "true", "yes")
+        self.KANNEL_SENDSMS_URL = _env("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms")
+        self.KANNEL_USER = _env("KANNEL_USER", "tvgov")
+        self.KANNEL_PASS = _env("KANNEL_PASS", "")
+        self.SMS_HTTP_URL = _env("SMS_HTTP_URL")
+        self.SMS_HTTP_SECRET = _env("SMS_HTTP_SECRET", "")
+        self.SMS_RATE_PER_PHONE = _int("SMS_RATE_PER_PHONE", 20)  # MO per phone per 10 minutes
+        self.SMS_RATE_GLOBAL = _int("SMS_RATE_GLOBAL", 6000)  # MO per minute, all phones
 
     def validate(self) -> None:
         """Refuse unsafe settings (production overrides this with more)."""

@@ -2,66 +2,203 @@
 
 Every message is a row in ``sms_messages`` first (the outbox), then handed to
 the configured gateway. The embedded default gateway is the outbox itself:
-the phone simulator page reads it. Kannel and a generic HTTP gateway plug
-in behind the same ``SmsGateway`` base (SMS issue).
+the phone simulator page reads it. Kannel (``services.sms.kannel``) and a
+generic HTTP gateway (``services.sms.http``) plug in behind the same
+``SmsGateway`` base; ``gateway_for`` is the one place that chooses.
+
+Incoming (MO) messages are rows too (direction ``mo``), their ``dedup_key``
+made from what the gateway sends again when it retries, so a retried
+message is handled once. Delivery reports move an MT row's status forward
+only (queued -> sent -> buffered -> delivered | failed).
 """
 
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services import pii
 from services.households import phone_hash
-from services.models import SmsMessage
+from services.models import SmsMessage, SmsOptOut
+from services.sms.base import GatewayError, OutboxGateway, SmsGateway
+from services.sms.text import cp949_len, fit_for, kind_of, limit_for
+
+__all__ = [
+    "GatewayError", "OutboxGateway", "SmsGateway", "gateway_for", "send_sms", "messages_for_phone",
+    "record_mo", "record_reply", "record_dlr", "is_opted_out", "opt_out", "opt_in", "is_ours_or_short",
+    "normal_digits", "cp949_len", "fit_for", "limit_for", "kind_of",
+]
 
 log = logging.getLogger(__name__)
 
+GATEWAYS = ("outbox", "kannel", "http")
 
-class SmsGateway(ABC):
-    name = "base"
-
-    @abstractmethod
-    def send(self, to: str, body: str, message_id: int) -> str:
-        """Hand one message to the network; return the status ('sent', 'queued')."""
-
-
-class OutboxGateway(SmsGateway):
-    """The embedded default: the row is the delivery; the phone simulator shows it."""
-
-    name = "outbox"
-
-    def send(self, to: str, body: str, message_id: int) -> str:
-        return "sent"
+# Forward-only status ranks: a late "buffered" never undoes "delivered".
+RANK = {"queued": 0, "sent": 1, "buffered": 2, "delivered": 3, "failed": 3}
+# Kannel dlr types (dlr-mask bits) to our statuses.
+DLR_TYPES = {1: "delivered", 2: "failed", 4: "buffered", 8: "sent", 16: "failed"}
 
 
-def gateway_for(config) -> SmsGateway:
-    return OutboxGateway()
+def gateway_for(config, crypto=None) -> SmsGateway:
+    """The configured gateway (``SMS_GATEWAY``: outbox, kannel or http)."""
+    name = getattr(config, "SMS_GATEWAY", "outbox") or "outbox"
+    if name == "outbox":
+        return OutboxGateway()
+    if name == "kannel":
+        from services.core.crypto import Crypto
+        from services.sms.kannel import KannelGateway
+
+        return KannelGateway(config, crypto or Crypto(config.PII_KEY))
+    if name == "http":
+        from services.sms.http import HttpGateway
+
+        return HttpGateway(config)
+    raise ValueError("SMS_GATEWAY must be one of %s" % ", ".join(GATEWAYS))
 
 
-def send_sms(session, runtime, phone: str, body: str, *, purpose: str, dedup_key: str,
-             request_id: int | None = None) -> SmsMessage:
-    """Record and send one SMS, once per ``dedup_key``."""
-    existing = session.scalar(select(SmsMessage).where(SmsMessage.dedup_key == dedup_key))
+# -- numbers ------------------------------------------------------------------
+
+def normal_digits(phone: str) -> str:
+    """Digits in national form (``+82 10 ...`` -> ``010...``)."""
+    d = pii.digits(phone)
+    if d.startswith("82") and len(d) >= 11:
+        d = "0" + d[2:]
+    return d
+
+
+def is_ours_or_short(config, phone: str) -> bool:
+    """Our own numbers, short codes, representative numbers (15xx/16xx/18xx) and
+    anything that is not a phone number: never answered (no SMS loops)."""
+    raw = (phone or "").strip()
+    d = normal_digits(raw)
+    if not d or len(d) < 10 or len(d) > 11 or not d.startswith("0"):
+        return True
+    if any(ch.isalpha() for ch in raw):  # an alphanumeric sender id
+        return True
+    ours = [config.SMS_SERVICE_NUMBER] + [n for n in (getattr(config, "SMS_OWN_NUMBERS", "") or "").split(",")]
+    return any(normal_digits(n) == d for n in ours if n.strip())
+
+
+# -- opt-out ------------------------------------------------------------------
+
+def is_opted_out(session, runtime, phone: str) -> bool:
+    return session.get(SmsOptOut, phone_hash(runtime.crypto, phone)) is not None
+
+
+def opt_out(session, runtime, phone: str) -> bool:
+    """Record 수신거부; True when it is new (confirm it once)."""
+    h = phone_hash(runtime.crypto, phone)
+    if session.get(SmsOptOut, h) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(SmsOptOut(phone_hash=h))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def opt_in(session, runtime, phone: str) -> bool:
+    row = session.get(SmsOptOut, phone_hash(runtime.crypto, phone))
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+# -- outgoing -----------------------------------------------------------------
+
+def _row(runtime, direction, phone, body, purpose, dedup_key, request_id, gateway, status):
+    return SmsMessage(direction=direction, phone_enc=runtime.crypto.encrypt(phone),
+                      phone_hash=phone_hash(runtime.crypto, phone), phone_masked=pii.mask_phone(phone),
+                      body=body, purpose=purpose, dedup_key=dedup_key, request_id=request_id,
+                      gateway=gateway, status=status)
+
+
+def _insert_once(session, msg: SmsMessage) -> tuple[SmsMessage, bool]:
+    existing = session.scalar(select(SmsMessage).where(SmsMessage.dedup_key == msg.dedup_key))
     if existing is not None:
-        return existing
-    gw = gateway_for(runtime.config)
-    msg = SmsMessage(direction="mt", phone_enc=runtime.crypto.encrypt(phone),
-                     phone_hash=phone_hash(runtime.crypto, phone), phone_masked=pii.mask_phone(phone),
-                     body=body, purpose=purpose, dedup_key=dedup_key, request_id=request_id,
-                     gateway=gw.name, status="queued")
+        return existing, False
     try:
         with session.begin_nested():
             session.add(msg)
             session.flush()
     except IntegrityError:
-        return session.scalar(select(SmsMessage).where(SmsMessage.dedup_key == dedup_key))
-    msg.status = gw.send(phone, body, msg.id)
-    log.info("sms %s via %s (%s)", purpose, gw.name, msg.status, extra={"req": request_id})
+        return session.scalar(select(SmsMessage).where(SmsMessage.dedup_key == msg.dedup_key)), False
+    return msg, True
+
+
+def send_sms(session, runtime, phone: str, body: str, *, purpose: str, dedup_key: str,
+             request_id: int | None = None) -> SmsMessage:
+    """Record and send one SMS, once per ``dedup_key``.
+
+    The body is fitted to the configured length (CP949 bytes, whole
+    characters). Nothing goes to our own numbers or short codes, nor to a
+    phone that opted out (the row records why: ``blocked``, ``optout``).
+    """
+    config = runtime.config
+    gw = gateway_for(config, runtime.crypto)
+    body = fit_for(config, body)
+    msg, created = _insert_once(session, _row(runtime, "mt", phone, body, purpose, dedup_key,
+                                              request_id, gw.name, "queued"))
+    if not created:
+        return msg
+    if is_ours_or_short(config, phone):
+        msg.status = "blocked"
+    elif is_opted_out(session, runtime, phone):
+        msg.status = "optout"
+    else:
+        try:
+            msg.status = gw.send(phone, body, msg.id)
+        except GatewayError as exc:
+            msg.status = "failed"
+            log.warning("sms %s not sent: %s", purpose, exc, extra={"req": request_id})
+    session.flush()
+    log.info("sms %s via %s (%s, %s)", purpose, gw.name, msg.status, kind_of(config, body),
+             extra={"req": request_id})
     return msg
+
+
+def record_reply(session, runtime, phone: str, body: str, *, mo: SmsMessage, gateway: str) -> SmsMessage:
+    """The answer to an MO message that goes back in the gateway's HTTP reply
+    (Kannel, the HTTP webhook) or is shown by the phone simulator (outbox)."""
+    msg, _ = _insert_once(session, _row(runtime, "mt", phone, fit_for(runtime.config, body), "reply",
+                                        "reply:%d" % mo.id, mo.request_id, gateway, "sent"))
+    return msg
+
+
+def reply_to(session, mo: SmsMessage) -> SmsMessage | None:
+    return session.scalar(select(SmsMessage).where(SmsMessage.dedup_key == "reply:%d" % mo.id))
+
+
+# -- incoming -----------------------------------------------------------------
+
+def mo_dedup_key(runtime, *parts: str) -> str:
+    """What a retrying gateway sends again (sender, receiver, time, text, SMSC) as a key."""
+    return "mo:" + runtime.crypto.keyed_hash("\x1f".join(p or "" for p in parts), "sms-mo")[:64]
+
+
+def record_mo(session, runtime, phone: str, body: str, *, dedup_key: str, gateway: str,
+              purpose: str = "") -> tuple[SmsMessage, bool]:
+    """Record an incoming message once; returns (row, is_new)."""
+    return _insert_once(session, _row(runtime, "mo", phone, body, purpose, dedup_key, None,
+                                      gateway, "received"))
+
+
+def record_dlr(session, message_id: int, status: str) -> bool:
+    """Move an MT message's status forward; repeated or late reports change nothing."""
+    msg = session.get(SmsMessage, message_id)
+    if msg is None or msg.direction != "mt" or status not in RANK:
+        return False
+    if msg.status in ("delivered", "failed") or RANK.get(msg.status, 0) >= RANK[status]:
+        return False
+    msg.status = status
+    session.flush()
+    return True
 
 
 def messages_for_phone(session, runtime, phone: str, limit: int = 50) -> list[SmsMessage]:
