@@ -2,7 +2,7 @@
 
 import sys
 
-from broadcast_feed.ingest import main
+from broadcast_feed.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

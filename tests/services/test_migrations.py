@@ -3,6 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import broadcast_feed.models  # noqa: F401
 import services.models  # noqa: F401
 from services.core.db import Base, get_engine
 

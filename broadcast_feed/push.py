@@ -1,0 +1,91 @@
+"""Live ticker for the TVs: Redis pub/sub to server-sent events.
+
+``announce(rt)`` publishes the current list of active ticker messages on
+``CHANNEL`` after any change; every web process streams what it hears to
+its open TV pages (``sse_stream``). A stream ends after ``max_seconds`` so a
+gthread worker is never held for long; EventSource reconnects by itself.
+Old TV browsers without EventSource poll ``/tv/ticker.json`` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from redis.exceptions import RedisError
+
+from services.models import utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "news:ticker"
+STREAM_SECONDS = 55.0
+KEEPALIVE_SECONDS = 15.0
+RETRY_MS = 1000
+
+
+def ticker_payload(rt, now=None) -> dict:
+    from broadcast_feed import store
+
+    now = now or utcnow()
+    with rt.session() as s:
+        rows = store.active_tickers(s, now)
+        messages = [{"id": t.id, "text": t.text, "severity": t.severity,
+                     "expires_at": t.expires_at.isoformat()} for t in rows]
+    return {"messages": messages, "at": now.isoformat()}
+
+
+def ticker_texts(rt, now=None) -> list[str]:
+    return [m["text"] for m in ticker_payload(rt, now)["messages"]]
+
+
+def announce(rt) -> bool:
+    """Publish the active messages; False (logged) when Redis is unreachable:
+    the polling fallback and the next page load still show the truth."""
+    payload = json.dumps(ticker_payload(rt), ensure_ascii=False)
+    try:
+        rt.redis.publish(CHANNEL, payload)
+        return True
+    except (RedisError, RuntimeError):
+        log.exception("ticker announce failed")
+        return False
+
+
+def _event(payload: str) -> str:
+    return "event: ticker\ndata: %s\n\n" % payload
+
+
+def sse_stream(rt, max_seconds: float = STREAM_SECONDS, keepalive: float = KEEPALIVE_SECONDS):
+    """Yield SSE text: the current state at once, then every change heard."""
+    pubsub = None
+    try:
+        pubsub = rt.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(CHANNEL)  # before reading the state, so nothing is missed
+    except (RedisError, RuntimeError):
+        log.warning("ticker stream without Redis; the page falls back to polling")
+        pubsub = None
+    try:
+        yield "retry: %d\n" % RETRY_MS
+        yield _event(json.dumps(ticker_payload(rt), ensure_ascii=False))
+        if pubsub is None:
+            return
+        end = time.monotonic() + max_seconds
+        quiet_since = time.monotonic()
+        while time.monotonic() < end:
+            msg = pubsub.get_message(timeout=1.0)
+            if msg and msg.get("type") == "message":
+                data = msg["data"]
+                yield _event(data.decode("utf-8") if isinstance(data, bytes) else data)
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= keepalive:
+                yield ": keepalive\n\n"
+                quiet_since = time.monotonic()
+    except RedisError:
+        log.warning("ticker stream lost Redis; the browser reconnects")
+    finally:
+        if pubsub is not None:
+            try:
+                pubsub.close()
+            except RedisError:
+                pass
