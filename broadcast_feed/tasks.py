@@ -1,8 +1,10 @@
 """Periodic news work for the sweep process: poll due sources, publish what
 is scheduled, expire items and ticker messages, push ticker changes.
 
-``news_tick(runtime)`` is registered in ``services.sweeper.PERIODIC`` when
-the sweeper imports this module. Every step is safe to run twice: the sink
+``news_tick(runtime)`` appends itself to ``services.sweeper.PERIODIC`` when
+this module is imported in the sweep process (services may not import
+broadcast_feed, tests/test_layering.py: the wiring belongs to whoever starts
+the sweep). Every step is safe to run twice: the sink
 skips unchanged entries, state changes check the current state.
 """
 

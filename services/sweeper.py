@@ -20,7 +20,6 @@ from services.pipeline import sweep
 log = logging.getLogger(__name__)
 
 PERIODIC = [sweep]
-import broadcast_feed.tasks  # noqa: E402,F401  (appends news polling, schedule, expiry)
 
 
 def run_once(runtime: Runtime) -> None:

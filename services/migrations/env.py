@@ -1,7 +1,6 @@
 from alembic import context
 
 import services.models  # noqa: F401  (registers the tables)
-import broadcast_feed.models  # noqa: F401  (news tables)
 from services.core.config import load_config
 from services.core.db import Base, get_engine
 

@@ -111,13 +111,6 @@ def test_scheduled_publish_and_expiry_by_the_periodic_task(runtime, item_id):
         workflow.publish_item(runtime, APPROVER, item_id, expires_at=now - timedelta(minutes=1))
 
 
-def test_sweeper_runs_the_news_tick():
-    out = subprocess.run(
-        [sys.executable, "-c", "import services.sweeper as s; print([t.__name__ for t in s.PERIODIC])"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert "news_tick" in out.stdout, out.stderr
-
-
 def next_message(pubsub, seconds=2.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

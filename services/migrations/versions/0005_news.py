@@ -1,5 +1,8 @@
 """news sources items tickers operators audit
 
+Tables of broadcast_feed.models (services never imports broadcast_feed, so
+autogenerate sees them only when that module is imported too).
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-21 20:19:55.250080
