@@ -127,3 +127,24 @@ def test_land_register_offers_only_the_residents_parcels(tv, demo, client):
 def test_forms_without_csrf_are_refused(tv, demo):
     r = tv.post("/tv/certificates/resident-copy/who", data={"resident_id": "1"})
     assert r.status_code == 400
+
+
+def test_a_failed_fax_request_offers_email_instead(tv, demo):
+    from services import ledger
+    from services.models import Request as Req
+
+    rid = resident_id(demo, "R1001")
+    with demo.session() as s:
+        req, _ = ledger.create_request(s, demo.crypto, client_token="failed-fax", kind="certificate",
+                                       household_id=tv.household_id, resident_id=rid, channel="tv",
+                                       delivery_method="fax", delivery_address="02-2153-0000",
+                                       options={"certificate_type": "resident-copy"})
+        s.get(Req, req.id).status = "failed"
+        ledger.append_event(s, req.id, "failed", "failed", {"reason": "fax_failed", "message": "통화 중"})
+        receipt = req.receipt_no
+    html = tv.get("/tv/requests/%s" % receipt).get_data(as_text=True)
+    check_screen(html, "/tv/requests/")
+    assert 'id="detail-resend"' in html and "메일로 다시 받기" in html
+    r = tv.get("/tv/certificates/resend/%s" % receipt)
+    assert r.location.endswith("/tv/certificates/delivery/email")
+    assert tv.get(r.location).status_code == 200  # identity already checked for this request

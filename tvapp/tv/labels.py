@@ -58,6 +58,7 @@ EVENT_LABELS = {
     "retried": _l("다시 시도"),
     "completed": _l("완료"),
     "cancelled": _l("취소"),
+    "notified": _l("문자 알림 보냄"),
 }
 
 DELIVERY_LABELS = {"fax": _l("팩스"), "email": _l("이메일"), "none": _l("없음")}

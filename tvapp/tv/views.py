@@ -110,7 +110,9 @@ def request_detail(receipt_no):
         steps, hidden = timeline_steps(ledger.timeline(s, r.id))
         req = {"receipt_no": r.receipt_no, "kind": kind_label(r), "status": status_label(r.status),
                "when": when(r.created_at), "delivery": r.delivery_method,
-               "address": r.delivery_address_masked or ""}
+               "address": r.delivery_address_masked or "",
+               "resend": r.kind == "certificate" and r.status == "failed"
+               and r.delivery_method in ("fax", "email")}
     back = request.args.get("from", "")
     parent = url_for("tv.requests_list", page=int(back)) if back.isdigit() else url_for("tv.requests_list")
     return render_template("tv/request_detail.html", req=req, steps=steps, hidden=hidden,
