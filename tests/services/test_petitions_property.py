@@ -1,0 +1,50 @@
+"""Property: whatever arrives by SMS (random text, near-valid Korean and
+English commands, odd spacing, hyphens, full-width forms, emoji), the
+parser never raises and every reply fits its byte limit in CP949."""
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.petitions import handle_mo, parse
+from services.sms.text import cp949_len
+
+WORDS = ["등본", "초본", "납세증명", "납세증명서", "주민등록등본", "토지대장", "팩스", "펙스", "메일", "이메일로",
+         "email", "fax", "상태", "세금", "취소", "도움말", "확인", "연결", "수신거부", "수신허용", "STOP",
+         "help", "status", "cancel", "copy", "abstract", "로", "를", "?", "!", "-", "–", "—", "02", "031",
+         "1588", "1234-5678", "123-4567", "20261121-123456", "123456", "12345", "BCDF-GHJK", "😀", "ㅋㅋ",
+         "\u3000", "ｆａｘ", "\x00", "\u200b", "…"]
+PHONES = ["010-0000-0001", "010-0000-0002", "010-0000-0003", "010-0000-0006", "010-5555-0101"]
+
+near_valid = st.lists(st.sampled_from(WORDS), min_size=0, max_size=7).flatmap(
+    lambda ws: st.lists(st.sampled_from(["", " ", "  ", "-", "\n"]), min_size=len(ws), max_size=len(ws))
+    .map(lambda seps: "".join(w + s for w, s in zip(ws, seps, strict=True))))
+messages = st.one_of(near_valid, st.text(max_size=200),
+                     st.text(alphabet=st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3), max_size=120))
+
+
+@settings(max_examples=5000, deadline=None)
+@given(messages)
+def test_parser_never_raises(text):
+    cmd = parse(text)
+    assert cmd.name in {"help", "status", "taxes", "cancel", "confirm", "pair", "stop", "start",
+                        "cert", "unknown", "empty"}
+
+
+_ts = itertools.count()
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                     HealthCheck.too_slow])
+@given(phone=st.sampled_from(PHONES), text=messages, lms=st.booleans())
+def test_conversation_never_raises_and_replies_fit(demo, monkeypatch, phone, text, lms):
+    monkeypatch.setattr("services.pipeline.start", lambda runtime, rid: True)
+    demo.config.SMS_RATE_PER_PHONE = 10**9
+    demo.config.SMS_RATE_GLOBAL = 10**9
+    demo.config.LMS_ENABLED = lms
+    out = handle_mo(demo, phone, text, ts=str(next(_ts)))
+    if out.reply is not None:
+        assert out.reply.strip()
+        assert cp949_len(out.reply) <= (2000 if lms else 90)
+        assert out.reply != "잠시 문제가 있어 처리하지 못했습니다. 잠시 후 다시 보내 주세요."  # no crash inside
