@@ -82,6 +82,8 @@ def create_app(config: Config | None = None) -> Flask:
     mobile.init_app(app)
 
     from tvapp.certificates import bp as certs_bp
+    from tvapp.fax_callback import bp as fax_callback_bp
 
     app.register_blueprint(certs_bp)
+    app.register_blueprint(fax_callback_bp)
     return app
