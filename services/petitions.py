@@ -516,3 +516,37 @@ def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = 
         except Exception:  # noqa: BLE001 - the sweep queues it after the grace period
             log.warning("request %d not queued now; the sweep will", rid)
     return Outcome(reply, started=started)
+
+
+# -- the phone simulator (embedded default gateway) --------------------------------
+
+@dataclass
+class SimPhone:
+    ref: str
+    label: str  # masked name and relation
+    masked: str
+
+
+def simulator_phones(session: Session, runtime) -> list[SimPhone]:
+    """The demo residents' phones the simulator page can pick (shown masked)."""
+    from sqlalchemy import select
+
+    from services import pii
+
+    rows = session.scalars(select(Resident).where(Resident.phone_enc.is_not(None))
+                           .order_by(Resident.household_id, Resident.position))
+    return [SimPhone(r.ref, "%s (%s)" % (pii.mask_name(r.name), r.relation),
+                     pii.mask_phone(runtime.crypto.decrypt(r.phone_enc))) for r in rows]
+
+
+def simulator_thread(session: Session, runtime, ref: str) -> tuple[str | None, list]:
+    """(phone, messages oldest first) of the resident ``ref``; (None, []) if unknown."""
+    from sqlalchemy import select
+
+    from services.sms import messages_for_phone
+
+    r = session.scalar(select(Resident).where(Resident.ref == ref))
+    if r is None or not r.phone_enc:
+        return None, []
+    phone = runtime.crypto.decrypt(r.phone_enc)
+    return phone, list(reversed(messages_for_phone(session, runtime, phone, limit=60)))

@@ -80,6 +80,7 @@ def create_app(config: Config | None = None) -> Flask:
     i18n.init_app(app)
     tv.init_app(app)
     mobile.init_app(app)
+    __import__("tvapp.gateway").gateway.init_app(app)  # SMS gateways and the phone simulator
 
     from tvapp.certificates import bp as certs_bp
     from tvapp.fax_callback import bp as fax_callback_bp

@@ -97,6 +97,7 @@ class Config:
         self.KANNEL_PASS = _env("KANNEL_PASS", "")
         self.SMS_HTTP_URL = _env("SMS_HTTP_URL")
         self.SMS_HTTP_SECRET = _env("SMS_HTTP_SECRET", "")
+        self.KANNEL_ALLOW_IPS = _env("KANNEL_ALLOW_IPS", "127.0.0.1,::1")  # who may call /gateway/kannel/*
         self.SMS_RATE_PER_PHONE = _int("SMS_RATE_PER_PHONE", 20)  # MO per phone per 10 minutes
         self.SMS_RATE_GLOBAL = _int("SMS_RATE_GLOBAL", 6000)  # MO per minute, all phones
 
