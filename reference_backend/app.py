@@ -9,8 +9,8 @@ import logging
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import func, select
 
-from reference_backend import records, seed
-from reference_backend.store import ProcessedMessage, make_sessionmaker
+from reference_backend import payments, records, seed
+from reference_backend.store import ProcessedMessage, TaxBill, TaxPaymentRecord, make_sessionmaker
 from services.bridge import protocol
 from services.bridge.protocol import child, envelope
 
@@ -21,6 +21,8 @@ HANDLERS = {
     "HouseholdQuery": lambda s, parent, el: records.household_record(s, parent, el.get("householdCode")),
     "RecordQuery": records.certificate_record,
     "PropertyQuery": records.property_list,
+    "TaxBillQuery": records.tax_bill_list,
+    "PaymentNotice": records.payment_notice,
 }
 
 
@@ -97,10 +99,42 @@ def create_app(db_url: str) -> Flask:
             rows = s.execute(select(ProcessedMessage.kind, func.count(), func.sum(ProcessedMessage.replays))
                              .group_by(ProcessedMessage.kind)).all()
             keys = request.args.get("keys") == "1"
-            out = {"by_kind": {k: {"unique": n, "replays": int(r or 0)} for k, n, r in rows}}
+            out = {"by_kind": {k: {"unique": n, "replays": int(r or 0)} for k, n, r in rows},
+                   "tax_payments": s.scalar(select(func.count()).select_from(TaxPaymentRecord))}
             if keys:
                 out["keys"] = list(s.scalars(select(ProcessedMessage.idempotency_key)))
         return jsonify(out)
 
+    @app.get("/admin/bills/<epay_no>")
+    def bill(epay_no):
+        with Session() as s:
+            b = s.scalar(select(TaxBill).where(TaxBill.epay_no == epay_no))
+            if b is None:
+                return jsonify(error="not_found"), 404
+            rec = s.get(TaxPaymentRecord, epay_no)
+            return jsonify(epay_no=b.epay_no, amount=b.amount, total=records.bill_total(b),
+                           paid=b.paid_at is not None, payment_ref=rec.payment_ref if rec else None)
+
+    @app.post("/admin/bills/<epay_no>")
+    def change_bill(epay_no):
+        """Tests: change a bill as the municipality would ({"amount": n}, {"paid": true})."""
+        data = request.get_json(force=True) or {}
+        with Session.begin() as s:
+            b = s.scalar(select(TaxBill).where(TaxBill.epay_no == epay_no))
+            if b is None:
+                return jsonify(error="not_found"), 404
+            if "amount" in data:
+                b.amount = int(data["amount"])
+            if data.get("paid"):
+                b.paid_at = b.paid_at or records_utcnow()
+        return bill(epay_no)
+
+    app.register_blueprint(payments.bp)
     app.config["SESSIONMAKER"] = Session
     return app
+
+
+def records_utcnow():  # a paid-elsewhere bill, as the bank would report it
+    from reference_backend.store import utcnow
+
+    return utcnow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reference_backend.store import Building, Household, Parcel, Resident, TaxBill
 from services.bridge.protocol import child
@@ -153,3 +153,72 @@ _BUILDERS = {
     "tax-payment": _tax_payment,
     "tax-assessment": _tax_assessment,
 }
+
+
+# -- local taxes ----------------------------------------------------------------
+
+LATE_RATE = 0.03  # 납부지연가산세: 3% of the tax once the due date has passed (simplified)
+
+
+def late_charge(bill: TaxBill, today: date | None = None) -> int:
+    """The late charge (가산금) on an unpaid bill after its due date, in whole 10 원."""
+    today = today or date.today()
+    if bill.paid_at is not None or bill.due_date >= today:
+        return 0
+    return int(bill.amount * LATE_RATE) // 10 * 10
+
+
+def bill_total(bill: TaxBill, today: date | None = None) -> int:
+    return bill.amount + late_charge(bill, today)
+
+
+def tax_bill_list(s, parent, q) -> None:
+    code = q.get("householdCode")
+    if s.get(Household, code) is None:
+        raise Refused("household_unknown", "등록되지 않은 세대입니다.", "No such household.")
+    today = date.today()
+    el = child(parent, "TaxBillList", householdCode=code, asOf=today.isoformat())
+    bills = s.scalars(select(TaxBill).where(TaxBill.household_code == code).order_by(TaxBill.due_date))
+    for b in bills:
+        payer = s.get(Resident, b.payer_ref)
+        status = "paid" if b.paid_at else ("overdue" if b.due_date < today else "due")
+        charge = late_charge(b, today)
+        child(el, "TaxBill", ref=b.ref, payerRef=b.payer_ref, payerName=payer.name, taxItem=b.tax_item,
+              epayNo=b.epay_no, taxYear=b.tax_year, subject=b.subject, amount=b.amount,
+              lateCharge=charge, total=b.amount + charge, dueDate=b.due_date.isoformat(), status=status,
+              paidAt=b.paid_at.replace(microsecond=0).isoformat() + "+00:00" if b.paid_at else None)
+
+
+def payment_notice(s, parent, q) -> None:
+    """Record a payment once. The same payment told twice (another idempotency
+    key, same paymentRef) gets the same acknowledgement."""
+    from datetime import datetime, timezone
+
+    from reference_backend.store import TaxPaymentRecord
+
+    epay, ref, amount = q.get("epayNo"), q.get("paymentRef"), int(q.get("amount"))
+    bill = s.scalar(select(TaxBill).where(TaxBill.epay_no == epay).with_for_update())
+    if bill is None:
+        raise Refused("bill_unknown", "전자납부번호에 해당하는 고지서가 없습니다.", "No bill with this number.")
+    rec = s.get(TaxPaymentRecord, epay)
+    if rec is not None and rec.payment_ref == ref:
+        _ack(parent, rec)
+        return
+    if bill.paid_at is not None:
+        raise Refused("already_paid", "이미 납부된 고지서입니다.", "This bill has already been paid.")
+    if amount != bill_total(bill):
+        raise Refused("amount_changed", "고지 금액이 바뀌었습니다. 바뀐 금액을 확인해 주세요.",
+                      "The amount due has changed.")
+    paid_at = datetime.fromisoformat(q.get("paidAt")).astimezone(timezone.utc).replace(tzinfo=None)
+    bill.paid_at = paid_at
+    n = s.scalar(select(func.count()).select_from(TaxPaymentRecord)) or 0
+    rec = TaxPaymentRecord(epay_no=epay, payment_ref=ref, receipt_ref="RCPT-%08d" % (n + 1), amount=amount,
+                           method=q.get("method"), paid_at=paid_at)
+    s.add(rec)
+    s.flush()
+    _ack(parent, rec)
+
+
+def _ack(parent, rec) -> None:
+    child(parent, "PaymentAck", epayNo=rec.epay_no, paymentRef=rec.payment_ref, receiptRef=rec.receipt_ref,
+          recordedAt=rec.recorded_at.replace(microsecond=0).isoformat() + "+00:00")

@@ -75,6 +75,19 @@ class TaxBill(Base):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+class TaxPaymentRecord(Base):
+    """A payment the back end was told of (PaymentNotice): one per bill."""
+
+    __tablename__ = "tax_payment_records"
+    epay_no: Mapped[str] = mapped_column(String(19), primary_key=True)
+    payment_ref: Mapped[str] = mapped_column(String(128), unique=True)
+    receipt_ref: Mapped[str] = mapped_column(String(32), unique=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16))
+    paid_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class ProcessedMessage(Base):
     """Idempotency: one answer per key, replayed on repeats."""
 

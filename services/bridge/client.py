@@ -243,3 +243,32 @@ class BackendClient:
                 for sec in payload.iter(q("Section"))
             ],
         }
+
+    def tax_bills(self, household_code: str) -> list[dict]:
+        """The household's local-tax bills (지방세), each with its late charge and total."""
+        payload = self.send(
+            lambda r: child(r, "TaxBillQuery", householdCode=household_code),
+            "taxbills-%s-%s" % (household_code, uuid.uuid4().hex[:8]),
+        )
+        bills = []
+        for el in payload.iter(q("TaxBill")):
+            a = el.attrib
+            bills.append({
+                "ref": a["ref"], "payer_ref": a["payerRef"], "payer_name": a["payerName"],
+                "tax_item": a["taxItem"], "epay_no": a["epayNo"], "tax_year": int(a["taxYear"]),
+                "subject": a["subject"], "amount": int(a["amount"]), "late_charge": int(a["lateCharge"]),
+                "total": int(a["total"]), "due_date": a["dueDate"], "status": a["status"],
+                "paid_at": a.get("paidAt"),
+            })
+        return bills
+
+    def payment_notice(self, *, epay_no: str, amount: int, payment_ref: str, method: str, paid_at: str,
+                       idempotency_key: str) -> dict:
+        """Tell the back end a bill was paid (once: the key is derived from the payment)."""
+        payload = self.send(
+            lambda r: child(r, "PaymentNotice", epayNo=epay_no, amount=amount, paymentRef=payment_ref,
+                            method=method, paidAt=paid_at),
+            idempotency_key,
+        )
+        return {"epay_no": payload.get("epayNo"), "payment_ref": payload.get("paymentRef"),
+                "receipt_ref": payload.get("receiptRef"), "recorded_at": payload.get("recordedAt")}
