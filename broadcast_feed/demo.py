@@ -6,6 +6,7 @@ and one operator per role. Idempotent."""
 from __future__ import annotations
 
 import logging
+import os
 
 from broadcast_feed import samples, store, tasks, workflow
 from broadcast_feed.models import INGESTED, PUBLISHED
@@ -35,6 +36,9 @@ def seed(rt, now=None) -> list[tuple[str, str, str]]:
                     if item.source_id == source_id:
                         item.state, item.went_live_at = PUBLISHED, now
                         store.audit(s, "demo", "publish", "item", item.id)
+    if os.environ.get("TVGOV_ENV") == "production":
+        log.info("demo operators not created in production")
+        return []
     logins = workflow.ensure_demo_operators(rt)
     log.info("demo news seeded")
     return logins

@@ -87,4 +87,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(certs_bp)
     app.register_blueprint(fax_callback_bp)
+
+    from broadcast_feed.console import bp as console_bp
+    from tvapp import news
+
+    app.register_blueprint(console_bp)  # /console/: the operators' news console
+    news.init_app(app)  # /tv/news/ and the urgent ticker
     return app

@@ -163,6 +163,7 @@ def run_all() -> int:
 
         upgrade(config.DATABASE_URL)
         demo.seed(Runtime(config))
+        __import__("broadcast_feed.demo").demo.seed(Runtime(config))  # sample news, ticker, operators
         sup.start("web", gunicorn_cmd(config))
         for i in range(config.WORKERS):
             sup.start("worker-%d" % i, [sys.executable, "-m", "services.worker"], restart=True)
@@ -203,6 +204,8 @@ def print_banner(base: str, config) -> None:
         "  %-19s %s" % ("Back end", os.environ.get("BACKEND_URL", config.BACKEND_URL)),
         "  %-19s %s" % ("Redis", os.environ.get("REDIS_URL", config.REDIS_URL)),
         "  %-19s %s" % ("Database", config.DATABASE_URL.split("@")[-1]),
+        "  %-19s %s" % ("Console logins", ", ".join("%s / %s" % o[:2] for o in __import__(
+            "broadcast_feed.workflow").workflow.DEMO_OPERATORS)),
         "",
     ]
     print("\n".join(lines), flush=True)

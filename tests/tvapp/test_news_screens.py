@@ -1,0 +1,157 @@
+"""지역 소식 on the TV, rendered as a paired box: focus graphs, categories,
+paging (at most 20 per screen), article pages with arrow-key paging, only
+published and unexpired items newest first; the ticker on every TV screen
+and its JSON/SSE endpoints."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from test_tv_screens import check_screen, pair
+
+from broadcast_feed import demo as news_demo
+from broadcast_feed import store, tvtext, workflow
+from remote_nav import FocusGraph
+from services.models import utcnow
+
+APPROVER = workflow.Actor(2, "ap", "approver")
+
+
+@pytest.fixture
+def tv(demo, client):
+    news_demo.seed(demo)
+    client.household_id = pair(client, demo)
+    return client
+
+
+def published(rt):
+    with rt.session() as s:
+        rows, _ = store.published_items(s, utcnow(), limit=100)
+        return [(r.id, r.title, r.category) for r in rows]
+
+
+def test_news_list_paged_newest_first(tv, demo):
+    html = tv.get("/tv/news/").get_data(as_text=True)
+    g = check_screen(html, "/tv/")
+    items = published(demo)
+    assert len(items) == 12
+    first = items[0]
+    assert g.initial == "news-%d" % first[0]
+    assert "1 / 3 쪽" in html and "cat-all" in g.focusables
+    ids = [int(m) for m in re.findall(r'id="news-(\d+)"', html)]
+    assert ids == [i for i, _, _ in items[:5]]
+    assert g.colour_keys.get("BLUE") == "다음 쪽"
+    html3 = tv.get("/tv/news/?page=3").get_data(as_text=True)
+    check_screen(html3, "/tv/")
+    assert [int(m) for m in re.findall(r'id="news-(\d+)"', html3)] == [i for i, _, _ in items[10:]]
+    # the categories row sits above the list
+    assert g.press("UP") in {"cat-all"} | {f for f in g.focusables if f.startswith("cat-")}
+
+
+def test_category_filter(tv, demo):
+    items = published(demo)
+    cat = items[0][2]
+    html = tv.get("/tv/news/?cat=%s" % cat).get_data(as_text=True)
+    check_screen(html, "/tv/")
+    ids = {int(m) for m in re.findall(r'id="news-(\d+)"', html)}
+    assert ids and ids <= {i for i, _, c in items if c == cat}
+    assert 'class="btn news-cat selected"' in html
+
+
+def test_only_published_unexpired_items(tv, demo):
+    items = published(demo)
+    with demo.session() as s:
+        store.get_item(s, items[0][0]).expires_at = utcnow() - timedelta(seconds=1)
+        atom = [i for i in store.list_items(s, "ingested")]
+        assert atom  # the community feed waits for the workflow
+        hidden = atom[0].id
+    html = tv.get("/tv/news/").get_data(as_text=True)
+    assert 'id="news-%d"' % items[0][0] not in html
+    assert tv.get("/tv/news/%d" % items[0][0]).status_code == 404
+    assert tv.get("/tv/news/%d" % hidden).status_code == 404
+
+
+def test_article_pages_with_arrow_keys(tv, demo):
+    item_id = published(demo)[0][0]
+    html = tv.get("/tv/news/%d" % item_id).get_data(as_text=True)
+    g = check_screen(html, "/tv/news/")
+    assert g.initial == "article-text"
+    with demo.session() as s:
+        pages = tvtext.paginate(store.get_item(s, item_id).body)
+    assert len(pages) >= 2
+    assert "1 / %d 쪽" % len(pages) in html
+    assert 'data-news-next="/tv/news/%d?p=2"' % item_id in html and "data-news-prev" not in html
+    assert pages[0][0] in html
+    assert g.colour_keys.get("BLUE") == "다음 쪽"
+    html2 = tv.get("/tv/news/%d?p=2" % item_id).get_data(as_text=True)
+    g2 = check_screen(html2, "/tv/news/")
+    assert 'data-news-prev="/tv/news/%d?p=1"' % item_id in html2 and pages[1][0] in html2
+    assert g2.colour_keys.get("YELLOW") == "이전 쪽"
+    assert "news/news.js" in html2
+    # from page 2 of the list, Back returns there
+    html3 = tv.get("/tv/news/%d?from=2" % item_id).get_data(as_text=True)
+    assert FocusGraph.from_html(html3).parent == "/tv/news/?page=2"
+
+
+@pytest.mark.parametrize("size", ["normal", "large", "xlarge"])
+def test_pages_fit_the_article_box(size):
+    geo = tvtext.Geometry.for_size(size)
+    body = "\n\n".join(["마포구가 올겨울 한파에 대비해 취약계층 6,200가구에 난방비를 지원한다 " * 3] * 6)
+    pages = tvtext.paginate(body, size)
+    assert len(pages) > 1
+    for page in pages:
+        lines = sum(len(tvtext.wrap(p, geo.line_em)) for p in page)
+        assert lines + tvtext.PARAGRAPH_GAP * (len(page) - 1) <= geo.lines
+        for p in page:
+            for line in tvtext.wrap(p, geo.line_em):
+                assert tvtext.text_em(line) * geo.font_px <= tvtext.BOX_WIDTH
+    joined = " ".join(" ".join(p) for p in pages)
+    assert joined.split() == body.split()
+    assert geo.font_px >= 30
+
+
+def test_empty_news_is_calm(demo, client):
+    client.household_id = pair(client, demo)
+    html = client.get("/tv/news/").get_data(as_text=True)
+    g = check_screen(html, "/tv/")
+    assert "지금은 새 소식이 없습니다" in html and g.initial == "news-home"
+
+
+def test_ticker_on_every_tv_screen(tv, demo):
+    # the demo CAP cold-wave warning is on air
+    for path in ("/tv/", "/tv/news/", "/tv/requests/", "/tv/settings/"):
+        html = tv.get(path).get_data(as_text=True)
+        assert 'class="safe has-ticker"' in html, path
+        m = re.search(r'<div class="tv-ticker" id="tv-ticker"[^>]*>(.*?)</div>', html, re.S)
+        assert "한파" in m.group(1)
+        assert "news/ticker.js" in html
+        g = FocusGraph.from_html(html)
+        assert "tv-ticker" not in g.focusables
+    tid = workflow.write_ticker(demo, APPROVER, "단수 안내: 오늘 14시부터 2시간", minutes=5)
+    html = tv.get("/tv/").get_data(as_text=True)
+    assert "단수 안내" in html
+    payload = tv.get("/tv/ticker.json").get_json()
+    assert [m["text"] for m in payload["messages"]][0] == "단수 안내: 오늘 14시부터 2시간"
+    with demo.session() as s:
+        for t in store.list_tickers(s):
+            t.state = "expired"
+    html = tv.get("/tv/").get_data(as_text=True)
+    assert 'id="tv-ticker" role="status" aria-live="polite" hidden' in html
+    assert tid
+
+
+def test_ticker_stream_is_bounded_sse(app, demo):
+    from broadcast_feed import push
+
+    chunks = list(push.sse_stream(demo, max_seconds=1.2, keepalive=0.5))
+    assert chunks[0].startswith("retry: ")
+    event = chunks[1]
+    assert event.startswith("event: ticker\ndata: ") and event.endswith("\n\n")
+    assert json.loads(event.split("data: ", 1)[1])["messages"] == []
+    assert any(c.startswith(": keepalive") for c in chunks[2:])
+    r = app.test_client().get("/tv/ticker")
+    assert r.mimetype == "text/event-stream" and r.is_streamed
+    r.close()

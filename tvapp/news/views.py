@@ -1,0 +1,129 @@
+"""TV news views: validate, ask broadcast_feed, render."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from flask import Response, abort, current_app, g, jsonify, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
+
+from broadcast_feed import push, store, tvtext
+from broadcast_feed.text import SEOUL
+from services.models import utcnow
+from tvapp.news import bp
+from tvapp.tv.device import tv_device_required
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 5
+MAX_CATEGORIES = 6
+
+
+def runtime():
+    return current_app.extensions["runtime"]
+
+
+@bp.app_context_processor
+def _ticker_context():
+    """``tv_ticker`` for every TV screen (a screen may still set its own)."""
+    if not request.path.startswith("/tv") or request.path in ("/tv/ticker", "/tv/ticker.json"):
+        return {}
+    try:
+        return {"tv_ticker": push.ticker_texts(runtime())}
+    except SQLAlchemyError:
+        log.exception("ticker unavailable for this page")
+        return {"tv_ticker": []}
+
+
+def news_date(value, long: bool = False) -> str:
+    """11월 20일 (list) or 2026년 11월 20일 16:30 (article), in Korean time."""
+    if not value:
+        return ""
+    k = value.astimezone(SEOUL)
+    if long:
+        return "%d년 %d월 %d일 %02d:%02d" % (k.year, k.month, k.day, k.hour, k.minute)
+    return "%d월 %d일" % (k.month, k.day)
+
+
+def _page_arg() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    return max(1, min(page, 1000))
+
+
+@bp.get("/news/")
+@tv_device_required
+def news_list():
+    page = _page_arg()
+    category = (request.args.get("cat") or "").strip()[:60] or None
+    now = utcnow()
+    with runtime().session() as s:
+        categories = store.published_categories(s, now)[:MAX_CATEGORIES]
+        if category not in categories:
+            category = None
+        _, total = store.published_items(s, now, category, 0, 0)
+        pages = max(1, math.ceil(total / PER_PAGE))
+        page = min(page, pages)
+        rows, _ = store.published_items(s, now, category, (page - 1) * PER_PAGE, PER_PAGE)
+        items = [{"id": r.id, "title": r.title, "category": r.category,
+                  "when": r.published_at or r.went_live_at,
+                  "href": url_for("news.article", item_id=r.id,
+                                  **({"from": page} if page > 1 else {}),
+                                  **({"cat": category} if category else {}))}
+                 for r in rows]
+
+    def page_url(n):
+        return url_for("news.news_list", page=n, **({"cat": category} if category else {}))
+
+    return render_template("news/list.html", items=items, page=page, pages=pages,
+                           page_url=page_url, categories=categories, category=category,
+                           total=total)
+
+
+@bp.get("/news/<int:item_id>")
+@tv_device_required
+def article(item_id: int):
+    back_args = {}
+    if request.args.get("from", type=int):
+        back_args["page"] = request.args.get("from", type=int)
+    if request.args.get("cat"):
+        back_args["cat"] = request.args.get("cat")[:60]
+    keep = {k: v for k, v in (("from", back_args.get("page")), ("cat", back_args.get("cat"))) if v}
+    with runtime().session() as s:
+        row = store.live_item(s, item_id, utcnow())
+        if row is None:
+            abort(404)
+    ctx = tvtext.article_context(
+        row, request.args.get("p", 1, type=int), g.device.text_size,
+        lambda p: url_for("news.article", item_id=item_id, p=p, **keep),
+        url_for("news.news_list", **back_args))
+    return render_template("news/article.html", **ctx)
+
+
+@bp.get("/news/image/<int:item_id>.jpg")
+def image(item_id: int):
+    with runtime().session() as s:
+        row = store.live_item(s, item_id, utcnow())
+        data = row.image if row is not None else None
+    if not data:
+        abort(404)
+    resp = Response(data, mimetype="image/jpeg")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = 3600
+    return resp
+
+
+@bp.get("/ticker.json")
+def ticker_json():
+    resp = jsonify(push.ticker_payload(runtime()))
+    resp.cache_control.no_store = True
+    return resp
+
+
+@bp.get("/ticker")
+def ticker_stream():
+    rt = runtime()
+    resp = Response(push.sse_stream(rt), mimetype="text/event-stream")
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Accel-Buffering"] = "no"
+    return resp

@@ -1,0 +1,63 @@
+/* Urgent ticker on every TV screen (ES5): server-sent events from /tv/ticker,
+   or polling /tv/ticker.json every 10 s where EventSource is missing or keeps
+   failing. Only fills #tv-ticker; it never takes focus. */
+(function () {
+  var box = document.getElementById('tv-ticker'), failures = 0, polling = false, source = null;
+  if (!box) { return; }
+  var frame = box.parentNode;
+
+  function render(data) {
+    var msgs = (data && data.messages) || [], i, span;
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    for (i = 0; i < msgs.length; i++) {
+      if (i > 0) { box.appendChild(document.createTextNode(' \u00b7 ')); }
+      span = document.createElement('span');
+      span.appendChild(document.createTextNode(msgs[i].text));
+      box.appendChild(span);
+    }
+    if (msgs.length) {
+      box.removeAttribute('hidden');
+      if (!/\bhas-ticker\b/.test(frame.className)) { frame.className += ' has-ticker'; }
+    } else {
+      box.setAttribute('hidden', '');
+      frame.className = frame.className.replace(/\s*\bhas-ticker\b/g, '');
+    }
+    box.setAttribute('data-ticker-at', (data && data.at) || '');
+  }
+  function parse(text) {
+    try { return JSON.parse(text); } catch (e) { return null; }
+  }
+  function poll() {
+    var xhr = new XMLHttpRequest();
+    xhr.onreadystatechange = function () {
+      if (xhr.readyState === 4) {
+        if (xhr.status === 200) { var d = parse(xhr.responseText); if (d) { render(d); } }
+        window.setTimeout(poll, 10000);
+      }
+    };
+    xhr.open('GET', '/tv/ticker.json', true);
+    xhr.send(null);
+  }
+  function startPolling() {
+    if (polling) { return; }
+    polling = true;
+    if (source) { source.close(); }
+    window.setTimeout(poll, 10000);
+  }
+  if (window.EventSource && !window.TV_TICKER_POLL) {
+    source = new window.EventSource('/tv/ticker');
+    source.addEventListener('ticker', function (e) {
+      failures = 0;
+      var d = parse(e.data);
+      if (d) { render(d); }
+    }, false);
+    source.onerror = function () {
+      /* a bounded stream ends about every minute and reconnects by itself;
+         fall back to polling only when it keeps failing */
+      failures += 1;
+      if (failures > 5) { startPolling(); }
+    };
+  } else {
+    startPolling();
+  }
+}());
