@@ -1,0 +1,91 @@
+"""Through a real Kannel (bearerbox + smsbox + fakesmsc on loopback):
+replies in Hangul, silence for our own number, and the whole U-petition:
+a demo resident texts `등본 메일`, answers the code that came by SMS, the PDF
+arrives at a real SMTP server, and `상태` reports it delivered."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from services.models import Request, SmsMessage
+from tests.kannel.conftest import AppServer
+from tests.support.procs import free_port, wait_for
+from tests.support.smtp import SmtpServer
+from tests.support.world import statuses
+
+MINJUN = "01000000003"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def served(demo, start_kannel):
+    from tvapp import create_app
+
+    port = free_port()
+    app_url = "http://127.0.0.1:%d" % port
+    server = AppServer(create_app(demo.config), port).start()
+    kannel = start_kannel(app_url)
+    yield kannel
+    server.stop()
+
+
+def test_hangul_reply_and_silence_for_our_number(served):
+    replies = served.text(MINJUN, "도움말", until=lambda r: any("등본 메일" in x for x in r))
+    assert any("수신거부" in r for r in replies)
+    assert served.text("15880000", "도움말", settle=2.0) == []  # our own number: no loop
+    # An unknown command still gets a readable Korean answer, whole syllables only.
+    unknown = served.text(MINJUN, "아무말", until=lambda r: bool(r))
+    assert "도움말" in unknown[0]
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def test_certificate_by_sms_end_to_end_through_kannel(world, smtp, start_kannel):
+    from services.core.config import load_config
+    from tvapp import create_app
+
+    port = free_port()
+    app_url = "http://127.0.0.1:%d" % port
+    # Kannel first (its ports), then the settings the app and the workers read.
+    kannel = start_kannel(app_url)
+    world.set(SMTP_URL=smtp.url, SMS_GATEWAY="kannel", KANNEL_SENDSMS_URL=kannel.sendsms_url,
+              KANNEL_USER="tvgov", KANNEL_PASS=kannel.secret, PUBLIC_URL=app_url,
+              SMS_SERVICE_NUMBER="1588-0000")
+    server = AppServer(create_app(load_config()), port).start()
+    try:
+        world.worker()
+        first = kannel.text(MINJUN, "등본 메일",
+                            until=lambda r: any("확인 123456" in x for x in r) and any("인증번호 " in x for x in r))
+        code = re.search(r"인증번호 (\d{6})", " ".join(first)).group(1)
+        accepted = kannel.text(MINJUN, "확인 %s" % code, until=lambda r: any("접수" in x for x in r))
+        receipt = re.search(r"\d{8}-\d{6}", " ".join(accepted)).group(0)
+        with world.runtime.session() as s:
+            req = s.scalar(select(Request).where(Request.receipt_no == receipt))
+            rid = req.id
+            assert req.channel == "sms" and req.delivery_method == "email"
+        wait_for(lambda: statuses(world.runtime, [rid])[rid] == "delivered", 90, "delivery by email")
+        assert len(smtp.messages) == 1
+        msg = smtp.messages[0]
+        assert msg["To"] == "minjun.kim@example.com" and "주민등록표 등본" in msg["Subject"]
+        att = next(iter(msg.iter_attachments()))
+        assert att.get_content_type() == "application/pdf" and att.get_content().startswith(b"%PDF")
+        status = kannel.text(MINJUN, "상태", until=lambda r: any(receipt in x and "전달 완료" in x for x in r))
+        assert any("보냈습니다" in x for x in status)  # the completion notice, queued for the phone
+        # Delivery reports from the (fake) SMSC moved the code's message to delivered.
+        wait_for(lambda: _otp(world.runtime) == ("kannel", "delivered"), 20, "delivery report")
+    finally:
+        server.stop()
+
+
+def _otp(rt):
+    with rt.session() as s:
+        m = s.scalar(select(SmsMessage).where(SmsMessage.purpose == "otp"))
+        return (m.gateway, m.status) if m else None
+
