@@ -183,6 +183,21 @@ def demo(runtime):
     return runtime
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """The one headless Debian Chromium of the whole run (Playwright allows one
+    sync_playwright() at a time: every browser test uses this fixture).
+    `make test` installs Chromium; a run without it fails, it does not skip."""
+    from playwright.sync_api import sync_playwright
+
+    from remote_nav.driver import launch_chromium
+
+    with sync_playwright() as pw:
+        b = launch_chromium(pw)
+        yield b
+        b.close()
+
+
 def pytest_collection_modifyitems(config, items):
     # The log scan needs our loggers to propagate at DEBUG during tests.
     os.environ.setdefault("TVGOV_ENV", "test")

@@ -12,7 +12,7 @@ import pytest
 
 from remote_nav import annotate
 from remote_nav.assets import RUNTIME_PATH
-from remote_nav.driver import TvDriver, chromium_available, launch_chromium
+from remote_nav.driver import TvDriver
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "remote_nav"
@@ -60,19 +60,6 @@ def site(tmp_path_factory):
     server.shutdown()
     server.server_close()
     thread.join(5)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Debian Chromium for the session."""
-    if not chromium_available():
-        pytest.skip("Chromium or Playwright not installed (make test installs them)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        yield b
-        b.close()
 
 
 @pytest.fixture

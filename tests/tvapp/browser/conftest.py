@@ -10,21 +10,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from remote_nav.driver import TvDriver, chromium_available, launch_chromium
+from remote_nav.driver import TvDriver
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "tv"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not chromium_available():
-        pytest.skip("Chromium or Playwright not installed (make test installs them)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        yield b
-        b.close()
 
 
 @pytest.fixture
