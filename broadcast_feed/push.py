@@ -56,8 +56,10 @@ def _event(payload: str) -> str:
     return "event: ticker\ndata: %s\n\n" % payload
 
 
-def sse_stream(rt, max_seconds: float = STREAM_SECONDS, keepalive: float = KEEPALIVE_SECONDS):
+def sse_stream(rt, max_seconds: float | None = None, keepalive: float | None = None):
     """Yield SSE text: the current state at once, then every change heard."""
+    max_seconds = STREAM_SECONDS if max_seconds is None else max_seconds
+    keepalive = KEEPALIVE_SECONDS if keepalive is None else keepalive
     pubsub = None
     try:
         pubsub = rt.redis.pubsub(ignore_subscribe_messages=True)

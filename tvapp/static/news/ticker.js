@@ -4,7 +4,36 @@
 (function () {
   var box = document.getElementById('tv-ticker'), failures = 0, polling = false, source = null;
   if (!box) { return; }
-  var frame = box.parentNode;
+  var frame = box.parentNode, crawl = null, timer = null, offset = 0, pause = 0;
+
+  /* Text wider than the box crawls right to left through it (clipped by the
+     box, which stays inside the title-safe area). */
+  function wrapContents() {
+    crawl = document.createElement('span');
+    crawl.className = 'tv-ticker-crawl';
+    crawl.setAttribute('data-safe-bleed', '');
+    crawl.style.position = 'relative';
+    crawl.style.display = 'inline-block';
+    crawl.style.whiteSpace = 'nowrap';
+    while (box.firstChild) { crawl.appendChild(box.firstChild); }
+    box.appendChild(crawl);
+  }
+  function step() {
+    var room = box.clientWidth, width = crawl.offsetWidth;
+    if (pause > 0) { pause -= 1; return; }
+    offset -= 3;
+    if (offset < -width) { offset = room; }
+    crawl.style.left = offset + 'px';
+  }
+  function layout() {
+    if (timer) { window.clearInterval(timer); timer = null; }
+    offset = 0;
+    pause = 60;  /* read the start for 2 s before it moves */
+    crawl.style.left = '0px';
+    if (!box.hasAttribute('hidden') && crawl.offsetWidth > box.clientWidth) {
+      timer = window.setInterval(step, 33);
+    }
+  }
 
   function render(data) {
     var msgs = (data && data.messages) || [], i, span;
@@ -15,6 +44,7 @@
       span.appendChild(document.createTextNode(msgs[i].text));
       box.appendChild(span);
     }
+    wrapContents();
     if (msgs.length) {
       box.removeAttribute('hidden');
       if (!/\bhas-ticker\b/.test(frame.className)) { frame.className += ' has-ticker'; }
@@ -23,6 +53,7 @@
       frame.className = frame.className.replace(/\s*\bhas-ticker\b/g, '');
     }
     box.setAttribute('data-ticker-at', (data && data.at) || '');
+    layout();
   }
   function parse(text) {
     try { return JSON.parse(text); } catch (e) { return null; }
@@ -44,6 +75,8 @@
     if (source) { source.close(); }
     window.setTimeout(poll, 10000);
   }
+  wrapContents();
+  layout();
   if (window.EventSource && !window.TV_TICKER_POLL) {
     source = new window.EventSource('/tv/ticker');
     source.addEventListener('ticker', function (e) {
