@@ -97,6 +97,7 @@ def pipeline_for(kind: str) -> list[Step]:
 def _load_pipelines() -> None:
     # Pipelines register themselves on import; import the modules that own them.
     import services.certificates.pipeline  # noqa: F401
+    import services.taxes.pipeline  # noqa: F401
 
 
 def backoff(config, attempts: int) -> float:

@@ -1,6 +1,7 @@
 from alembic import context
 
 import services.models  # noqa: F401  (registers the tables)
+import services.taxes.models  # noqa: F401
 from services.core.config import load_config
 from services.core.db import Base, get_engine
 

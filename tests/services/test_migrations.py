@@ -5,6 +5,7 @@ from alembic.migration import MigrationContext
 
 import broadcast_feed.models  # noqa: F401
 import services.models  # noqa: F401
+import services.taxes.models  # noqa: F401
 from services.core.db import Base, get_engine
 
 

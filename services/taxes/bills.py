@@ -1,0 +1,87 @@
+"""A household's bills, from the back end through the bridge, and how they
+read on a screen: 재산세 · 1144-0126-0726-0000-033 (groups of four for
+reading aloud) · 1,234,560원 · 2026년 11월 9일."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
+
+
+class BillsUnavailable(Exception):
+    """The back end cannot tell us the bills now; the message is for people."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def won(n: int) -> str:
+    return "{:,}원".format(int(n))
+
+
+def korean_date(iso: str) -> str:
+    d = date.fromisoformat(iso[:10])
+    return "%d년 %d월 %d일" % (d.year, d.month, d.day)
+
+
+def group_epay(epay_no: str) -> str:
+    """19 digits in groups of four (the last group three) for reading."""
+    return "-".join(epay_no[i:i + 4] for i in range(0, len(epay_no), 4))
+
+
+@dataclass(frozen=True)
+class Bill:
+    ref: str
+    payer_ref: str
+    payer_name: str
+    tax_item: str
+    epay_no: str
+    tax_year: int
+    subject: str
+    amount: int
+    late_charge: int
+    total: int
+    due_date: str
+    status: str  # due | overdue | paid
+    paid_at: str | None = None
+
+    @property
+    def paid(self) -> bool:
+        return self.status == "paid"
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == "overdue"
+
+    @property
+    def epay_grouped(self) -> str:
+        return group_epay(self.epay_no)
+
+    @property
+    def due_text(self) -> str:
+        return korean_date(self.due_date)
+
+    @property
+    def paid_text(self) -> str:
+        return korean_date(self.paid_at) if self.paid_at else ""
+
+
+def household_bills(runtime, household_code: str) -> list[Bill]:
+    """Unpaid first (overdue, then by due date), then paid (latest first)."""
+    try:
+        raw = runtime.bridge.tax_bills(household_code)
+    except (BackendUnavailable, BackendProtocolError) as exc:
+        raise BillsUnavailable("구청 시스템에 연결할 수 없어 고지서를 불러오지 못했습니다.") from exc
+    except BackendRefused as exc:
+        raise BillsUnavailable(exc.message) from exc
+    bills = [Bill(**b) for b in raw]
+    unpaid = sorted((b for b in bills if not b.paid), key=lambda b: (not b.overdue, b.due_date, b.epay_no))
+    paid = sorted((b for b in bills if b.paid), key=lambda b: b.paid_at or "", reverse=True)
+    return unpaid + paid
+
+
+def find(bills: list[Bill], epay_no: str) -> Bill | None:
+    return next((b for b in bills if b.epay_no == epay_no), None)
