@@ -183,6 +183,11 @@ def tax_bill_list(s, parent, q) -> None:
         payer = s.get(Resident, b.payer_ref)
         status = "paid" if b.paid_at else ("overdue" if b.due_date < today else "due")
         charge = late_charge(b, today)
+        if b.paid_at is not None:  # what was paid, late charge included
+            from reference_backend.store import TaxPaymentRecord
+
+            rec = s.get(TaxPaymentRecord, b.epay_no)
+            charge = max(0, rec.amount - b.amount) if rec else 0
         child(el, "TaxBill", ref=b.ref, payerRef=b.payer_ref, payerName=payer.name, taxItem=b.tax_item,
               epayNo=b.epay_no, taxYear=b.tax_year, subject=b.subject, amount=b.amount,
               lateCharge=charge, total=b.amount + charge, dueDate=b.due_date.isoformat(), status=status,

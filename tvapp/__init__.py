@@ -87,6 +87,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(certs_bp)
     app.register_blueprint(fax_callback_bp)
+    __import__("tvapp.taxes").taxes.init_app(app)  # 지방세 on the TV and the phone payment page
 
     from broadcast_feed.console import bp as console_bp
     from tvapp import news

@@ -59,6 +59,9 @@ EVENT_LABELS = {
     "completed": _l("완료"),
     "cancelled": _l("취소"),
     "notified": _l("문자 알림 보냄"),
+    "paid": _l("납부 완료"),
+    "payment_checking": _l("결제 결과 확인 중"),
+    "tax_recorded": _l("구청 수납 확인"),
 }
 
 DELIVERY_LABELS = {"fax": _l("팩스"), "email": _l("이메일"), "none": _l("없음")}

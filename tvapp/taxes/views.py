@@ -1,0 +1,343 @@
+"""Screens: bills -> bill (how to pay, where the receipt goes) -> card on the
+TV / QR for the phone / virtual account -> result (with the timeline, the
+receipt, and the way to the 납세증명서)."""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+
+from services import ledger
+from services.models import Resident
+from services.payments import Card
+from services.pii import mask_email, mask_phone
+from services.taxes import bills as bills_mod
+from services.taxes import payments
+from services.taxes.models import TaxPayment
+from tvapp.tv.device import tv_device_required
+
+bp = Blueprint("taxes", __name__, url_prefix="/tv/taxes")
+phone_bp = Blueprint("taxpay", __name__, url_prefix="/m/pay")
+
+PER_PAGE = 4
+FLOW_TTL = 1800
+PHONE_TTL = 900
+
+
+def rt():
+    return current_app.extensions["runtime"]
+
+
+# -- flow state (where the receipt goes), encrypted in Redis per box ----------
+
+def _flow() -> dict:
+    raw = rt().redis.get("taxflow:%d" % g.device.id)
+    if not raw:
+        return {}
+    try:
+        return json.loads(rt().crypto.decrypt(raw.decode()))
+    except ValueError:
+        return {}
+
+
+def _save(f: dict) -> None:
+    rt().redis.set("taxflow:%d" % g.device.id, rt().crypto.encrypt(json.dumps(f, ensure_ascii=False)), ex=FLOW_TTL)
+
+
+def _calm(title, text, next_text, href, label, status=200):
+    return render_template("taxes/calm.html", title=title, text=text, next_text=next_text, href=href,
+                           label=label), status
+
+
+def _bills():
+    return bills_mod.household_bills(rt(), g.household.code)
+
+
+def _down(e):
+    return _calm("지금은 고지서를 볼 수 없습니다", e.message, "잠시 뒤에 다시 해 주세요. 아무것도 결제되지 않았습니다.",
+                 url_for("tv.home"), "처음 화면", 503)
+
+
+def _bill_or_redirect(epay_no):
+    try:
+        bill = bills_mod.find(_bills(), epay_no)
+    except bills_mod.BillsUnavailable as e:
+        return None, _down(e)
+    if bill is None:
+        return None, _calm("고지서를 찾을 수 없습니다", "이 댁의 고지서가 아닙니다.", "목록에서 다시 골라 주세요.",
+                           url_for("taxes.bill_list"), "고지서 목록", 404)
+    if bill.paid:
+        return None, redirect(url_for("taxes.history"))
+    return bill, None
+
+
+def _delivery(bill) -> dict:
+    """Where the receipt goes: the resident's choice, else the payer's registered email."""
+    f = _flow()
+    chosen = (f.get("delivery") or {}).get(bill.epay_no)
+    if chosen:
+        return chosen
+    with rt().session() as s:
+        payer = s.query(Resident).filter_by(ref=bill.payer_ref, household_id=g.household.id).one_or_none()
+        if payer is not None and payer.email_enc:
+            return {"method": "email", "address": rt().crypto.decrypt(payer.email_enc)}
+    return {"method": "none"}
+
+
+def _shown(d: dict) -> str:
+    if d.get("method") == "email":
+        return "메일 %s" % mask_email(d["address"])
+    if d.get("method") == "fax":
+        return "팩스 %s" % mask_phone(d["address"])
+    return "받지 않음"
+
+
+def _pages(items, page):
+    pages = max(1, math.ceil(len(items) / PER_PAGE))
+    page = min(max(1, page), pages)
+    return items[(page - 1) * PER_PAGE: page * PER_PAGE], page, pages
+
+
+# -- bills ----------------------------------------------------------------------
+
+@bp.get("/")
+@tv_device_required
+def bill_list():
+    try:
+        all_bills = _bills()
+    except bills_mod.BillsUnavailable as e:
+        return _down(e)
+    unpaid = [b for b in all_bills if not b.paid]
+    items, page, pages = _pages(unpaid, request.args.get("page", 1, type=int))
+    return render_template("taxes/bills.html", bills=items, page=page, pages=pages,
+                           paid_count=len(all_bills) - len(unpaid), count=len(unpaid),
+                           total=sum(b.total for b in unpaid), won=bills_mod.won,
+                           page_url=lambda n: url_for("taxes.bill_list", page=n))
+
+
+@bp.get("/history")
+@tv_device_required
+def history():
+    try:
+        paid = [b for b in _bills() if b.paid]
+    except bills_mod.BillsUnavailable as e:
+        return _down(e)
+    items, page, pages = _pages(paid, request.args.get("page", 1, type=int))
+    return render_template("taxes/history.html", bills=items, page=page, pages=pages, won=bills_mod.won,
+                           page_url=lambda n: url_for("taxes.history", page=n))
+
+
+@bp.get("/bill/<epay_no>")
+@tv_device_required
+def bill(epay_no):
+    b, other = _bill_or_redirect(epay_no)
+    if other:
+        return other
+    return render_template("taxes/bill.html", bill=b, won=bills_mod.won, receipt_to=_shown(_delivery(b)))
+
+
+@bp.get("/bill/<epay_no>/receipt")
+@tv_device_required
+def receipt_to(epay_no):
+    b, other = _bill_or_redirect(epay_no)
+    if other:
+        return other
+    with rt().session() as s:
+        payer = s.query(Resident).filter_by(ref=b.payer_ref, household_id=g.household.id).one_or_none()
+        registered = mask_email(rt().crypto.decrypt(payer.email_enc)) if payer and payer.email_enc else None
+    return render_template("taxes/receipt_to.html", bill=b, registered=registered,
+                           error=request.args.get("error", ""))
+
+
+@bp.post("/bill/<epay_no>/receipt")
+@tv_device_required
+def receipt_to_post(epay_no):
+    b, other = _bill_or_redirect(epay_no)
+    if other:
+        return other
+    use = request.form.get("use", "none")
+    if use == "email":
+        with rt().session() as s:
+            payer = s.query(Resident).filter_by(ref=b.payer_ref, household_id=g.household.id).one_or_none()
+            address = rt().crypto.decrypt(payer.email_enc) if payer and payer.email_enc else None
+        choice = {"method": "email", "address": address} if address else {"method": "none"}
+    elif use == "fax":
+        from services.certificates import requests as certs
+
+        try:
+            choice = {"method": "fax", "address": certs.check_fax_number(request.form.get("fax", ""))}
+        except certs.FlowError as e:
+            return redirect(url_for("taxes.receipt_to", epay_no=epay_no, error=e.message))
+    else:
+        choice = {"method": "none"}
+    f = _flow()
+    f.setdefault("delivery", {})[epay_no] = choice
+    _save(f)
+    return redirect(url_for("taxes.bill", epay_no=epay_no))
+
+
+def _prepare(b, method):
+    with rt().session() as s:
+        p = payments.prepare(s, rt(), g.household.id, b, method, _delivery(b))
+        return p.order_id, p.status, p.total, p.delivery_masked
+
+
+@bp.get("/bill/<epay_no>/card")
+@tv_device_required
+def card(epay_no):
+    b, other = _bill_or_redirect(epay_no)
+    if other:
+        return other
+    try:
+        order_id, status, total, _ = _prepare(b, "card")
+    except payments.PaymentFlowError as e:
+        return _calm("납부할 수 없습니다", e.message, "고지서 목록에서 확인해 주세요.", url_for("taxes.bill_list"),
+                     "고지서 목록", 409)
+    if status != "ready":
+        return redirect(url_for("taxes.result", order_id=order_id))
+    return render_template("taxes/card.html", bill=b, order_id=order_id, total=total, won=bills_mod.won,
+                           errors={}, receipt_to=_shown(_delivery(b)))
+
+
+@bp.post("/pay/<order_id>/card")
+@tv_device_required
+def card_post(order_id):
+    form = request.form
+    card_data = Card(form.get("number", ""), form.get("expiry", ""), form.get("birth", ""),
+                     form.get("password2", ""))
+    try:
+        shown = int(form.get("total", ""))
+    except ValueError:
+        shown = None
+    try:
+        payments.pay_card(rt(), order_id=order_id, household_id=g.household.id, card=card_data, shown_total=shown)
+    except payments.PaymentFlowError as e:
+        with rt().session() as s:
+            p = payments.get_payment(s, order_id, g.household.id)
+            if p is None:
+                return redirect(url_for("taxes.bill_list"))
+            epay = p.epay_no
+        b, other = _bill_or_redirect(epay)
+        if other:
+            return other
+        return render_template("taxes/card.html", bill=b, order_id=order_id, total=b.total, won=bills_mod.won,
+                               errors=e.fields or {"number": e.message}, receipt_to=_shown(_delivery(b))), 422
+    return redirect(url_for("taxes.result", order_id=order_id))
+
+
+@bp.get("/bill/<epay_no>/phone")
+@tv_device_required
+def phone(epay_no):
+    b, other = _bill_or_redirect(epay_no)
+    if other:
+        return other
+    try:
+        order_id, status, total, _ = _prepare(b, "phone")
+    except payments.PaymentFlowError as e:
+        return _calm("납부할 수 없습니다", e.message, "고지서 목록에서 확인해 주세요.", url_for("taxes.bill_list"),
+                     "고지서 목록", 409)
+    if status != "ready":
+        return redirect(url_for("taxes.result", order_id=order_id))
+    token = secrets.token_urlsafe(16)
+    rt().redis.set("taxphone:%s" % token, json.dumps([order_id, g.household.id]), ex=PHONE_TTL)
+    base = current_app.config.get("PUBLIC_URL", "").rstrip("/") or request.host_url.rstrip("/")
+    return render_template("taxes/phone.html", bill=b, won=bills_mod.won, total=total,
+                           url=base + url_for("taxpay.page", token=token),
+                           poll=url_for("taxes.status_json", order_id=order_id),
+                           result=url_for("taxes.result", order_id=order_id))
+
+
+@bp.get("/bill/<epay_no>/account")
+@tv_device_required
+def account(epay_no):
+    b, other = _bill_or_redirect(epay_no)
+    if other:
+        return other
+    try:
+        order_id, status, total, _ = _prepare(b, "virtual_account")
+    except payments.PaymentFlowError as e:
+        return _calm("납부할 수 없습니다", e.message, "고지서 목록에서 확인해 주세요.", url_for("taxes.bill_list"),
+                     "고지서 목록", 409)
+    if status not in ("ready", "waiting"):
+        return redirect(url_for("taxes.result", order_id=order_id))
+    result = payments.open_virtual_account(rt(), order_id=order_id, household_id=g.household.id)
+    if result.status != "waiting":
+        return _calm("가상계좌를 만들지 못했습니다", result.message, "잠시 뒤에 다시 해 주세요.",
+                     url_for("taxes.bill", epay_no=epay_no), "고지서로 돌아가기", 503)
+    with rt().session() as s:
+        p = payments.get_payment(s, order_id, g.household.id)
+        bank, number = p.account_bank, p.account_no
+    grouped = "-".join([number[:4], number[4:8], number[8:]]) if number else ""
+    return render_template("taxes/account.html", bill=b, won=bills_mod.won, total=total, bank=bank,
+                           number=grouped, receipt_no=result.receipt_no,
+                           poll=url_for("taxes.status_json", order_id=order_id),
+                           result=url_for("taxes.result", order_id=order_id))
+
+
+# -- result ---------------------------------------------------------------------
+
+@bp.get("/pay/<order_id>/status.json")
+@tv_device_required
+def status_json(order_id):
+    r = payments.status(rt(), order_id, g.household.id)
+    if r is None:
+        return jsonify(error="not_found"), 404
+    done = r.status not in ("ready", "processing", "waiting")
+    return jsonify(status=r.status, done=done, message=r.message)
+
+
+@bp.get("/result/<order_id>")
+@tv_device_required
+def result(order_id):
+    from tvapp.tv.labels import timeline_steps
+
+    with rt().session() as s:
+        p = payments.get_payment(s, order_id, g.household.id)
+        if p is None:
+            return _calm("납부 기록을 찾을 수 없습니다", "이 TV에서 한 납부가 아닙니다.", "나의 민원에서 확인해 주세요.",
+                         url_for("tv.requests_list"), "나의 민원", 404)
+        r = payments.outcome(s, p)
+        steps, hidden = timeline_steps(ledger.timeline(s, p.request_id)) if p.request_id else ([], 0)
+        delivery = p.delivery_masked
+        method = p.delivery_method
+    return render_template("taxes/result.html", r=r, steps=steps, hidden=hidden, won=bills_mod.won,
+                           delivery=delivery, method=method,
+                           poll=url_for("taxes.status_json", order_id=order_id) if not r.final else None)
+
+
+# -- the phone payment page -----------------------------------------------------
+
+def _phone_order(token):
+    raw = rt().redis.get("taxphone:%s" % token)
+    return json.loads(raw) if raw else (None, None)
+
+
+@phone_bp.route("/<token>", methods=["GET", "POST"])
+def page(token):
+    order_id, household_id = _phone_order(token)
+    if order_id is None:
+        return render_template("taxes/phone_page.html", state="expired"), 404
+    with rt().session() as s:
+        p = s.query(TaxPayment).filter_by(order_id=order_id, household_id=household_id).one_or_none()
+        if p is None:
+            return render_template("taxes/phone_page.html", state="expired"), 404
+        info = dict(tax_item=p.tax_item, subject=p.subject, total=p.total, status=p.status,
+                    epay=bills_mod.group_epay(p.epay_no), year=p.tax_year)
+    errors, outcome = {}, None
+    if request.method == "POST":
+        form = request.form
+        card_data = Card("".join(ch for ch in form.get("number", "") if ch.isdigit()),
+                         form.get("expiry", "").replace("/", ""), form.get("birth", ""), form.get("password2", ""))
+        try:
+            outcome = payments.pay_card(rt(), order_id=order_id, household_id=household_id, card=card_data,
+                                        shown_total=info["total"])
+        except payments.PaymentFlowError as e:
+            errors = e.fields or {"number": e.message}
+    elif info["status"] != "ready":
+        outcome = payments.status(rt(), order_id, household_id)
+    return render_template("taxes/phone_page.html", state="form" if outcome is None else "done", info=info,
+                           won=bills_mod.won, errors=errors, outcome=outcome, token=token), \
+        422 if errors else 200
