@@ -17,9 +17,16 @@ ALLOWED = {
 }
 
 
+# Alembic's environment must see every table, wherever its model lives: it is
+# wiring, like tvapp, not domain code.
+EXEMPT = {"services/migrations/env.py"}
+
+
 def imports_of(package: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for path in (ROOT / package).rglob("*.py"):
+        if str(path.relative_to(ROOT)) in EXEMPT:
+            continue
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
             names = []

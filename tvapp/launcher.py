@@ -167,7 +167,7 @@ def run_all() -> int:
         sup.start("web", gunicorn_cmd(config))
         for i in range(config.WORKERS):
             sup.start("worker-%d" % i, [sys.executable, "-m", "services.worker"], restart=True)
-        sup.start("sweeper", [sys.executable, "-m", "services.sweeper"], restart=True)
+        sup.start("sweeper", [sys.executable, "-m", "tvapp.sweeper"], restart=True)
         sup.start("fax", [sys.executable, "-m", "services.fax_worker"], restart=True)
         base = "http://%s:%d" % (config.HOST, config.PORT)
         wait_until(lambda: requests.get(base + "/healthz", timeout=2).status_code == 200, 90,
@@ -221,7 +221,9 @@ def exec_role(role: str) -> int:
         return main()
     if role == "sweeper":
         from services.sweeper import main
+        from tvapp.sweeper import wire
 
+        wire()  # news polling, scheduled publish and expiry
         return main()
     if role == "fax":
         from services.fax_worker import main

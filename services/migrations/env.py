@@ -1,5 +1,6 @@
 from alembic import context
 
+import broadcast_feed.models  # noqa: F401  (news tables)
 import services.models  # noqa: F401  (registers the tables)
 import services.taxes.models  # noqa: F401
 from services.core.config import load_config
