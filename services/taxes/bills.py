@@ -5,9 +5,12 @@ reading aloud) · 1,234,560원 · 2026년 11월 9일."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
+
+
+KST = timezone(timedelta(hours=9))
 
 
 class BillsUnavailable(Exception):
@@ -23,7 +26,11 @@ def won(n: int) -> str:
 
 
 def korean_date(iso: str) -> str:
-    d = date.fromisoformat(iso[:10])
+    """A date (or an aware timestamp, read in KST) as Koreans write it."""
+    if len(iso) > 10:
+        d = datetime.fromisoformat(iso).astimezone(KST).date()
+    else:
+        d = date.fromisoformat(iso)
     return "%d년 %d월 %d일" % (d.year, d.month, d.day)
 
 
