@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta, timezone
 
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 
-
 KST = timezone(timedelta(hours=9))
 
 
