@@ -100,6 +100,11 @@ def test_three_presses_of_ok_make_one_charge_and_the_certificate_is_then_possibl
     assert bill["paid"] and bill["payment_ref"] == order_id
     assert "1144-0126-0826-0000-022" not in html(taxtv.get("/tv/taxes/"))
     assert "10,300원" in html(taxtv.get("/tv/taxes/history"))
+    # 나의 민원 has it, with its timeline.
+    receipt = re.search(r'id="receipt">([\d-]+)<', result).group(1)
+    detail = html(taxtv.get("/tv/requests/" + receipt))
+    check_screen(detail, "/tv/requests/")
+    assert "지방세 납부" in detail and "납부 완료" in detail and "구청 수납 확인" in detail
     # The 납세증명서 is no longer refused for the payer.
     record = demo.bridge.record(request_ref="t-1", certificate_type="tax-payment", household_code="1144012-0001",
                                 resident_ref="R1001", options={}, idempotency_key="t-1:record")
