@@ -6,6 +6,7 @@ Views validate, call services.certificates.requests, and render."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
@@ -43,6 +44,24 @@ def _need(f: dict, *keys):
     if any(k not in f for k in keys):
         return redirect(url_for("certs.catalogue_list"))
     return None
+
+
+def needs(*keys):
+    """A view that needs these steps done: loads the flow (passed as ``f``)
+    or sends the box back to the catalogue."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            f = _flow()
+            missing = _need(f, *keys)
+            if missing:
+                return missing
+            return view(f, *args, **kwargs)
+
+        return inner
+
+    return wrap
 
 
 @bp.get("/")
@@ -139,11 +158,8 @@ def options_post(cert_type):
 
 @bp.get("/identity")
 @tv_device_required
-def identity():
-    f = _flow()
-    missing = _need(f, "type", "resident_id")
-    if missing:
-        return missing
+@needs("type", "resident_id")
+def identity(f):
     if f.get("verified"):
         return redirect(url_for("certs.delivery"))
     with rt().session() as s:
@@ -154,11 +170,8 @@ def identity():
 
 @bp.post("/identity/send")
 @tv_device_required
-def identity_send():
-    f = _flow()
-    missing = _need(f, "type", "resident_id")
-    if missing:
-        return missing
+@needs("type", "resident_id")
+def identity_send(f):
     try:
         with rt().session() as s:
             result = certs.send_identity_code(s, rt(), g.household.id, f["resident_id"])
@@ -180,11 +193,8 @@ def _locked(message, f):
 
 @bp.post("/identity/check")
 @tv_device_required
-def identity_check():
-    f = _flow()
-    missing = _need(f, "type", "resident_id")
-    if missing:
-        return missing
+@needs("type", "resident_id")
+def identity_check(f):
     result = certs.check_identity_code(rt(), f["resident_id"], request.form.get("code", ""))
     if result.ok:
         f["verified"] = True
@@ -200,21 +210,15 @@ def identity_check():
 
 @bp.get("/delivery")
 @tv_device_required
-def delivery():
-    f = _flow()
-    missing = _need(f, "type", "resident_id", "verified")
-    if missing:
-        return missing
+@needs("type", "resident_id", "verified")
+def delivery(f):
     return render_template("certificates/delivery.html", ctype=catalogue.get(f["type"]))
 
 
 @bp.get("/delivery/fax")
 @tv_device_required
-def delivery_fax():
-    f = _flow()
-    missing = _need(f, "type", "resident_id", "verified")
-    if missing:
-        return missing
+@needs("type", "resident_id", "verified")
+def delivery_fax(f):
     with rt().session() as s:
         recent = certs.recent_fax_numbers(s, rt(), g.household.id)
     from services.pii import mask_phone
@@ -227,11 +231,8 @@ def delivery_fax():
 
 @bp.post("/delivery/fax")
 @tv_device_required
-def delivery_fax_post():
-    f = _flow()
-    missing = _need(f, "type", "resident_id", "verified")
-    if missing:
-        return missing
+@needs("type", "resident_id", "verified")
+def delivery_fax_post(f):
     pick = request.form.get("recent")
     raw = f.get("recent", [])[int(pick)] if pick and pick.isdigit() and int(pick) < len(f.get("recent", [])) \
         else request.form.get("fax", "")
@@ -248,11 +249,8 @@ def delivery_fax_post():
 
 @bp.get("/delivery/email")
 @tv_device_required
-def delivery_email():
-    f = _flow()
-    missing = _need(f, "type", "resident_id", "verified")
-    if missing:
-        return missing
+@needs("type", "resident_id", "verified")
+def delivery_email(f):
     from services import handoff
     from services.pii import mask_email
     from tvapp.tv.views import handoff_context
@@ -266,11 +264,8 @@ def delivery_email():
 
 @bp.post("/delivery/email")
 @tv_device_required
-def delivery_email_post():
-    f = _flow()
-    missing = _need(f, "type", "resident_id", "verified")
-    if missing:
-        return missing
+@needs("type", "resident_id", "verified")
+def delivery_email_post(f):
     if request.form.get("use") == "registered":
         with rt().session() as s:
             address = certs.registered_email(s, rt(), f["resident_id"])
@@ -287,11 +282,8 @@ def delivery_email_post():
 
 @bp.get("/confirm")
 @tv_device_required
-def confirm():
-    f = _flow()
-    missing = _need(f, "type", "resident_id", "verified", "method", "address")
-    if missing:
-        return missing
+@needs("type", "resident_id", "verified", "method", "address")
+def confirm(f):
     # The request's identity is fixed when the confirm screen is shown:
     # pressing OK twice (or reloading) cannot make two requests.
     if not f.get("client_token"):
