@@ -100,6 +100,7 @@
       if (st) { try { st.setItem(keyFor(field.id), v); } catch (e) { /* full */ } }
     }
     if (kept) { show(kept); }
+    field.hoShow = show;
     function poll() {
       if (stopped) { return; }
       getJSON(url, function (data) {
@@ -116,6 +117,34 @@
   }
   var hos = doc.querySelectorAll('[data-ho-poll]');
   for (i = 0; i < hos.length; i++) { handoff(hos[i]); }
+
+  /* ---- the fallback keyboard: letters by multi-tap on the number keys, as on
+     a phone keypad (2=abc ... 9=wxyz, 1=.@-_); RED deletes. For a box whose
+     household has no phone at hand. */
+  var TAPS = { '1': '.@-_1', '2': 'abc2', '3': 'def3', '4': 'ghi4', '5': 'jkl5',
+    '6': 'mno6', '7': 'pqrs7', '8': 'tuv8', '9': 'wxyz9', '0': '0' }, tap = { key: '', at: 0, n: 0 };
+  doc.addEventListener('remotekey', function (e) {
+    var d = e.detail || {}, key = d.key || '', el = d.element, input, v, now, c, chars;
+    if (!el || attr(el, 'data-ho-poll') === null || !el.hoShow) { return; }
+    input = byId(attr(el, 'data-ho-input'));
+    v = input ? input.value : '';
+    if (key === 'RED') { el.hoShow(v.substr(0, v.length - 1)); tap.key = ''; e.preventDefault(); return; }
+    if (key.indexOf('DIGIT_') !== 0) { return; }
+    c = key.charAt(6);
+    chars = TAPS[c];
+    now = new Date().getTime();
+    if (tap.key === c && now - tap.at < 1200 && v.length) {
+      tap.n = (tap.n + 1) % chars.length;
+      v = v.substr(0, v.length - 1) + chars.charAt(tap.n);
+    } else if (v.length < 254) {
+      tap.n = 0;
+      v += chars.charAt(0);
+    }
+    tap.key = c;
+    tap.at = now;
+    el.hoShow(v);
+    e.preventDefault();
+  }, false);
 
   /* ---- pairing: poll every interval seconds (RFC 8628 3.5) */
   var pair = doc.querySelector('[data-pair-poll]');
