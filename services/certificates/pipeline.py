@@ -21,6 +21,7 @@ from services.certificates import catalogue
 from services.certificates.issue import issue, pdf_bytes, verify_url
 from services.certificates.verification import fmt
 from services.delivery import email as email_delivery
+from services.korean import eul
 from services.models import (
     ACCEPTED,
     DELIVERED,
@@ -86,7 +87,7 @@ def _deliver_email(ctx: StepContext) -> None:
     body = "\n".join([
         "안녕하세요. %s입니다." % ctx.runtime.config.DISTRICT_NAME,
         "",
-        "TV 민원 서비스로 신청하신 %s를 보내 드립니다." % ctype.name_ko,
+        "TV 민원 서비스로 신청하신 %s 보내 드립니다." % eul(ctype.name_ko),
         "",
         "  접수번호: %s" % req.receipt_no,
         "  발급일시: %s" % issued.strftime("%Y년 %m월 %d일 %H:%M"),
@@ -195,8 +196,8 @@ def step_notify(ctx: StepContext) -> None:
     if phone:
         cert = _cert(ctx)
         how = "메일" if ctx.request.delivery_method == "email" else "팩스"
-        body = "[%s] %s를 %s로 보냈습니다. 접수번호 %s" % (
-            ctx.runtime.config.DISTRICT_NAME, catalogue.get(cert.cert_type).name_ko, how,
+        body = "[%s] %s %s로 보냈습니다. 접수번호 %s" % (
+            ctx.runtime.config.DISTRICT_NAME, eul(catalogue.get(cert.cert_type).name_ko), how,
             ctx.request.receipt_no)
         send_sms(ctx.session, ctx.runtime, phone, body, purpose="notice",
                  dedup_key="notice:%d:delivered" % ctx.request.id, request_id=ctx.request.id)

@@ -38,3 +38,11 @@ def test_encryption_round_trip_and_keyed_hash():
     assert c.decrypt(token) == "480312-1738204"
     assert c.keyed_hash("01000000001", "phone") == c.keyed_hash("01000000001", "phone")
     assert c.keyed_hash("01000000001", "phone") != Crypto("j" * 40).keyed_hash("01000000001", "phone")
+
+
+def test_object_particle_follows_the_last_syllable():
+    from services.korean import eul
+
+    assert eul("주민등록표 등본") == "주민등록표 등본을"
+    assert eul("지방세 납세증명서") == "지방세 납세증명서를"
+    assert eul("토지대장") == "토지대장을"

@@ -14,11 +14,13 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from services import ledger
 from services.certificates import catalogue
 from services.certificates import requests as certs
+from services.korean import eul
 from services.models import Request
 from tvapp.certificates import flow as flows
 from tvapp.tv.device import tv_device_required
 
 bp = Blueprint("certs", __name__, url_prefix="/tv/certificates")
+bp.add_app_template_filter(eul, "eul")
 
 
 def rt():
