@@ -56,11 +56,26 @@ def decompress_capped(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
 
 def read_capped(stream: io.BufferedIOBase, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read at most ``max_bytes`` from a stream; refuse if there is more."""
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise UnsafeXML("문서가 너무 큽니다 (body over %d bytes)" % max_bytes)
-    return data
+    """Read a stream to its end, refusing it as soon as it passes ``max_bytes``
+    (a raw stream may return short reads: keep reading)."""
+    chunks, total = [], 0
+    while True:
+        chunk = stream.read(min(65536, max_bytes + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise UnsafeXML("문서가 너무 큽니다 (body over %d bytes)" % max_bytes)
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    """libxml2's messages can span lines and quote the document: one short line."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+XINCLUDE_NS = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
 
 
 def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
@@ -79,15 +94,17 @@ def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
     try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
-        raise UnsafeXML("XML 형식이 올바르지 않습니다 (malformed XML: %s)" % exc.msg) from exc
+        raise UnsafeXML("XML 형식이 올바르지 않습니다 (malformed XML: %s)" % _one_line(exc.msg)) from exc
     except ValueError as exc:  # e.g. invalid encoding declarations
-        raise UnsafeXML("XML을 읽을 수 없습니다 (%s)" % exc) from exc
+        raise UnsafeXML("XML을 읽을 수 없습니다 (%s)" % _one_line(exc)) from exc
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise UnsafeXML("DTD가 포함된 문서는 받지 않습니다 (DOCTYPE/DTD refused)")
     for el in root.iter():
         if isinstance(el, etree._Entity):
             raise UnsafeXML("엔티티 참조는 받지 않습니다 (entity references refused)")
+        if isinstance(el.tag, str) and el.tag.startswith("{") and el.tag[1:].split("}")[0] in XINCLUDE_NS:
+            raise UnsafeXML("XInclude는 받지 않습니다 (XInclude refused)")
     return root
 
 
