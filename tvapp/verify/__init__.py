@@ -24,6 +24,12 @@ def _limited() -> bool:
     return n > LIMIT_PER_MINUTE
 
 
+def _type_name(cert) -> str:
+    """Certificates by their catalogue name; other documents (tax receipts) by title."""
+    ctype = catalogue.BY_CODE.get(cert.cert_type)
+    return ctype.name_ko if ctype else cert.title
+
+
 @bp.get("/")
 def form():
     number = request.args.get("number", "")
@@ -48,7 +54,7 @@ def show(number: str):
         req = s.get(Request, cert.request_id)
         ctx = dict(
             state="genuine", number=verification.fmt(cert.verification_no), title=cert.title,
-            type_name=catalogue.get(cert.cert_type).name_ko, issued_at=cert.issued_at,
+            type_name=_type_name(cert), issued_at=cert.issued_at,
             office=cert.office, holder=cert.holder_masked, pages=cert.pages,
             sections=cert.summary.get("sections", []), receipt=req.receipt_no if req else "",
             sha256=cert.sha256)

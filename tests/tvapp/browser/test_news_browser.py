@@ -15,25 +15,13 @@ from werkzeug.serving import make_server
 
 from broadcast_feed import demo as news_demo
 from broadcast_feed import push, store, workflow
-from remote_nav.driver import TvDriver, chromium_available, launch_chromium
+from remote_nav.driver import TvDriver
 from services.models import utcnow
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "news"
 LOGINS = {u: p for u, p, _ in workflow.DEMO_OPERATORS}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not chromium_available():
-        pytest.skip("Chromium or Playwright not installed (make test installs them)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        yield b
-        b.close()
 
 
 @pytest.fixture
