@@ -6,7 +6,14 @@ from datetime import date
 from sqlalchemy import func, select
 
 from reference_backend import seed
-from reference_backend.store import Building, Household, Parcel, Resident, TaxBill, make_sessionmaker
+from reference_backend.store import (
+    Building,
+    Household,
+    Parcel,
+    Resident,
+    TaxBill,
+    make_sessionmaker,
+)
 
 
 def test_demo_data_is_complete_and_created_once(tmp_path):
