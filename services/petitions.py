@@ -234,7 +234,7 @@ R = {
     "not_cancellable": "{receipt}는 이미 처리가 끝나 취소할 수 없습니다.",
     "taxes_none": "미납된 지방세가 없습니다.",
     "taxes_some": "미납 지방세 {n}건, 합계 {total}원입니다. 납부는 TV의 세금 메뉴에서 하실 수 있습니다.",
-    "taxes_soon": "문자로 세금 조회는 준비 중입니다. TV의 세금 메뉴나 구청에 문의해 주세요.",
+    "taxes_down": "구청 시스템에 잠시 연결할 수 없습니다. 조금 뒤에 다시 보내 주세요.",
     "ask_pair": "TV에 나온 연결 번호 8자리를 보내 주세요. 예: '연결 ABCD-EFGH'",
     "paired": "TV 연결을 마쳤습니다. TV 화면에서 계속해 주세요.",
     "sorry": "잠시 문제가 있어 처리하지 못했습니다. 잠시 후 다시 보내 주세요.",
@@ -425,16 +425,18 @@ class Conversation:
         return self.fmt("not_cancellable", receipt=req.receipt_no)
 
     def do_taxes(self, cmd: Command, resident: Resident) -> str:
-        query = getattr(self.rt.bridge, "unpaid_bills", None)
-        if query is None:  # the back-end protocol has no tax query yet: say so, invent nothing
-            return self.fmt("taxes_soon")
+        """The household's unpaid local-tax bills (with late charges), in one line."""
+        from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
         from services.models import Household
 
         hh = self.s.get(Household, resident.household_id)
-        bills = query(hh.code, resident.ref)
+        try:
+            bills = [b for b in self.rt.bridge.tax_bills(hh.code) if b.get("status") != "paid"]
+        except (BackendUnavailable, BackendProtocolError, BackendRefused):
+            return self.fmt("taxes_down")
         if not bills:
             return self.fmt("taxes_none")
-        total = sum(int(b.get("amount", 0)) for b in bills)
+        total = sum(int(b.get("total", b.get("amount", 0))) for b in bills)
         return self.fmt("taxes_some", n=len(bills), total="{:,}".format(total))
 
     def do_pair(self, cmd: Command, resident: Resident | None) -> str:

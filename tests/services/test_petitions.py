@@ -173,10 +173,12 @@ def test_global_rate_limit(demo):
     assert handle_mo(demo, MINJUN, "도움말", ts="3").ignored == "global_rate"
 
 
-def test_taxes_answers_without_inventing_bills(demo):
+def test_taxes_summarises_the_households_unpaid_bills(demo):
+    bills = [b for b in demo.bridge.tax_bills("1144012-0001") if b["status"] != "paid"]
+    total = sum(b["total"] for b in bills)
     reply = handle_mo(demo, MINJUN, "세금", ts="1").reply
-    if getattr(demo.bridge, "unpaid_bills", None) is None:
-        assert "준비 중" in reply
+    assert "미납 지방세 %d건" % len(bills) in reply
+    assert "{:,}원".format(total) in reply
     assert cp949_len(reply) <= 90
 
 
@@ -210,3 +212,12 @@ def test_every_template_fits_an_sms():
     for key, text in petitions.R.items():
         if key != "help_long":
             assert cp949_len(text.format(**kw)) <= 90, key
+
+
+def test_taxes_with_the_back_end_down_says_so(demo, monkeypatch):
+    from tests.support.procs import free_port
+
+    monkeypatch.setattr(demo.bridge, "base_url", "http://127.0.0.1:%d" % free_port())
+    monkeypatch.setattr(demo.bridge, "retries", 0)
+    reply = handle_mo(demo, MINJUN, "세금", ts="9").reply
+    assert "연결할 수 없습니다" in reply and cp949_len(reply) <= 90
