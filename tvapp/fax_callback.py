@@ -15,7 +15,6 @@ bp = Blueprint("fax_callback", __name__)
 @csrf.exempt
 def callback():
     from fax_bridge import CallbackRejected, FaxError
-
     from services.delivery import fax
     from services.fax_worker import on_event
 

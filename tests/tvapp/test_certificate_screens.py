@@ -4,15 +4,19 @@ masked preview, and OK pressed twice making one request."""
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from services.models import Request, Resident
 from services.sms import messages_for_phone
-from tests.tvapp.test_tv_screens import (
-    check_screen,
-    csrf,
-    tv,  # noqa: F401  (fixture)
-)
+from tests.tvapp.test_tv_screens import check_screen, csrf, pair
+
+
+@pytest.fixture
+def tv(demo, client):
+    """A test client that is a box paired to the first demo household."""
+    client.household_id = pair(client, demo)
+    return client
 
 
 def resident_id(runtime, ref):

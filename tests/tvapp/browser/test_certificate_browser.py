@@ -17,7 +17,7 @@ from services.certificates import pdf
 from services.models import Request
 from services.sms import messages_for_phone
 from tests.support.smtp import SmtpServer
-from tests.tvapp.browser.test_tv_browser import check_screen, go, press_nav, ready
+from tests.tvapp.browser.test_tv_browser import check_screen, go, press_nav
 
 pytestmark = pytest.mark.browser
 
