@@ -55,5 +55,7 @@ def free_port() -> int:
 def need_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.skip("%s is not installed (scripts/system-deps.sh test)" % name)
+        # make test installs every tool the tests use: a missing one is a broken
+        # install step, never a reason to pass quietly.
+        pytest.fail("%s is not installed: run `make test` (scripts/system-deps.sh test)" % name)
     return path

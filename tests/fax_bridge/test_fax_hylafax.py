@@ -47,7 +47,7 @@ def hylafax():
     faxq, hfaxd = need_tool("faxq"), need_tool("hfaxd")
     need_tool("faxstat")
     if not os.path.isdir(SPOOL) or not os.path.isdir(CONFIG):
-        pytest.skip("hylafax-server spool or configuration missing")
+        pytest.fail("hylafax-server spool or configuration missing: run `make test` as root")
     if os.geteuid() != 0:
         pytest.skip("faxq/hfaxd must start as root to switch to the uucp user")
     # faxq and hfaxd drop to the uucp user: the spool's parents must be

@@ -177,7 +177,7 @@ def _have_kannel() -> bool:
 @pytest.fixture
 def kannel_bins():
     if not _have_kannel():
-        pytest.skip("kannel / kannel-extras (fakesmsc) not installed")
+        pytest.fail("kannel / kannel-extras (fakesmsc) not installed: run `make test` as root")
 
 
 @pytest.fixture
