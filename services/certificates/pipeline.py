@@ -14,13 +14,17 @@ from __future__ import annotations
 import logging
 from datetime import timedelta, timezone
 
-from sqlalchemy import select
-
 from services import ledger
 from services.certificates import catalogue
-from services.certificates.issue import issue, pdf_bytes, verify_url
+from services.certificates.issue import issue, verify_url
 from services.certificates.verification import fmt
-from services.delivery import email as email_delivery
+from services.delivery.steps import (
+    delivery_row,
+    document_of,
+    queue_fax,
+    recipient,
+    send_email,
+)
 from services.korean import eul
 from services.models import (
     ACCEPTED,
@@ -28,7 +32,6 @@ from services.models import (
     DELIVERING,
     ISSUED,
     Certificate,
-    Delivery,
     Resident,
 )
 from services.pipeline import Fail, Retry, Step, StepContext, register_pipeline
@@ -37,11 +40,10 @@ from services.sms import send_sms
 
 log = logging.getLogger(__name__)
 KST = timezone(timedelta(hours=9))
-MAIL_FROM = "no-reply@tvgov.local"
 
 
 def _cert(ctx: StepContext) -> Certificate:
-    return ctx.session.scalar(select(Certificate).where(Certificate.request_id == ctx.request.id))
+    return document_of(ctx)
 
 
 def step_issue(ctx: StepContext) -> None:
@@ -50,19 +52,9 @@ def step_issue(ctx: StepContext) -> None:
     ctx.event("issued", "issued", {"verification": fmt(cert.verification_no), "pages": cert.pages})
 
 
-def _delivery(ctx: StepContext, method: str) -> Delivery:
-    key = "%s:%s" % (ctx.request.receipt_no, method)
-    d = ctx.session.scalar(select(Delivery).where(Delivery.key == key))
-    if d is None:
-        d = Delivery(request_id=ctx.request.id, key=key, method=method,
-                     destination_masked=ctx.request.delivery_address_masked or "")
-        ctx.session.add(d)
-        ctx.session.flush()
-    return d
-
-
-def _address(ctx: StepContext) -> str:
-    return ctx.runtime.crypto.decrypt(ctx.request.delivery_address_enc)
+# Kept for the pipelines that import them from here.
+_delivery = delivery_row
+_address = recipient
 
 
 def step_deliver(ctx: StepContext) -> None:
@@ -76,13 +68,8 @@ def step_deliver(ctx: StepContext) -> None:
 
 
 def _deliver_email(ctx: StepContext) -> None:
-    d = _delivery(ctx, "email")
-    if d.status in ("sent", "delivered"):
-        return
     req, cert = ctx.request, _cert(ctx)
     ctype = catalogue.get(cert.cert_type)
-    domain = ctx.runtime.config.PUBLIC_URL.split("//")[-1].split(":")[0].split("/")[0] or "tvgov.local"
-    message_id = "<%s.%s@%s>" % (req.receipt_no, cert.verification_no, domain)
     issued = cert.issued_at.astimezone(KST)
     body = "\n".join([
         "안녕하세요. %s입니다." % ctx.runtime.config.DISTRICT_NAME,
@@ -98,67 +85,21 @@ def _deliver_email(ctx: StepContext) -> None:
         "",
         "이 메일은 발신 전용입니다.",
     ])
-    try:
-        msg = email_delivery.build_message(
-            to=_address(ctx), subject="[%s] %s 발급 (접수번호 %s)" % (
-                ctx.runtime.config.DISTRICT_NAME, ctype.name_ko, req.receipt_no),
-            body=body, message_id=message_id, sender=MAIL_FROM,
-            sender_name="%s TV민원" % ctx.runtime.config.DISTRICT_NAME,
-            attachments=[("%s_%s.pdf" % (ctype.name_ko.replace(" ", ""), req.receipt_no),
-                          pdf_bytes(ctx.runtime, cert), "application/pdf")],
-            when=cert.issued_at)
-    except email_delivery.EmailPermanentError as exc:
-        raise Fail("email_invalid", "메일 주소가 올바르지 않습니다. 팩스로 다시 받으실 수 있습니다.",
-                   {"offer": "fax"}) from exc
-    d.status, d.message_id = "sending", message_id
-    d.attempts += 1
-    ctx.commit()
-    mailer = email_delivery.mailer_for(ctx.runtime.config)
-    try:
-        mailer.send(msg)
-    except email_delivery.EmailTemporaryError as exc:
-        raise Retry("smtp_temporary",
-                    "메일 서버가 잠시 받지 않아 곧 다시 보냅니다.") from exc
-    except email_delivery.EmailPermanentError as exc:
-        d.status = "failed"
-        d.detail = {"error": str(exc)}
-        ctx.commit()
-        raise Fail("email_refused",
-                   "메일 서버가 이 주소로는 보낼 수 없다고 답했습니다. 팩스로 다시 받으실 수 있습니다.",
-                   {"offer": "fax"}) from exc
-    d.status = "sent"
-    ctx.event("delivered", "delivered", {"method": "email", "to": d.destination_masked})
+    send_email(
+        ctx, cert,
+        subject="[%s] %s 발급 (접수번호 %s)" % (ctx.runtime.config.DISTRICT_NAME, ctype.name_ko, req.receipt_no),
+        body=body, filename="%s_%s.pdf" % (ctype.name_ko.replace(" ", ""), req.receipt_no),
+        invalid=Fail("email_invalid", "메일 주소가 올바르지 않습니다. 팩스로 다시 받으실 수 있습니다.",
+                     {"offer": "fax"}),
+        refused=Fail("email_refused",
+                     "메일 서버가 이 주소로는 보낼 수 없다고 답했습니다. 팩스로 다시 받으실 수 있습니다.",
+                     {"offer": "fax"}))
 
 
 def _queue_fax(ctx: StepContext) -> None:
-    from fax_bridge import CoverPage, FaxHeader, NumberRefused, cover_pdf, render_fax
-    from services.delivery import fax
-
-    d = _delivery(ctx, "fax")
-    if d.status != "pending":
-        return
-    try:
-        number = fax.policy().check(_address(ctx))
-    except NumberRefused as exc:
-        raise Fail("fax_number_refused", exc.reason_ko, {"offer": "email"}) from exc
-    cert, req = _cert(ctx), ctx.request
-    office = ctx.runtime.config.DISTRICT_NAME
-    cover = cover_pdf(CoverPage(sender_office=office, recipient_fax=number.formatted,
-                                pages=cert.pages + 1, receipt_number=req.receipt_no,
-                                verification_url=verify_url(ctx.runtime, cert.verification_no),
-                                verification_number=fmt(cert.verification_no),
-                                title=catalogue.get(cert.cert_type).name_ko))
-    document = render_fax(pdf_bytes(ctx.runtime, cert), header=FaxHeader(office), cover_pdf=cover, workers=0)
-    store = fax.store_for(ctx.runtime)
-    try:
-        job = fax.dispatcher_for(ctx.runtime, store=store).enqueue(
-            req.receipt_no, "household-%d" % req.household_id, number, document)
-    finally:
-        store.close()
-    d.status = "sending"
-    d.detail = {"pages": job.pages}
-    ctx.event("fax_queued", "delivering", {"page": 0, "pages": job.pages,
-                                           "message": "팩스 전송을 기다리는 중입니다 (%d쪽)" % job.pages})
+    cert = _cert(ctx)
+    queue_fax(ctx, cert, title=catalogue.get(cert.cert_type).name_ko,
+              refused=lambda exc: Fail("fax_number_refused", exc.reason_ko, {"offer": "email"}))
 
 
 def step_await(ctx: StepContext) -> None:

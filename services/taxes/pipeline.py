@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import pipeline as cert_pipeline
-from services.certificates.issue import pdf_bytes, verify_url
+from services.certificates.issue import verify_url
 from services.certificates.verification import fmt
-from services.delivery import email as email_delivery
+from services.delivery.steps import queue_fax, send_email
 from services.models import ACCEPTED, DELIVERED, DELIVERING, ISSUED, SUBMITTED, Certificate, utcnow
 from services.payments import OutcomeUnknown, provider_for
 from services.pipeline import Fail, Retry, Step, StepContext, register_pipeline
@@ -28,7 +28,6 @@ from services.taxes.payments import CHECKING, NOTHING_CHARGED, mark_paid
 from services.taxes.receipts import TITLE, issue_receipt
 
 log = logging.getLogger(__name__)
-MAIL_FROM = "no-reply@tvgov.local"
 BACKEND_METHOD = {"card": "card", "phone": "card", "virtual_account": "virtual-account"}
 
 
@@ -109,12 +108,7 @@ def step_deliver(ctx: StepContext) -> None:
 
 
 def _deliver_email(ctx: StepContext) -> None:
-    d = cert_pipeline._delivery(ctx, "email")
-    if d.status in ("sent", "delivered"):
-        return
     req, cert, p = ctx.request, _cert(ctx), payment_of(ctx)
-    domain = ctx.runtime.config.PUBLIC_URL.split("//")[-1].split(":")[0].split("/")[0] or "tvgov.local"
-    message_id = "<%s.%s@%s>" % (req.receipt_no, cert.verification_no, domain)
     body = "\n".join([
         "안녕하세요. %s입니다." % ctx.runtime.config.DISTRICT_NAME, "",
         "TV 민원 서비스로 납부하신 지방세의 영수증을 보내 드립니다.", "",
@@ -126,59 +120,17 @@ def _deliver_email(ctx: StepContext) -> None:
         "  %s" % verify_url(ctx.runtime, cert.verification_no), "",
         "이 메일은 발신 전용입니다.",
     ])
-    try:
-        msg = email_delivery.build_message(
-            to=cert_pipeline._address(ctx),
-            subject="[%s] %s (%s %s)" % (ctx.runtime.config.DISTRICT_NAME, TITLE, p.tax_item, won(p.total)),
-            body=body, message_id=message_id, sender=MAIL_FROM,
-            sender_name="%s TV민원" % ctx.runtime.config.DISTRICT_NAME,
-            attachments=[("지방세납부영수증_%s.pdf" % req.receipt_no, pdf_bytes(ctx.runtime, cert), "application/pdf")],
-            when=cert.issued_at)
-    except email_delivery.EmailPermanentError as exc:
-        raise Fail("email_invalid", "메일 주소가 올바르지 않습니다. 납부는 끝났습니다.") from exc
-    d.status, d.message_id = "sending", message_id
-    d.attempts += 1
-    ctx.commit()
-    try:
-        email_delivery.mailer_for(ctx.runtime.config).send(msg)
-    except email_delivery.EmailTemporaryError as exc:
-        raise Retry("smtp_temporary", "메일 서버가 잠시 받지 않아 곧 다시 보냅니다.") from exc
-    except email_delivery.EmailPermanentError as exc:
-        d.status = "failed"
-        ctx.commit()
-        raise Fail("email_refused", "메일 서버가 이 주소로는 보낼 수 없다고 답했습니다. 납부는 끝났습니다.") from exc
-    d.status = "sent"
-    ctx.event("delivered", "delivered", {"method": "email", "to": d.destination_masked})
+    send_email(
+        ctx, cert,
+        subject="[%s] %s (%s %s)" % (ctx.runtime.config.DISTRICT_NAME, TITLE, p.tax_item, won(p.total)),
+        body=body, filename="지방세납부영수증_%s.pdf" % req.receipt_no,
+        invalid=Fail("email_invalid", "메일 주소가 올바르지 않습니다. 납부는 끝났습니다."),
+        refused=Fail("email_refused", "메일 서버가 이 주소로는 보낼 수 없다고 답했습니다. 납부는 끝났습니다."))
 
 
 def _queue_fax(ctx: StepContext) -> None:
-    from fax_bridge import CoverPage, FaxHeader, NumberRefused, cover_pdf, render_fax
-    from services.delivery import fax
-
-    d = cert_pipeline._delivery(ctx, "fax")
-    if d.status != "pending":
-        return
-    try:
-        number = fax.policy().check(cert_pipeline._address(ctx))
-    except NumberRefused as exc:
-        raise Fail("fax_number_refused", exc.reason_ko + " 납부는 끝났습니다.") from exc
-    cert, req = _cert(ctx), ctx.request
-    office = ctx.runtime.config.DISTRICT_NAME
-    cover = cover_pdf(CoverPage(sender_office=office, recipient_fax=number.formatted, pages=cert.pages + 1,
-                                receipt_number=req.receipt_no,
-                                verification_url=verify_url(ctx.runtime, cert.verification_no),
-                                verification_number=fmt(cert.verification_no), title=TITLE))
-    document = render_fax(pdf_bytes(ctx.runtime, cert), header=FaxHeader(office), cover_pdf=cover, workers=0)
-    store = fax.store_for(ctx.runtime)
-    try:
-        job = fax.dispatcher_for(ctx.runtime, store=store).enqueue(
-            req.receipt_no, "household-%d" % req.household_id, number, document)
-    finally:
-        store.close()
-    d.status = "sending"
-    d.detail = {"pages": job.pages}
-    ctx.event("fax_queued", "delivering", {"page": 0, "pages": job.pages,
-                                           "message": "팩스 전송을 기다리는 중입니다 (%d쪽)" % job.pages})
+    queue_fax(ctx, _cert(ctx), title=TITLE,
+              refused=lambda exc: Fail("fax_number_refused", exc.reason_ko + " 납부는 끝났습니다."))
 
 
 def step_notify(ctx: StepContext) -> None:
