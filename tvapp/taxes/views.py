@@ -185,19 +185,29 @@ def _prepare(b, method):
         return p.order_id, p.status, p.total, p.delivery_masked
 
 
+def _open_order(epay_no, method, open_states=("ready",)):
+    """The bill and its payment order for a payment screen: ``(bill, order_id,
+    total, None)``, or ``(None, None, None, response)`` when the screen must not
+    be shown (no such bill, refused, or the order is already decided)."""
+    b, other = _bill_or_redirect(epay_no)
+    if other:
+        return None, None, None, other
+    try:
+        order_id, status, total, _ = _prepare(b, method)
+    except payments.PaymentFlowError as e:
+        return None, None, None, _calm("납부할 수 없습니다", e.message, "고지서 목록에서 확인해 주세요.",
+                                       url_for("taxes.bill_list"), "고지서 목록", 409)
+    if status not in open_states:
+        return None, None, None, redirect(url_for("taxes.result", order_id=order_id))
+    return b, order_id, total, None
+
+
 @bp.get("/bill/<epay_no>/card")
 @tv_device_required
 def card(epay_no):
-    b, other = _bill_or_redirect(epay_no)
-    if other:
-        return other
-    try:
-        order_id, status, total, _ = _prepare(b, "card")
-    except payments.PaymentFlowError as e:
-        return _calm("납부할 수 없습니다", e.message, "고지서 목록에서 확인해 주세요.", url_for("taxes.bill_list"),
-                     "고지서 목록", 409)
-    if status != "ready":
-        return redirect(url_for("taxes.result", order_id=order_id))
+    b, order_id, total, stop = _open_order(epay_no, "card")
+    if stop is not None:
+        return stop
     return render_template("taxes/card.html", bill=b, order_id=order_id, total=total, won=bills_mod.won,
                            errors={}, receipt_to=_shown(_delivery(b)))
 
@@ -231,16 +241,9 @@ def card_post(order_id):
 @bp.get("/bill/<epay_no>/phone")
 @tv_device_required
 def phone(epay_no):
-    b, other = _bill_or_redirect(epay_no)
-    if other:
-        return other
-    try:
-        order_id, status, total, _ = _prepare(b, "phone")
-    except payments.PaymentFlowError as e:
-        return _calm("납부할 수 없습니다", e.message, "고지서 목록에서 확인해 주세요.", url_for("taxes.bill_list"),
-                     "고지서 목록", 409)
-    if status != "ready":
-        return redirect(url_for("taxes.result", order_id=order_id))
+    b, order_id, total, stop = _open_order(epay_no, "phone")
+    if stop is not None:
+        return stop
     token = secrets.token_urlsafe(16)
     rt().redis.set("taxphone:%s" % token, json.dumps([order_id, g.household.id]), ex=PHONE_TTL)
     base = current_app.config.get("PUBLIC_URL", "").rstrip("/") or request.host_url.rstrip("/")
@@ -253,16 +256,9 @@ def phone(epay_no):
 @bp.get("/bill/<epay_no>/account")
 @tv_device_required
 def account(epay_no):
-    b, other = _bill_or_redirect(epay_no)
-    if other:
-        return other
-    try:
-        order_id, status, total, _ = _prepare(b, "virtual_account")
-    except payments.PaymentFlowError as e:
-        return _calm("납부할 수 없습니다", e.message, "고지서 목록에서 확인해 주세요.", url_for("taxes.bill_list"),
-                     "고지서 목록", 409)
-    if status not in ("ready", "waiting"):
-        return redirect(url_for("taxes.result", order_id=order_id))
+    b, order_id, total, stop = _open_order(epay_no, "virtual_account", open_states=("ready", "waiting"))
+    if stop is not None:
+        return stop
     result = payments.open_virtual_account(rt(), order_id=order_id, household_id=g.household.id)
     if result.status != "waiting":
         return _calm("가상계좌를 만들지 못했습니다", result.message, "잠시 뒤에 다시 해 주세요.",
