@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-RRN_RE = re.compile(r"(?<!\d)(\d{6})[- ]?([1-8])(\d{6})(?!\d)")
-PHONE_RE = re.compile(r"(?<!\d)(0\d{1,2})[- .]?(\d{3,4})[- .]?(\d{4})(?!\d)")
+# Not glued to letters or digits: hex ids (UUIDs, hashes) are not phone numbers.
+RRN_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})[- ]?([1-8])(\d{6})(?![0-9A-Za-z])")
+PHONE_RE = re.compile(r"(?<![0-9A-Za-z])(0\d{1,2})\)?[- .]?(\d{3,4})[- .]?(\d{4})(?![0-9A-Za-z])")
 PHONE_INTL_RE = re.compile(r"\+82[- ]?\d{1,2}[- ]?\d{3,4}[- ]?\d{4}")
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 

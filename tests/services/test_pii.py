@@ -46,3 +46,14 @@ def test_object_particle_follows_the_last_syllable():
     assert eul("주민등록표 등본") == "주민등록표 등본을"
     assert eul("지방세 납세증명서") == "지방세 납세증명서를"
     assert eul("토지대장") == "토지대장을"
+
+
+def test_ids_that_only_look_like_numbers_are_not_personal_data():
+    import uuid
+
+    line = "Pushed job 5694c0ce-2b06-4d2e-8622-9e27699ec04a into requests"
+    assert pii.contains_personal_data(line) == []
+    for _ in range(2000):
+        assert pii.contains_personal_data("job %s sha %s" % (uuid.uuid4(), uuid.uuid4().hex)) == []
+    assert pii.contains_personal_data("to 010-0000-0001.") != []
+    assert pii.contains_personal_data("(02)1234-5678") != []
