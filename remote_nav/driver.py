@@ -203,6 +203,7 @@ class TvDriver:
         cond = "window.RemoteNav && document.readyState !== 'loading'"
         if wait_for_focus:
             cond += " && RemoteNav.current() !== null"
+        cond += " && (!RemoteNav.settled || RemoteNav.settled())"
         self.page.wait_for_function(cond)
 
     # ------------------------------------------------------------ keys

@@ -28,6 +28,7 @@ LABEL_PREFIX = "data-nav-label-"  # data-nav-label-red="Delete" (legend text)
 INITIAL = "data-nav-initial"  # id of the first focus (rendered if absent)
 ANNOTATED = "data-nav-annotated"  # rendered: the runtime may trust the targets
 EXIT_TEXT = "data-nav-exit-text"  # exit confirmation wording (home screen)
+SETTLE = "data-nav-settle"  # ms after load during which OK, digits and colours are ignored
 
 # --- containers -------------------------------------------------------------
 CONTAINER = "data-nav-container"

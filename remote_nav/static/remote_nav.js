@@ -43,7 +43,8 @@
   var cfg = win.RemoteNavConfig || {};
   var state = {
     map: {}, device: null, current: null, memory: {}, modal: null, back: null,
-    swallow: false, lastMove: -1e9, throttle: cfg.throttle || 120, handlers: {}, started: false, app: null
+    swallow: false, lastMove: -1e9, throttle: cfg.throttle || 120, handlers: {}, started: false, app: null,
+    settling: false
   };
   var stats = { keys: 0, moves: 0, bumps: 0, dropped: 0 };
   var clock = function () { return new Date().getTime(); };
@@ -371,6 +372,9 @@
       now = clock();
       if (now - state.lastMove < state.throttle) { stats.dropped++; return false; }
       state.lastMove = now;
+    } else if (state.settling && key !== 'BACK') {  /* an impatient press meant for the screen before */
+      stats.dropped++;
+      return false;
     }
     handle(key, code || 0);
     return true;
@@ -439,6 +443,12 @@
     if (size && size !== 'normal') { addClass(html, 'rn-text-' + size); }
     if (s && !keep) { try { s.setItem('rn:textSize', size || 'normal'); } catch (e) { /* ignore */ } }
   }
+  function settle(ms) {  /* a result screen ignores OK, digits and colours for its first moments */
+    if (ms > 0) {
+      state.settling = true;
+      win.setTimeout(function () { state.settling = false; }, ms);
+    }
+  }
   function start() {
     var s = storage('localStorage'), size;
     if (state.started || !doc.body) { return; }
@@ -448,6 +458,7 @@
     size = s && s.getItem('rn:textSize');
     if (size && !/(^|\s)rn-text-/.test(doc.documentElement.className)) { setTextSize(size, true); }
     legend();
+    settle(parseInt(attr(root(), 'data-nav-settle') || '0', 10));
     doc.addEventListener('keydown', onKeyDown, true);
     doc.addEventListener('keypress', onKeyPress, true);
     doc.addEventListener('keyup', onKeyUp, true);
@@ -463,6 +474,7 @@
     press: function (key) { return press(key, 0); },
     focus: function (id) { return focus(resolve(byId(id))); },
     current: function () { return state.current; },
+    settled: function () { return !state.settling; },
     openModal: openModal,
     closeModal: closeModal,
     back: back,

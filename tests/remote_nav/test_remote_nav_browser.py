@@ -109,6 +109,25 @@ def test_ok_on_a_link_follows_it(tv, site):
     assert tv.focused_id() == "i1"
 
 
+def test_result_screen_ignores_an_impatient_ok_then_obeys(tv, site):
+    """A press meant for the screen before (OK pressed again while the payment
+    was sent) must not skip past the outcome; arrows still move at once."""
+    tv.page.goto(site + "result.html")
+    tv.page.wait_for_function("window.RemoteNav && RemoteNav.current() !== null")
+    tv.use_fake_clock()
+    assert tv.page.evaluate("RemoteNav.settled()") is False
+    tv.press("OK")
+    tv.press("OK")
+    assert tv.page.evaluate("RemoteNav.stats.dropped") == 2
+    tv.press("RIGHT")
+    assert tv.focused_id() == "home"
+    tv.press("LEFT")
+    tv.wait_ready()  # waits out the settle time
+    assert tv.page.url.endswith("/result.html")
+    tv.press("OK")
+    tv.page.wait_for_url("**/list.html")
+
+
 def test_focus_memory_restores_after_back(tv, site):
     open_screen(tv, site, "grid.html")
     for key in ("DOWN", "OK"):  # t4 -> list.html?p=2
