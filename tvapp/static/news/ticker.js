@@ -63,6 +63,7 @@
     xhr.onreadystatechange = function () {
       if (xhr.readyState === 4) {
         if (xhr.status === 200) { var d = parse(xhr.responseText); if (d) { render(d); } }
+        connection(xhr.status === 200);
         window.setTimeout(poll, 10000);
       }
     };
@@ -75,12 +76,18 @@
     if (source) { source.close(); }
     window.setTimeout(poll, 10000);
   }
+  function connection(up) {  /* tells tv.js whether the web process seems to be there */
+    var c = window.TVConnection;
+    if (c) { if (up) { c.ok(); } else { c.suspect(); } }
+  }
   wrapContents();
   layout();
   if (window.EventSource && !window.TV_TICKER_POLL) {
     source = new window.EventSource('/tv/ticker');
+    source.onopen = function () { connection(true); };
     source.addEventListener('ticker', function (e) {
       failures = 0;
+      connection(true);
       var d = parse(e.data);
       if (d) { render(d); }
     }, false);
@@ -88,6 +95,7 @@
       /* a bounded stream ends about every minute and reconnects by itself;
          fall back to polling only when it keeps failing */
       failures += 1;
+      connection(false);
       if (failures > 5) { startPolling(); }
     };
   } else {

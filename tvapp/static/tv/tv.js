@@ -3,7 +3,11 @@
  *  - number-pad fields ([data-np]): remote digits type, grouping shown
  *    (02-1234-5678, card numbers by 4), value kept across Back (sessionStorage);
  *  - hand-off fields ([data-ho-poll]): poll the phone's text about once a second;
- *  - pairing screen ([data-pair-poll]): poll every interval s, honour slow_down.
+ *  - pairing screen ([data-pair-poll]): poll every interval s, honour slow_down;
+ *  - connection: when the ticker's stream has dropped (the web process
+ *    restarting, the network gone), a key that would load a screen first asks
+ *    /livez; if nobody answers, a calm notice replaces the browser's error page
+ *    and the box keeps its screen, focus and typed digits until it is back.
  * Nothing here reads layout. */
 (function (win, doc) {
   'use strict';
@@ -145,6 +149,67 @@
     el.hoShow(v);
     e.preventDefault();
   }, false);
+
+  /* ---- connection */
+  var conn = { suspect: false, checking: false, notice: null };
+  function live(ok, fail) {
+    var x = new win.XMLHttpRequest();
+    x.open('GET', '/livez?t=' + new Date().getTime(), true);
+    x.onreadystatechange = function () {
+      if (x.readyState !== 4) { return; }
+      if (x.status >= 200 && x.status < 400) { ok(); } else { fail(); }
+    };
+    try { x.send(null); } catch (e) { fail(); }
+  }
+  function notice(text) {
+    if (!conn.notice) {
+      conn.notice = doc.createElement('div');
+      conn.notice.id = 'tv-offline';
+      conn.notice.className = 'tv-offline';
+      conn.notice.setAttribute('role', 'alert');
+      doc.body.appendChild(conn.notice);
+    }
+    if (text) { setText(conn.notice, text); conn.notice.removeAttribute('hidden'); } else { conn.notice.setAttribute('hidden', ''); }
+  }
+  function waitForServer() {
+    live(function () {
+      conn.suspect = false;
+      notice(attr(doc.body, 'data-online-text') || 'OK');
+      win.setTimeout(function () { if (!conn.suspect) { notice(''); } }, 4000);
+    }, function () { win.setTimeout(waitForServer, 2000); });
+  }
+  win.TVConnection = {
+    suspect: function () { conn.suspect = true; },
+    ok: function () { conn.suspect = false; },
+    suspected: function () { return conn.suspect; }
+  };
+  function guarded(e, go) {  /* a screen load while the server seems away: ask first */
+    if (!conn.suspect) { return; }
+    e.preventDefault();
+    if (conn.checking) { return; }
+    conn.checking = true;
+    live(function () {
+      conn.checking = false;
+      conn.suspect = false;
+      notice('');
+      go();
+    }, function () {
+      conn.checking = false;
+      notice(attr(doc.body, 'data-offline-text') || 'Offline');
+      win.setTimeout(waitForServer, 2000);
+    });
+  }
+  doc.addEventListener('click', function (e) {
+    var a = e.target;
+    while (a && a !== doc && !(a.tagName === 'A' && a.getAttribute('href'))) { a = a.parentNode; }
+    if (!a || a === doc || e.defaultPrevented || a.getAttribute('href').charAt(0) === '#') { return; }
+    guarded(e, function () { win.location.href = a.href; });
+  }, true);
+  doc.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (e.defaultPrevented) { return; }
+    guarded(e, function () { form.submit(); });
+  }, true);
 
   /* ---- pairing: poll every interval seconds (RFC 8628 3.5) */
   var pair = doc.querySelector('[data-pair-poll]');
