@@ -25,7 +25,9 @@ from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import requests.adapters
 import urllib3
+import urllib3.connection
 
 from broadcast_feed.errors import FeedRefused, FetchFailed
 from services import xmlsafe
@@ -110,7 +112,9 @@ def check_url(url: str, policy: FetchPolicy = DEFAULT_POLICY) -> str:
     return url
 
 
-def _refuse_private(host: str, port: int) -> None:
+def _refuse_private(host: str, port: int) -> str:
+    """The address to connect to for ``host``, or FeedRefused if any of its
+    addresses is not public."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -123,6 +127,50 @@ def _refuse_private(host: str, port: int) -> None:
             raise FeedRefused(
                 "내부망 주소는 받지 않습니다 (%s resolves to a non-public address)" % host[:100]
             )
+    return infos[0][4][0]
+
+
+# -- connections pinned to the checked address (no DNS rebinding) --------------
+#
+# ``check_url`` refuses a private target early, with a clear reason. But a name
+# can resolve to a public address for that check and to 127.0.0.1 a moment
+# later, when the connection is made (DNS rebinding). So with ``block_private``
+# the connection itself resolves once, checks, and connects to that very
+# address; TLS still verifies the certificate against the host name. (Through
+# an HTTP proxy the proxy resolves: leave ``trust_env`` off with block_private.)
+
+
+def _pinned(base):
+    class Pinned(base):
+        def _new_conn(self):
+            self._dns_host = _refuse_private(self._dns_host, self.port) or self._dns_host
+            return super()._new_conn()
+
+    Pinned.__name__ = "Pinned" + base.__name__
+    return Pinned
+
+
+class _PinnedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _pinned(urllib3.connection.HTTPConnection)
+
+
+class _PinnedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _pinned(urllib3.connection.HTTPSConnection)
+
+
+class PinnedAdapter(requests.adapters.HTTPAdapter):
+    """A requests adapter whose connections go only to public addresses."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PinnedHTTPPool, "https": _PinnedHTTPSPool}
+
+
+def _pin(session: requests.Session) -> None:
+    if not isinstance(session.get_adapter("http://x/"), PinnedAdapter):
+        adapter = PinnedAdapter()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
 
 
 # -- body reading --------------------------------------------------------------
@@ -231,6 +279,8 @@ def fetch(
     if own_session:
         session = requests.Session()
         session.trust_env = policy.trust_env
+    if policy.block_private:
+        _pin(session)
     headers = {
         "User-Agent": policy.user_agent,
         "Accept": accept,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import socket
 import tracemalloc
 import zlib
 
@@ -255,14 +256,49 @@ def test_redirect_to_private_address_refused(http_server, listener):
         checked.append(port)
         if port == listener.port:
             real(host, port)
+        return None  # connect as resolved
 
     fetch_mod_policy = FetchPolicy(block_private=True, trust_env=False)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(fetch_mod, "_refuse_private", only_listener_is_private)
         with pytest.raises(FeedRefused, match="non-public address"):
             fetch(http_server.url("/r"), policy=fetch_mod_policy)
-    assert checked == [http_server.port, listener.port]
+    assert checked == [http_server.port, http_server.port, listener.port]  # URL check, connect, redirect
     assert listener.connections() == 0
+
+
+def test_dns_rebinding_cannot_reach_the_internal_network(listener, monkeypatch):
+    """The name resolves to a public address for the URL check and to
+    127.0.0.1 when connecting: the connection resolves once, checks that very
+    address, and never connects."""
+    real = socket.getaddrinfo
+    answers = []
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "feeds.rebind.example":
+            return real(host, port, *args, **kwargs)
+        ip = "93.184.216.34" if not answers else "127.0.0.1"
+        answers.append(ip)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    policy = FetchPolicy(block_private=True, trust_env=False, connect_timeout=2)
+    with pytest.raises(FeedRefused, match="non-public address"):
+        fetch("http://feeds.rebind.example:%d/latest/meta-data" % listener.port, policy=policy)
+    assert answers == ["93.184.216.34", "127.0.0.1"]
+    assert listener.connections() == 0
+
+
+def test_pinned_connection_goes_to_the_checked_address(http_server, monkeypatch):
+    """With block_private the socket connects to the address that was checked
+    (here the check is told 127.0.0.1 is fine, and the name resolves nowhere)."""
+    from broadcast_feed import fetch as fetch_mod
+
+    http_server.routes["/pinned"] = lambda h: send(h, FEED)
+    monkeypatch.setattr(fetch_mod, "_refuse_private", lambda host, port: "127.0.0.1")
+    policy = FetchPolicy(block_private=True, trust_env=False)
+    got = fetch("http://pinned.invalid:%d/pinned" % http_server.port, policy=policy)
+    assert got.content == FEED
 
 
 def test_read_path_and_upload(tmp_path):
