@@ -10,6 +10,7 @@ import functools
 import secrets
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from services import ledger
 from services.certificates import catalogue
@@ -36,6 +37,8 @@ def _save(f: dict) -> None:
 
 
 def _calm(title, text, next_text, href, label, status=200):
+    """A calm screen; the Korean texts are msgids (English from the catalogue)."""
+    title, text, next_text, label = (gettext(t) if t else t for t in (title, text, next_text, label))
     return render_template("certificates/calm.html", title=title, text=text, next_text=next_text,
                            href=href, label=label), status
 
