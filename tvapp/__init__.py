@@ -75,9 +75,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(verify_bp)
     app.add_template_filter(_kst, "kst")
 
-    from tvapp import i18n, mobile, tv
+    from tvapp import i18n, mobile, screen_cache, tv
 
     i18n.init_app(app)
+    screen_cache.init_app(app)  # shared screens rendered once; 304s; Cache-Control
     tv.init_app(app)
     mobile.init_app(app)
     __import__("tvapp.gateway").gateway.init_app(app)  # SMS gateways and the phone simulator

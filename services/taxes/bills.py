@@ -4,12 +4,19 @@ reading aloud) · 1,234,560원 · 2026년 11월 9일."""
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from redis.exceptions import RedisError
+
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 
+log = logging.getLogger(__name__)
+
 KST = timezone(timedelta(hours=9))
+CACHE_SECONDS = 30  # a bill paid elsewhere (at a bank) shows as paid within this
 
 
 class BillsUnavailable(Exception):
@@ -75,14 +82,51 @@ class Bill:
         return korean_date(self.paid_at) if self.paid_at else ""
 
 
-def household_bills(runtime, household_code: str) -> list[Bill]:
-    """Unpaid first (overdue, then by due date), then paid (latest first)."""
+def _cache_key(household_code: str) -> str:
+    return "bills:%s" % household_code
+
+
+def _cached(runtime, household_code: str) -> list[dict] | None:
     try:
-        raw = runtime.bridge.tax_bills(household_code)
-    except (BackendUnavailable, BackendProtocolError) as exc:
-        raise BillsUnavailable("구청 시스템에 연결할 수 없어 고지서를 불러오지 못했습니다.") from exc
-    except BackendRefused as exc:
-        raise BillsUnavailable(exc.message) from exc
+        raw = runtime.redis.get(_cache_key(household_code))
+        return json.loads(runtime.crypto.decrypt(raw.decode())) if raw else None
+    except (RedisError, RuntimeError, ValueError):
+        return None
+
+
+def _remember(runtime, household_code: str, raw: list[dict]) -> None:
+    try:
+        runtime.redis.set(_cache_key(household_code),
+                          runtime.crypto.encrypt(json.dumps(raw, ensure_ascii=False)), ex=CACHE_SECONDS)
+    except (RedisError, RuntimeError):
+        pass
+
+
+def forget(runtime, household_code: str) -> None:
+    """Drop a household's cached bills (a payment changed them)."""
+    try:
+        runtime.redis.delete(_cache_key(household_code))
+    except (RedisError, RuntimeError):
+        log.warning("cached bills not dropped; they expire within %d s", CACHE_SECONDS)
+
+
+def household_bills(runtime, household_code: str, fresh: bool = False) -> list[Bill]:
+    """Unpaid first (overdue, then by due date), then paid (latest first).
+
+    What the back end said is kept for ``CACHE_SECONDS`` (encrypted, in Redis)
+    so a box paging through its bills does not ask the back end each time;
+    a payment drops it (:func:`forget`). ``fresh`` asks the back end anyway
+    (whatever decides about money does: ``payments`` reads the back end
+    itself)."""
+    raw = None if fresh else _cached(runtime, household_code)
+    if raw is None:
+        try:
+            raw = runtime.bridge.tax_bills(household_code)
+        except (BackendUnavailable, BackendProtocolError) as exc:
+            raise BillsUnavailable("구청 시스템에 연결할 수 없어 고지서를 불러오지 못했습니다.") from exc
+        except BackendRefused as exc:
+            raise BillsUnavailable(exc.message) from exc
+        _remember(runtime, household_code, raw)
     bills = [Bill(**b) for b in raw]
     unpaid = sorted((b for b in bills if not b.paid), key=lambda b: (not b.overdue, b.due_date, b.epay_no))
     paid = sorted((b for b in bills if b.paid), key=lambda b: b.paid_at or "", reverse=True)

@@ -249,6 +249,8 @@ def _pay_locked(runtime, order_id, household_id, card: Card, shown_total) -> Out
     except (BackendUnavailable, BackendProtocolError, BackendRefused):
         return _back_to_ready(runtime, order_id, household_id, "backend_unavailable",
                               "구청 시스템에 연결할 수 없어 납부하지 않았습니다. " + NOTHING_CHARGED)
+    if bill is None or bill.paid or bill.total != p.total:
+        bills_mod.forget(runtime, household_code)  # the lists' copy is out of date
     with runtime.session() as s:
         p = get_payment(s, order_id, household_id)
         if bill is None or bill.paid:
@@ -288,6 +290,7 @@ def _pay_locked(runtime, order_id, household_id, card: Card, shown_total) -> Out
         _open_request(s, runtime, p)
         rid = p.request_id
         result = outcome(s, p)
+    bills_mod.forget(runtime, household_code)
     pipeline.start(runtime, rid)
     log.info("tax payment charged", extra={"order": order_id})
     return result

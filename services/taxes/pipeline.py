@@ -18,10 +18,20 @@ from services.certificates import pipeline as cert_pipeline
 from services.certificates.issue import verify_url
 from services.certificates.verification import fmt
 from services.delivery.steps import queue_fax, send_email
-from services.models import ACCEPTED, DELIVERED, DELIVERING, ISSUED, SUBMITTED, Certificate, utcnow
+from services.models import (
+    ACCEPTED,
+    DELIVERED,
+    DELIVERING,
+    ISSUED,
+    SUBMITTED,
+    Certificate,
+    Household,
+    utcnow,
+)
 from services.payments import OutcomeUnknown, provider_for
 from services.pipeline import Fail, Retry, Step, StepContext, register_pipeline
 from services.sms import send_sms
+from services.taxes.bills import forget as bills_forget
 from services.taxes.bills import won
 from services.taxes.models import NOT_CHARGED, PAID, UNKNOWN, WAITING, TaxPayment
 from services.taxes.payments import CHECKING, NOTHING_CHARGED, mark_paid
@@ -54,6 +64,7 @@ def step_settle(ctx: StepContext) -> None:
     if order is not None and order.status == "paid":
         mark_paid(p, order.payment_key)
         ctx.event("paid", "paid", {"message": "%s 납부" % won(p.total)})
+        _forget_bills(ctx, p)
         return
     if order is None or order.status in ("expired", "cancelled", "declined"):
         p.status, p.active_key = NOT_CHARGED, None
@@ -88,6 +99,13 @@ def step_notice(ctx: StepContext) -> None:
                    {"message_en": exc.message_en}) from exc
     p.backend_receipt = ack["receipt_ref"]
     ctx.event("tax_recorded", "tax_recorded", {"receipt": ack["receipt_ref"]})
+    _forget_bills(ctx, p)  # the back end now says paid: the TV's bill list should too
+
+
+def _forget_bills(ctx: StepContext, p: TaxPayment) -> None:
+    household = ctx.session.get(Household, p.household_id)
+    if household is not None:
+        bills_forget(ctx.runtime, household.code)
 
 
 def step_receipt(ctx: StepContext) -> None:

@@ -18,6 +18,7 @@ from services.certificates import requests as certs
 from services.korean import eul
 from services.models import Request
 from tvapp.certificates import flow as flows
+from tvapp.screen_cache import shared_screen
 from tvapp.tv.device import tv_device_required
 
 bp = Blueprint("certs", __name__, url_prefix="/tv/certificates")
@@ -71,6 +72,7 @@ def needs(*keys):
 
 @bp.get("/")
 @tv_device_required
+@shared_screen()
 def catalogue_list():
     return render_template("certificates/catalogue.html", items=catalogue.CATALOGUE, fee=catalogue.fee_text)
 

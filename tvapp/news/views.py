@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+import time
+from datetime import datetime
 
 from flask import Response, abort, current_app, g, jsonify, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,16 +15,40 @@ from broadcast_feed import push, store, tvtext
 from broadcast_feed.text import SEOUL
 from services.models import utcnow
 from tvapp.news import bp
+from tvapp.screen_cache import shared_screen
 from tvapp.tv.device import tv_device_required
 
 log = logging.getLogger(__name__)
 
 PER_PAGE = 5
 MAX_CATEGORIES = 6
+TICKER_MEMO_SECONDS = 60.0  # at most, should a version bump be lost
 
 
 def runtime():
     return current_app.extensions["runtime"]
+
+
+_ticker_memo: dict = {}  # {"key": content version, "until": epoch s, "texts": [...]}
+_ticker_lock = threading.Lock()
+
+
+def ticker_texts() -> list[str]:
+    """The ticker's texts, read once per content version per process (a
+    message running out ends the memo; ``services.webcache`` bumps the
+    version on every ticker change)."""
+    version, now = g.get("content_version"), time.time()
+    with _ticker_lock:
+        memo = dict(_ticker_memo)
+    if version is not None and memo.get("key") == version and now < memo["until"]:
+        return memo["texts"]
+    rows = push.ticker_payload(runtime())["messages"]
+    texts = [m["text"] for m in rows]
+    if version is not None:
+        ends = [datetime.fromisoformat(m["expires_at"]).timestamp() for m in rows]
+        with _ticker_lock:
+            _ticker_memo.update(key=version, texts=texts, until=min([now + TICKER_MEMO_SECONDS] + ends))
+    return texts
 
 
 @bp.app_context_processor
@@ -30,7 +57,7 @@ def _ticker_context():
     if not request.path.startswith("/tv") or request.path in ("/tv/ticker", "/tv/ticker.json"):
         return {}
     try:
-        return {"tv_ticker": push.ticker_texts(runtime())}
+        return {"tv_ticker": ticker_texts()}
     except SQLAlchemyError:
         log.exception("ticker unavailable for this page")
         return {"tv_ticker": []}
@@ -53,6 +80,7 @@ def _page_arg() -> int:
 
 @bp.get("/news/")
 @tv_device_required
+@shared_screen("page", "cat")
 def news_list():
     page = _page_arg()
     category = (request.args.get("cat") or "").strip()[:60] or None
@@ -82,6 +110,7 @@ def news_list():
 
 @bp.get("/news/<int:item_id>")
 @tv_device_required
+@shared_screen("p", "from", "cat")
 def article(item_id: int):
     back_args = {}
     if request.args.get("from", type=int):

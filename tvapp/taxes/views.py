@@ -55,8 +55,8 @@ def _calm(title, text, next_text, href, label, status=200):
                            label=label), status
 
 
-def _bills():
-    return bills_mod.household_bills(rt(), g.household.code)
+def _bills(fresh: bool = False):
+    return bills_mod.household_bills(rt(), g.household.code, fresh=fresh)
 
 
 def _down(e):
@@ -65,8 +65,10 @@ def _down(e):
 
 
 def _bill_or_redirect(epay_no):
+    """One bill, as the back end says now (the lists may show a copy up to
+    ``bills.CACHE_SECONDS`` old; a bill's own screen and payment never do)."""
     try:
-        bill = bills_mod.find(_bills(), epay_no)
+        bill = bills_mod.find(_bills(fresh=True), epay_no)
     except bills_mod.BillsUnavailable as e:
         return None, _down(e)
     if bill is None:

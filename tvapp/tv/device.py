@@ -19,19 +19,27 @@ An unknown box gets a new device row and cookie; a box that is not paired
 is sent to the pairing screen (``/tv/pair``). ``@tv_device_required(paired=False)``
 loads (or creates) the device without requiring a household (the pairing
 screen itself, help). Views never see the token.
+
+The device and its household are cached in Redis for a few minutes
+(encrypted, keyed by the token's hash); a commit that changes a device row
+invalidates its entry (``services.webcache``). A household's masked name may
+lag a back-end change by that long.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import astuple, dataclass
 from datetime import timedelta
 
 from flask import after_this_request, current_app, g, redirect, request, url_for
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from services import pii
+from services import pii, webcache
 from services.models import Device, Household, utcnow
 
 COOKIE = "tv_device"
@@ -40,6 +48,7 @@ HASH_PURPOSE = "tv-device"
 LANGS = ("ko", "en")
 TEXT_SIZES = ("normal", "large", "xlarge")
 SEEN_EVERY = timedelta(minutes=5)
+DEVICE_CACHE_SECONDS = int(SEEN_EVERY.total_seconds())  # so last_seen_at stays about as fresh
 
 
 @dataclass(frozen=True)
@@ -107,12 +116,63 @@ def _set_cookie(token: str) -> None:
         return resp
 
 
+def _cached(rt, th: str):
+    """``(entry, generation, content version)`` in one Redis round trip;
+    ``(None, None, None)`` when Redis does not answer (the database decides)."""
+    try:
+        raw, gen, version = rt.redis.mget(
+            [webcache.device_key(th), webcache.device_gen_key(th), webcache.CONTENT_VERSION_KEY])
+    except (RedisError, RuntimeError):
+        return None, None, None
+    gen = int(gen or 0)
+    g.content_version = int(version or 0)
+    if raw:
+        try:
+            entry = json.loads(rt.crypto.decrypt(raw.decode()))
+        except (ValueError, UnicodeDecodeError):
+            entry = None
+        if entry and entry.get("gen") == gen:
+            return entry, gen, g.content_version
+    return None, gen, g.content_version
+
+
+def _remember(rt, th: str, gen: int, loaded_at: float) -> None:
+    """Cache what was just read from the database, tagged with the generation
+    seen *before* the read: a change committed meanwhile bumped it, so this
+    entry will not be believed."""
+    entry = {"gen": gen, "at": loaded_at, "d": list(astuple(g.device)),
+             "h": list(astuple(g.household)) if g.household else None}
+    try:
+        rt.redis.set(webcache.device_key(th), rt.crypto.encrypt(json.dumps(entry, ensure_ascii=False)),
+                     ex=DEVICE_CACHE_SECONDS)
+    except (RedisError, RuntimeError):
+        pass
+
+
 def load_device(create: bool = True) -> DeviceInfo | None:
-    """The box making this request (cached on ``g``); creates it when asked."""
+    """The box making this request (cached on ``g``); creates it when asked.
+
+    A known box is read from a short-lived encrypted Redis entry (one round
+    trip that also brings the shared-content version, ``g.content_version``);
+    the database is read when the entry is missing, stale or Redis is down.
+    ``g.device_since`` is when this box's identity, language or text size
+    were last read from the database (a lower bound for when they changed).
+    """
     if "device" in g and g.device is not None:
         return g.device
     rt = runtime()
     token = request.cookies.get(COOKIE, "")
+    g.content_version = None
+    gen = None
+    if token and len(token) <= 128:
+        th = token_hash(token)
+        entry, gen, _version = _cached(rt, th)
+        if entry is not None:
+            g.device = DeviceInfo(*entry["d"])
+            g.household = HouseholdInfo(*entry["h"]) if entry["h"] else None
+            g.device_since = entry["at"]
+            return g.device
+    loaded_at = time.time()
     with rt.session() as s:
         d = None
         if token and len(token) <= 128:
@@ -127,10 +187,15 @@ def load_device(create: bool = True) -> DeviceInfo | None:
             s.add(d)
             s.flush()
             _set_cookie(token)
+            gen = None  # a new box: nothing to cache until it comes back with its cookie
         elif utcnow() - d.last_seen_at > SEEN_EVERY:
             d.last_seen_at = utcnow()
         g.device = _info(d)
         g.household = _household(s, d.household_id) if d.household_id else None
+        th = d.token_hash
+    g.device_since = loaded_at
+    if gen is not None:
+        _remember(rt, th, gen, loaded_at)
     return g.device
 
 
@@ -142,6 +207,7 @@ def update_device(**fields) -> DeviceInfo:
             setattr(d, k, v)
         s.flush()
         g.device = _info(d)
+    g.device_since = time.time()  # the commit above told the device cache (services.webcache)
     return g.device
 
 

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 import pyqrcode
 from flask import g
 
+from tvapp.screen_cache import MARK_CLOCK, MARK_NOW, marking
+
 KST = timezone(timedelta(hours=9))
 
 
@@ -44,11 +46,15 @@ def group_digits(value: str, kind: str = "phone") -> str:
     return "%s-%s-%s" % (area, rest[:4], rest[4:])
 
 
-def tv_now_ms() -> int:
+def tv_now_ms() -> int | str:
+    if marking():  # a shared screen: filled in per response (tvapp.screen_cache)
+        return MARK_NOW
     return int(time.time() * 1000)
 
 
 def tv_clock() -> str:
+    if marking():
+        return MARK_CLOCK
     return datetime.now(KST).strftime("%H:%M")
 
 

@@ -1,0 +1,301 @@
+"""Shared TV screens rendered once and revalidated cheaply; HTTP caching rules.
+
+A *shared screen* (home, the certificate catalogue, the news list and
+articles) shows the same thing to every box with the same language and text
+size, apart from three things filled in per response: the household's masked
+name in the header, and the clock (its text and ``data-now``). Such a view is
+decorated with :func:`shared_screen` (inside ``tv_device_required``):
+
+- it is rendered once per process per *variant* (endpoint, the query
+  arguments it reads, language, text size) and *content version* (the Redis
+  counter ``services.webcache`` bumps after any commit that changes news or
+  ticker messages), with a blank household and markers where the name and the
+  clock go; the bytes are annotated for remote_nav and kept in a bounded
+  in-process LRU. An entry also ends when something on it runs out by the
+  clock (``broadcast_feed.store.next_change``) and after ``MAX_AGE`` seconds
+  (a safety net should a version bump be lost);
+- every response carries a weak ``ETag`` made of the bytes' digest, the name
+  and the current minute (so a copy revalidated with a 304 never shows a clock
+  more than a minute old), a ``Last-Modified`` (the latest of: the entry was
+  made, the minute began, the box's identity or settings were read from the
+  database) and ``Cache-Control: private, no-cache`` with ``Vary: Cookie``:
+  a box keeps its copy and asks each time; nothing shared may store it;
+- ``If-None-Match`` (else ``If-Modified-Since``) that matches gets a 304
+  with no rendering at all.
+
+Markers never leave the server: a response rendered with them that is not
+cached (a redirect, an error screen) has them filled like any other. With
+Redis down (no content version) the view renders as it always did.
+
+Every other HTML response gets ``Cache-Control: private, no-cache`` unless it
+set its own: TV pages are tied to a household. Static files are linked with
+``?v=<digest>`` and served with a year's ``max-age`` (immutable) when the
+digest is current, so a box does not revalidate them on every screen.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from datetime import datetime, timedelta, timezone
+from email.utils import formatdate
+from pathlib import Path
+from typing import NamedTuple
+
+from flask import current_app, g, request
+from flask.globals import _cv_request
+from markupsafe import escape
+
+from services.models import utcnow
+
+MAX_ENTRIES = 2048
+MAX_AGE = 300.0  # seconds an entry is trusted without a version change
+ARG_MAX = 64  # characters of a query argument that reach the key
+CACHE_CONTROL = "private, no-cache"
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+_TAG = secrets.token_hex(6)  # per process: a page can neither guess nor carry a marker
+MARK_NOW = "tvmark%snow" % _TAG
+MARK_CLOCK = "tvmark%sclock" % _TAG
+MARK_WHO = "tvmark%swho" % _TAG
+
+KST = timezone(timedelta(hours=9))
+ROOT = Path(__file__).resolve().parents[1]
+# What a screen's bytes are made of besides the database: a deploy changes the build id.
+BUILD_SOURCES = ("tvapp", "remote_nav", "broadcast_feed/tvtext.py", "broadcast_feed/text.py",
+                 "services/certificates/catalogue.py")
+BUILD_SUFFIXES = (".py", ".html", ".js", ".css", ".mo", ".json")
+
+
+class Entry(NamedTuple):
+    body: bytes  # annotated HTML with markers
+    digest: str
+    created: float
+    until: float  # epoch seconds after which it must be rendered again
+
+
+class ScreenCache:
+    """A bounded LRU of rendered screens (per process; gthread-safe)."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES):
+        self.max_entries = max_entries
+        self._d: OrderedDict[tuple, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self.renders = 0
+        self.hits = 0
+
+    def get(self, key) -> Entry | None:
+        with self._lock:
+            e = self._d.get(key)
+            if e is not None:
+                self._d.move_to_end(key)
+            return e
+
+    def put(self, key, entry: Entry) -> None:
+        with self._lock:
+            self._d[key] = entry
+            self._d.move_to_end(key)
+            while len(self._d) > self.max_entries:
+                self._d.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
+def build_id(root: Path = ROOT) -> str:
+    h = hashlib.sha256()
+    for src in BUILD_SOURCES:
+        p = root / src
+        files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.suffix in BUILD_SUFFIXES)
+        for f in files:
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+# -- markers ----------------------------------------------------------------
+
+def marking() -> bool:
+    """True while a shared screen renders: the clock helpers give markers."""
+    return bool(g.get("screen_marks"))
+
+
+def _clock_text(now: float) -> str:
+    return datetime.fromtimestamp(now, KST).strftime("%H:%M")  # as tvapp.tv.ui.tv_clock
+
+
+def fill(body: bytes, now: float, label: str) -> bytes:
+    return (body.replace(MARK_NOW.encode(), str(int(now * 1000)).encode())
+            .replace(MARK_CLOCK.encode(), _clock_text(now).encode())
+            .replace(MARK_WHO.encode(), str(escape(label)).encode()))
+
+
+# -- the decorator ----------------------------------------------------------
+
+def _key(view_kwargs: dict, arg_names: tuple, version: int) -> tuple:
+    args = tuple((n, request.args.get(n, "")[:ARG_MAX]) for n in arg_names)
+    return (current_app.extensions["screen_build"], request.endpoint,
+            tuple(sorted(view_kwargs.items())), args, g.device.lang, g.device.text_size, version)
+
+
+def _session_object():
+    """The request's session object itself: reading ``flask.session.accessed``
+    through the proxy would mark it accessed."""
+    ctx = _cv_request.get(None)
+    return getattr(ctx, "_session", None)
+
+
+def _render(view, args, kwargs, now: float):
+    """Render with a blank box and household and markers; an Entry, or a
+    response (markers filled) when the result must not be cached."""
+    from broadcast_feed import store
+    from remote_nav.integration import annotate_response
+    from tvapp.tv.device import DeviceInfo, HouseholdInfo
+
+    rt = current_app.extensions["runtime"]
+    with rt.session() as s:
+        change = store.next_change(s, utcnow())
+    until = now + MAX_AGE
+    if change is not None:
+        until = min(until, change.timestamp())
+    real = g.device, g.household
+    sess = _session_object()
+    accessed_before = sess.accessed if sess is not None else False
+    if sess is not None:
+        sess.accessed = False
+    g.device = DeviceInfo(0, 0, real[0].family, real[0].lang, real[0].text_size)
+    g.household = HouseholdInfo(0, "", "", MARK_WHO)
+    g.screen_marks = True
+    try:
+        resp = current_app.make_response(view(*args, **kwargs))
+    finally:
+        g.device, g.household = real
+        g.screen_marks = False
+        # The session (a CSRF token, say) went into the page: it is this box's own.
+        personal = sess is None or sess.accessed
+        if sess is not None:
+            sess.accessed = accessed_before or personal
+    cacheable = (resp.status_code == 200 and resp.mimetype == "text/html" and not resp.is_streamed
+                 and not resp.direct_passthrough and not personal
+                 and "Set-Cookie" not in resp.headers)
+    if not cacheable:
+        if resp.mimetype == "text/html" and not resp.is_streamed and not resp.direct_passthrough:
+            resp.set_data(fill(resp.get_data(), now, real[1].label))
+        return resp
+    annotate_response(resp, check=current_app.debug, path=request.path)
+    body = resp.get_data()
+    current_app.extensions["screen_cache"].renders += 1
+    return Entry(body, hashlib.sha256(body).hexdigest()[:20], now, until)
+
+
+def _respond(entry: Entry, now: float):
+    label = g.household.label
+    minute = int(now // 60) * 60
+    tag = hashlib.sha256(("%s|%s|%d" % (entry.digest, label, minute)).encode()).hexdigest()[:24]
+    since = max(entry.created, float(minute), g.get("device_since") or now)
+    resp = current_app.response_class(mimetype="text/html")
+    resp.set_etag(tag, weak=True)
+    resp.headers["Cache-Control"] = CACHE_CONTROL
+    resp.vary.add("Cookie")
+    # A Last-Modified in the same second as the change it dates could not tell
+    # the two apart: then only the ETag validates.
+    modified = int(since) if now - since >= 1.0 else None
+    if modified is not None:
+        resp.headers["Last-Modified"] = formatdate(modified, usegmt=True)
+    g.screen_done = True  # annotated already: remote_nav's after_request leaves it
+    inm, ims = request.if_none_match, request.if_modified_since
+    if inm:
+        fresh = inm.contains_weak(tag)
+    else:
+        fresh = modified is not None and ims is not None and ims.timestamp() >= modified
+    if fresh:
+        resp.status_code = 304
+        return resp
+    resp.set_data(fill(entry.body, now, label))
+    return resp
+
+
+def shared_screen(*arg_names: str):
+    """Cache a shared screen's rendering; ``arg_names`` are the query
+    arguments the view reads (any others cannot change what it shows)."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            version = g.get("content_version")
+            cache = current_app.extensions.get("screen_cache")
+            if version is None or cache is None or g.get("household") is None:
+                return view(*args, **kwargs)
+            now = time.time()
+            key = _key(kwargs, arg_names, version)
+            entry = cache.get(key)
+            if entry is None or now >= entry.until:
+                entry = _render(view, args, kwargs, now)
+                if not isinstance(entry, Entry):
+                    return entry
+                cache.put(key, entry)
+            else:
+                cache.hits += 1
+            return _respond(entry, now)
+
+        return inner
+
+    return wrap
+
+
+# -- HTTP caching for everything else ------------------------------------------
+
+STATIC_ENDPOINTS = ("static", "remote_nav.static")
+
+
+@functools.lru_cache(maxsize=256)
+def _static_digest(folder: str, filename: str) -> str | None:
+    try:
+        path = (Path(folder) / filename).resolve()
+        if Path(folder).resolve() not in path.parents:
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    except OSError:
+        return None
+
+
+def _static_folder(app, endpoint: str) -> str | None:
+    if endpoint == "static":
+        return app.static_folder
+    bp = app.blueprints.get(endpoint.split(".")[0])
+    return bp.static_folder if bp is not None else None
+
+
+def init_app(app) -> None:
+    app.extensions["screen_cache"] = ScreenCache()
+    app.extensions["screen_build"] = build_id()
+
+    @app.url_defaults
+    def _static_version(endpoint, values):
+        if endpoint in STATIC_ENDPOINTS and "filename" in values and "v" not in values:
+            folder = _static_folder(app, endpoint)
+            digest = _static_digest(folder, values["filename"]) if folder else None
+            if digest:
+                values["v"] = digest
+
+    @app.after_request
+    def _cache_headers(resp):
+        if request.endpoint in STATIC_ENDPOINTS:
+            folder = _static_folder(app, request.endpoint)
+            v = request.args.get("v")
+            if v and resp.status_code in (200, 304) and folder and \
+                    v == _static_digest(folder, request.view_args.get("filename", "")):
+                resp.headers["Cache-Control"] = "public, max-age=%d, immutable" % STATIC_MAX_AGE
+        elif resp.mimetype == "text/html" and "Cache-Control" not in resp.headers:
+            resp.headers["Cache-Control"] = CACHE_CONTROL
+            if request.path.startswith("/tv"):
+                resp.vary.add("Cookie")
+        return resp
