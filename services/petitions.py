@@ -275,14 +275,20 @@ class Conversation:
         return R[key].format(**kw)
 
     def answer(self, cmd: Command) -> str | None:
-        if cmd.name == "stop":
-            return self.fmt("optout") if opt_out(self.s, self.rt, self.phone) else None
+        # Every message counts against the phone's limit, STOP and START too:
+        # otherwise alternating them would draw an answer each, without end.
+        within = self._phone_rate_ok()
+        if cmd.name == "stop":  # always honoured; confirmed once, within the limit
+            return self.fmt("optout") if opt_out(self.s, self.rt, self.phone) and within else None
         if cmd.name == "start":
-            return self.fmt("optin") if opt_in(self.s, self.rt, self.phone) else self.fmt("optin_already")
+            changed = opt_in(self.s, self.rt, self.phone)
+            if not within:
+                return self._slow_down()
+            return self.fmt("optin") if changed else self.fmt("optin_already")
         if is_opted_out(self.s, self.rt, self.phone):
             return None
-        if not self._phone_rate_ok():
-            return self.fmt("slow_down") if self._said_once("slow", RATE_WINDOW) else None
+        if not within:
+            return self._slow_down()
         if cmd.name == "empty":
             return None
         resident = resident_by_phone(self.s, self.rt.crypto, self.phone)
@@ -301,6 +307,9 @@ class Conversation:
         if n == 1:
             self.redis.expire(key, RATE_WINDOW)
         return n <= self.config.SMS_RATE_PER_PHONE
+
+    def _slow_down(self) -> str | None:
+        return self.fmt("slow_down") if self._said_once("slow", RATE_WINDOW) else None
 
     def _said_once(self, what: str, seconds: int) -> bool:
         return bool(self.redis.set("sms:once:%s:%s" % (what, self.hash), 1, nx=True, ex=seconds))
@@ -475,6 +484,16 @@ def mo_dedup_key(runtime, phone: str, to: str, ts: str, text: str, smsc: str) ->
     return _mo_dedup_key(runtime, normal_digits(phone), normal_digits(to), ts or "", text or "", smsc or "")
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: str) -> str:
+    """A gateway may hand us NUL (PostgreSQL refuses it) or a lone UTF-16
+    surrogate (a JSON ``\\ud83d`` cut in half: not UTF-8, so no database stores
+    it and no hash takes it): the message must still be recorded and answered."""
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
 def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = "", smsc: str = "",
               gateway: str = "outbox", dedup_key: str | None = None) -> Outcome:
     """Handle one incoming message; returns what to answer (``reply`` None: nothing).
@@ -483,8 +502,9 @@ def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = 
     (sender, receiver, time stamp, text, SMSC). Requests created are queued
     after the transaction commits.
     """
-    text = (text or "")[:2000]
-    if is_ours_or_short(runtime.config, phone or ""):
+    text, phone = storable(text or "")[:2000], storable(phone or "")
+    to, ts, smsc = storable(to or ""), storable(ts or ""), storable(smsc or "")
+    if is_ours_or_short(runtime.config, phone):
         log.info("sms from one of our numbers or a short code ignored (%s)", gateway)
         return Outcome(None, ignored="ours")
     if not _global_rate_ok(runtime):

@@ -69,7 +69,7 @@ def _signed_json() -> dict:
         abort(401)
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
         abort(400)
     if not isinstance(data, dict):
         abort(400)
@@ -84,8 +84,9 @@ def http_inbound():
         abort(400)
     rt = _runtime()
     key = None
-    if data.get("id"):
-        key = "http:" + rt.crypto.keyed_hash(str(data["id"]), "sms-mo")[:64]
+    if data.get("id"):  # the gateway's id, per sender: another phone's message is never "a retry"
+        msg_id = petitions.storable("%s\x1f%s" % (data["id"], sms.normal_digits(sender)))
+        key = "http:" + rt.crypto.keyed_hash(msg_id, "sms-mo")[:64]
     out = petitions.handle_mo(rt, sender, text, to=str(data.get("to") or ""), ts=str(data.get("ts") or ""),
                               gateway="http", dedup_key=key)
     return jsonify({"reply": out.reply, "duplicate": out.duplicate})
