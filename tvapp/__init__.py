@@ -11,6 +11,7 @@ from flask import Flask, g, request, session
 from services.core.config import Config, load_config
 from services.core.logs import request_id_var, setup_logging
 from services.core.runtime import Runtime, set_runtime
+from services.xmlsafe import DEFAULT_MAX_BYTES
 from tvapp.extensions import babel, csrf
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        # No body is larger than a feed upload (5 MB, services.xmlsafe): anything
+        # longer is refused on its length, before a form parser spools it to disk.
+        MAX_CONTENT_LENGTH=DEFAULT_MAX_BYTES + 1024 * 1024,
     )
     if not app.testing:
         setup_logging(config.LOG_LEVEL, config.LOG_FORMAT)
