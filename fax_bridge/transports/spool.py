@@ -30,8 +30,10 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def folder_name(key: str) -> str:
-    """A file-system-safe folder name for an attempt key, unique per key."""
-    return "%s-%s" % (_UNSAFE.sub("_", key)[:80], hashlib.sha256(key.encode()).hexdigest()[:10])
+    """A file-system-safe folder name for an attempt key, unique per key (never
+    starting with a dot: no ``..``, and no hidden folder a fax server skips)."""
+    safe = _UNSAFE.sub("_", key)[:80].lstrip(".")
+    return "%s-%s" % (safe, hashlib.sha256(key.encode()).hexdigest()[:10])
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:
@@ -70,7 +72,7 @@ class SpoolTransport(FaxTransport):
 
     def folder(self, provider_id: str) -> Path:
         """The job folder of an attempt."""
-        if not provider_id or _UNSAFE.search(provider_id):
+        if not provider_id or provider_id.startswith(".") or _UNSAFE.search(provider_id):
             raise TransportError("bad spool id", transient=False)
         return self.outgoing / provider_id
 

@@ -38,7 +38,9 @@ class EmailPermanentError(Exception):
 
 def valid_address(address: str) -> bool:
     """A plain address, with no display name and nothing a header could be injected with."""
-    return bool(address) and len(address) <= 254 and EMAIL_RE.match(address) is not None
+    # fullmatch: with match(), "$" also matched before a final "\n", and a To
+    # header ending in a newline ends the header block (the rest became body).
+    return bool(address) and len(address) <= 254 and EMAIL_RE.fullmatch(address) is not None
 
 
 class Mailer(ABC):
