@@ -7,6 +7,14 @@ or ``smtps://user:pass@host:465``. Unset: ``VAR_DIR/outbox/email``.
 The Message-ID is derived from the request, so a retried job sends a message
 with the same identity, and the outbox writes one file per Message-ID.
 4xx answers are temporary (retried); 5xx and refusals are permanent.
+
+SMTP itself has no idempotency: a process that dies after the relay's
+"250 OK" and before it has recorded the send cannot know the message left,
+and the retry sends it again (at least once, never lost). ``send`` calls
+``on_accepted`` the moment the relay has taken the message, before QUIT, so
+the caller records it with as little time as possible in between; a copy
+that still slips through carries the same Message-ID and document, and
+mail systems take copies with one Message-ID as one message.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from abc import ABC, abstractmethod
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlparse
 
 log = logging.getLogger(__name__)
@@ -47,7 +56,9 @@ class Mailer(ABC):
     name = "base"
 
     @abstractmethod
-    def send(self, msg: EmailMessage) -> None: ...
+    def send(self, msg: EmailMessage, on_accepted: Callable[[], None] | None = None) -> None:
+        """Send ``msg``; ``on_accepted()`` runs as soon as it has been taken, before
+        the connection closes (its exceptions propagate, the message is sent)."""
 
 
 class OutboxMailer(Mailer):
@@ -56,18 +67,19 @@ class OutboxMailer(Mailer):
     def __init__(self, folder: Path):
         self.folder = Path(folder)
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: EmailMessage, on_accepted: Callable[[], None] | None = None) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9._-]", "_", msg["Message-ID"].strip("<>")) + ".eml"
         target = self.folder / name
-        if target.exists():
-            return
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(msg.as_bytes())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+        if not target.exists():
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(msg.as_bytes())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        if on_accepted is not None:
+            on_accepted()
 
 
 class SmtpMailer(Mailer):
@@ -82,26 +94,37 @@ class SmtpMailer(Mailer):
         self.password = unquote(u.password) if u.password else None
         self.timeout = timeout
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: EmailMessage, on_accepted: Callable[[], None] | None = None) -> None:
+        smtp = None
         try:
-            cls = smtplib.SMTP_SSL if self.scheme == "smtps" else smtplib.SMTP
-            with cls(self.host, self.port, timeout=self.timeout) as smtp:
+            try:
+                cls = smtplib.SMTP_SSL if self.scheme == "smtps" else smtplib.SMTP
+                smtp = cls(self.host, self.port, timeout=self.timeout)
                 if self.scheme == "smtp+starttls":
                     smtp.starttls()
                 if self.user:
                     smtp.login(self.user, self.password or "")
                 smtp.send_message(msg)
-        except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            if all(400 <= c < 500 for c in codes):
-                raise EmailTemporaryError("recipient deferred %s" % codes) from exc
-            raise EmailPermanentError("recipient refused %s" % codes) from exc
-        except smtplib.SMTPResponseException as exc:
-            if 400 <= exc.smtp_code < 500:
-                raise EmailTemporaryError("SMTP %d" % exc.smtp_code) from exc
-            raise EmailPermanentError("SMTP %d" % exc.smtp_code) from exc
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError, socket.timeout) as exc:
-            raise EmailTemporaryError(type(exc).__name__) from exc
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = [code for code, _ in exc.recipients.values()]
+                if all(400 <= c < 500 for c in codes):
+                    raise EmailTemporaryError("recipient deferred %s" % codes) from exc
+                raise EmailPermanentError("recipient refused %s" % codes) from exc
+            except smtplib.SMTPResponseException as exc:
+                if 400 <= exc.smtp_code < 500:
+                    raise EmailTemporaryError("SMTP %d" % exc.smtp_code) from exc
+                raise EmailPermanentError("SMTP %d" % exc.smtp_code) from exc
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError, socket.timeout) as exc:
+                raise EmailTemporaryError(type(exc).__name__) from exc
+            # The relay has the message: record it before anything else (QUIT included).
+            if on_accepted is not None:
+                on_accepted()
+        finally:
+            if smtp is not None:
+                try:
+                    smtp.quit()
+                except (smtplib.SMTPException, OSError):
+                    smtp.close()
 
 
 def mailer_for(config) -> Mailer:

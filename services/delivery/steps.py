@@ -41,7 +41,13 @@ def send_email(ctx: StepContext, cert: Certificate, *, subject: str, body: str, 
                invalid: Fail, refused: Fail) -> None:
     """Email the document once. 4xx: retried later; 5xx: ``refused``; a bad
     address: ``invalid``. The Message-ID is derived from the request, so a
-    retry sends the same message."""
+    retry sends the same message.
+
+    The boundary: "sending" is committed before the relay is called and "sent"
+    as soon as it answers 250. A worker killed in between (after the relay took
+    the message, before our commit) leaves "sending"; the retry cannot know
+    and sends again: the same Message-ID and document, which mail systems
+    count as one message. ``Delivery.attempts`` counts the sends started."""
     d = delivery_row(ctx, "email")
     if d.status in ("sent", "delivered"):
         return
@@ -59,8 +65,16 @@ def send_email(ctx: StepContext, cert: Certificate, *, subject: str, body: str, 
     d.status, d.message_id = "sending", message_id
     d.attempts += 1
     ctx.commit()
+
+    def accepted() -> None:
+        # Committed the moment the relay said 250, before QUIT: the shortest
+        # window in which a killed worker would send (the same message) again.
+        d.status = "sent"
+        ctx.event("delivered", "delivered", {"method": "email", "to": d.destination_masked})
+        ctx.commit()
+
     try:
-        email_delivery.mailer_for(ctx.runtime.config).send(msg)
+        email_delivery.mailer_for(ctx.runtime.config).send(msg, on_accepted=accepted)
     except email_delivery.EmailTemporaryError as exc:
         raise Retry("smtp_temporary", "메일 서버가 잠시 받지 않아 곧 다시 보냅니다.") from exc
     except email_delivery.EmailPermanentError as exc:
@@ -68,8 +82,6 @@ def send_email(ctx: StepContext, cert: Certificate, *, subject: str, body: str, 
         d.detail = {"error": str(exc)}
         ctx.commit()
         raise refused from exc
-    d.status = "sent"
-    ctx.event("delivered", "delivered", {"method": "email", "to": d.destination_masked})
 
 
 def queue_fax(ctx: StepContext, cert: Certificate, *, title: str, refused: Callable[[object], Fail]) -> None:
