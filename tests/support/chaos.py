@@ -1,0 +1,168 @@
+"""Machinery for the fault tests (tests/services/test_faults.py).
+
+``ForkServer`` runs ``python -m tests.support.chaos``: a process that imports
+everything a worker needs once (the pipelines, reportlab and its fonts,
+fax_bridge), then forks a pipeline worker each time it is asked. Each child
+runs ``services.worker.main()``, the very code of ``python -m
+services.worker``, in a process of its own that the test kills with SIGKILL.
+Forking from a warm process makes "work for a random 0.05-0.5 s, then
+SIGKILL" time spent on jobs, not on a second of Python imports per worker.
+The fork server opens no database, Redis or HTTP connection: each child
+builds its own runtime, as a worker started from the shell does.
+
+Also: counting what the fake outside world received, per request (fax calls
+in the spool folder), and what the requests' rows say.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from tests.support import procs
+
+
+class ForkServer(procs.Proc):
+    """Forks warm pipeline workers on demand; ``spawn()`` returns the child's pid."""
+
+    def __init__(self, log_dir: Path, name: str, settings: dict):
+        super().__init__(name, [sys.executable, "-m", "tests.support.chaos"], log_dir,
+                         procs.service_env(**settings))
+        self.log_dir = log_dir
+
+    def start(self) -> "ForkServer":
+        out = open(self.log_path, "ab")
+        self.p = subprocess.Popen(self.cmd, env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=out, cwd=str(procs.ROOT), start_new_session=True)
+        out.close()
+        if self.p.stdout.readline().strip() != b"ready":
+            raise RuntimeError("fork server did not start: %s" % self.output()[-2000:])
+        return self
+
+    def spawn(self, name: str) -> int:
+        """Start a worker (its output in ``<log_dir>/<name>.log``); returns its pid."""
+        path = self.log_dir / ("%s.log" % name)
+        procs.LOG_FILES.append(path)
+        self.p.stdin.write(("%s\n" % path).encode())
+        self.p.stdin.flush()
+        return int(self.p.stdout.readline())
+
+    @staticmethod
+    def kill_worker(pid: int, sig: int = signal.SIGKILL) -> None:
+        """Kill a worker and wait until it is gone (the fork server reaps it)."""
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        procs.wait_for(lambda: not _exists(pid), 10, "worker %d to die" % pid)
+
+    def stop(self) -> None:
+        if self.alive:
+            self.p.stdin.close()  # children still working get SIGTERM with the group
+        super().stop()
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie not reaped yet is dead too
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def status_counts(rt) -> Counter:
+    """{status: number of requests} in one query (polling 1,000 rows one by one
+    would take a core from the workers)."""
+    from services.models import Request
+
+    with rt.session() as s:
+        return Counter(dict(s.execute(select(Request.status, func.count()).group_by(Request.status)).all()))
+
+
+def leased_steps(rt, pid: int) -> list[str]:
+    """The steps that the worker process ``pid`` held leases in (what a kill of it interrupted)."""
+    from services import pipeline
+    from services.models import Request
+
+    steps = pipeline.pipeline_for("certificate")
+    with rt.session() as s:
+        rows = s.execute(select(Request.step_index).where(
+            Request.lease_owner.like("%%:%d:%%" % pid), Request.lease_until.is_not(None))).all()
+    return [steps[i].name if i < len(steps) else "finishing" for (i,) in rows]
+
+
+def fax_calls(spool: Path) -> dict[str, list[str]]:
+    """{fax job id (the receipt number): [final status of each call placed]} from the
+    spool folder: one folder is one call attempt handed to the fax server."""
+    calls: dict[str, list[str]] = {}
+    out = Path(spool) / "outgoing"
+    if not out.exists():
+        return calls
+    for folder in out.iterdir():
+        job = json.loads((folder / "job.json").read_text())
+        try:
+            status = json.loads((folder / "status.json").read_text())["status"]
+        except FileNotFoundError:
+            status = "queued"
+        calls.setdefault(job["key"].rsplit(":", 1)[0], []).append(status)
+    return calls
+
+
+def warm_up() -> None:
+    import fax_bridge  # noqa: F401
+    import services.worker  # noqa: F401
+    from services import pipeline
+    from services.certificates import pdf
+    from services.delivery import email, fax  # noqa: F401
+
+    pipeline._load_pipelines()
+    pdf._fonts()
+
+
+def _child(log_path: str) -> None:
+    code = 70
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        from services.worker import main as worker_main
+
+        code = worker_main()
+    finally:
+        os._exit(code or 0)
+
+
+def main() -> int:
+    warm_up()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped as they die
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        pid = os.fork()
+        if pid == 0:
+            _child(line.strip())
+        sys.stdout.write("%d\n" % pid)
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
