@@ -9,8 +9,7 @@ import io
 import os
 from datetime import datetime, timedelta, timezone
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -113,6 +112,36 @@ class _OfficeWithSeal(Flowable):
         c.restoreState()
 
 
+def qr_modules(text: str) -> list[list[bool]]:
+    """The QR code's module matrix (level L, as reportlab's QR widget makes it)."""
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.L)
+    qr.addData(text)
+    qr.make()
+    return [[bool(m) for m in row] for row in qr.modules]
+
+
+def draw_qr(c, modules: list[list[bool]], x: float, y: float, size: float, border: int = 4) -> None:
+    """Draw a QR matrix as one filled path (the widget draws each run as its own
+    shape and encodes the code again for every page: most of a PDF's build time)."""
+    box = size / (len(modules) + border * 2.0)
+    path = c.beginPath()
+    for r, row in enumerate(modules):
+        top = y + size - (r + border + 1) * box
+        col = 0
+        while col < len(row):
+            if not row[col]:
+                col += 1
+                continue
+            start = col
+            while col < len(row) and row[col]:
+                col += 1
+            path.rect(x + (start + border) * box, top, (col - start) * box, box)
+    c.saveState()
+    c.setFillColor(colors.black)
+    c.drawPath(path, stroke=0, fill=1)
+    c.restoreState()
+
+
 class _Canvas(rl_canvas.Canvas):
     """Defers page furniture until the page count is known ("x / y")."""
 
@@ -187,6 +216,7 @@ def build_pdf(record: dict, *, title: str, cert_type: str, verification_no: str,
     if preview:
         verify_url = verify_url.rsplit("/", 1)[0] + "/"
     stamp = korean_datetime(issued_at)
+    modules = qr_modules(verify_url)  # once per document, drawn on every page
 
     def furniture(c, page, total):
         w, h = A4
@@ -201,12 +231,7 @@ def build_pdf(record: dict, *, title: str, cert_type: str, verification_no: str,
             c.rotate(35)
             c.drawCentredString(0, 0, "미리보기")
             c.restoreState()
-        qr = QrCodeWidget(verify_url)
-        x0, y0, x1, y1 = qr.getBounds()
-        size = 22 * mm
-        d = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-        d.add(qr)
-        d.drawOn(c, 15 * mm, 10 * mm)
+        draw_qr(c, modules, 15 * mm, 10 * mm, 22 * mm)
         c.setFont(FONT, 8)
         c.drawString(40 * mm, 26 * mm, "위·변조 확인: QR 코드를 찍거나 아래 주소에서 문서확인번호를 입력하세요.")
         c.drawString(40 * mm, 21 * mm, verify_url)
