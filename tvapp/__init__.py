@@ -43,6 +43,7 @@ def create_app(config: Config | None = None) -> Flask:
         BABEL_DEFAULT_TIMEZONE="Asia/Seoul",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.ENV == "production",  # as the tv_device cookie
         WTF_CSRF_TIME_LIMIT=None,
         # No body is larger than a feed upload (5 MB, services.xmlsafe): anything
         # longer is refused on its length, before a form parser spools it to disk.

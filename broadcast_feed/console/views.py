@@ -70,8 +70,8 @@ def login():
                                username=request.form.get("username", "")[:64]), 401
     auth.start(actor)
     target = request.args.get("next", "")
-    if not target.startswith("/console/") or target.startswith("//"):
-        target = url_for("console.items")
+    if not target.startswith("/console/") or any(ch < " " or ch == "\x7f" for ch in target):
+        target = url_for("console.items")  # only our own pages; no line break for the header
     return redirect(target, 303)
 
 
