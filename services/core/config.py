@@ -74,6 +74,11 @@ class Config:
         self.BACKEND_BREAKER_RESET = _float("BACKEND_BREAKER_RESET", 30.0)
         self.WORKERS = _int("WORKERS", 2)
         self.WEB_WORKERS = _int("WEB_WORKERS", 2)
+        self.WEB_THREADS = _int("WEB_THREADS", 8)  # gunicorn gthread threads per web process
+        # Idle keep-alive connections a web process holds, and for how long:
+        # a box loads a screen every few seconds, so it keeps its connection.
+        self.WEB_KEEPALIVE = _int("WEB_KEEPALIVE", 2)
+        self.WEB_CONNECTIONS = _int("WEB_CONNECTIONS", 1000)
         # The request row is the truth: a job holds a lease on it while it
         # works; the sweep re-queues rows whose lease ran out.
         self.JOB_LEASE_SECONDS = _float("JOB_LEASE_SECONDS", 120.0)

@@ -16,7 +16,10 @@ from services.bridge.client import BackendProtocolError, BackendRefused, Backend
 log = logging.getLogger(__name__)
 
 KST = timezone(timedelta(hours=9))
-CACHE_SECONDS = 30  # a bill paid elsewhere (at a bank) shows as paid within this
+# What the back end said about a household's bills is kept this long: a bill
+# paid elsewhere (at a bank) shows as paid within it (a payment here drops
+# it at once); a payment screen always asks the back end.
+CACHE_SECONDS = 300
 
 
 class BillsUnavailable(Exception):

@@ -64,11 +64,12 @@ def _down(e):
                  url_for("tv.home"), "처음 화면", 503)
 
 
-def _bill_or_redirect(epay_no):
-    """One bill, as the back end says now (the lists may show a copy up to
-    ``bills.CACHE_SECONDS`` old; a bill's own screen and payment never do)."""
+def _bill_or_redirect(epay_no, fresh: bool = False):
+    """One bill; ``fresh`` asks the back end now (the payment screens do: the
+    lists and a bill's own screen may show a copy up to
+    ``bills.CACHE_SECONDS`` old, which a payment drops)."""
     try:
-        bill = bills_mod.find(_bills(fresh=True), epay_no)
+        bill = bills_mod.find(_bills(fresh=fresh), epay_no)
     except bills_mod.BillsUnavailable as e:
         return None, _down(e)
     if bill is None:
@@ -194,7 +195,7 @@ def _open_order(epay_no, method, open_states=("ready",)):
     """The bill and its payment order for a payment screen: ``(bill, order_id,
     total, None)``, or ``(None, None, None, response)`` when the screen must not
     be shown (no such bill, refused, or the order is already decided)."""
-    b, other = _bill_or_redirect(epay_no)
+    b, other = _bill_or_redirect(epay_no, fresh=True)
     if other:
         return None, None, None, other
     try:

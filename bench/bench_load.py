@@ -1,0 +1,343 @@
+"""Load: a population of set-top boxes against the whole system, on this machine.
+
+Starts the whole system as separate processes (``python -m tvapp.launcher``
+in a temporary VAR_DIR on a free port: private Redis, reference back end,
+migrations, demo data, gunicorn, workers, the sweep), adds N households to
+the back end and to tvapp's database with one paired box each
+(``bench.load.seed``), then measures, each client a separate process:
+
+1. shared screens (home, certificate catalogue, news list) against a private
+   nginx serving the same bytes as static files, same client (wrk, closed
+   loop, same connections and boxes' cookies), full fetches and
+   revalidations (``If-None-Match``): requests/s, p50, p99 and app/nginx;
+2. households (locust, ``FastHttpUser``, ``constant_pacing``): N boxes each
+   loading a screen every PACING seconds doing what households do (see
+   ``bench/load/locustfile.py``): p50, p99 and errors per screen and in all,
+   and what the load generator itself costs in CPU next to the system;
+3. personal screens only (나의 민원, bills, certificate and payment starts):
+   the load stepped up; the highest rate whose p99 stays under 100 ms with no
+   errors.
+
+Prints the machine, the settings and every figure; never fails a run (a
+missing tool or a failed phase is reported and the rest goes on).
+
+Settings (environment): BENCH_LOAD_USERS (boxes in phase 2, default 1000),
+BENCH_LOAD_SECONDS (phase 2 steady seconds, 40), BENCH_LOAD_PACING (5),
+BENCH_LOAD_SPAWN (boxes started per second, 250), BENCH_LOAD_PROCESSES (locust
+processes; default 1 up to 2,500 boxes, else 2), BENCH_LOAD_HOUSEHOLDS
+(seeded, default max(users, 1000)), BENCH_LOAD_WEB_WORKERS (2),
+BENCH_LOAD_WRK_SECONDS (8), BENCH_LOAD_CONNECTIONS (64),
+BENCH_LOAD_STEPS (personal req/s steps, "100,200,300,400,600"),
+BENCH_LOAD_STEP_SECONDS (20). ``make bench`` with the defaults takes about
+five minutes; the full run recorded in BENCHMARKS.md is
+``BENCH_LOAD_USERS=10000 BENCH_LOAD_SECONDS=120 python -m bench bench_load``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+TARGETS = ("targets: 10,000 households at one screen per 5 s with p99 < 100 ms and no errors; "
+           "shared screens >= 25% of nginx's requests/s; personal screens: req/s at p99 < 100 ms")
+SHARED = [("home", "/tv/"), ("catalogue", "/tv/certificates/"), ("news list", "/tv/news/")]
+P99_LIMIT = 100.0
+
+
+def env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+class Settings:
+    def __init__(self):
+        self.users = env_int("BENCH_LOAD_USERS", 1000)
+        self.seconds = env_int("BENCH_LOAD_SECONDS", 40)
+        self.pacing = env_float("BENCH_LOAD_PACING", 5.0)
+        self.spawn = env_float("BENCH_LOAD_SPAWN", 250.0)
+        self.processes = env_int("BENCH_LOAD_PROCESSES", 1 if self.users <= 2500 else 2)
+        self.households = env_int("BENCH_LOAD_HOUSEHOLDS", max(self.users, 1000))
+        self.web_workers = env_int("BENCH_LOAD_WEB_WORKERS", 2)
+        self.wrk_seconds = env_int("BENCH_LOAD_WRK_SECONDS", 8)
+        self.connections = env_int("BENCH_LOAD_CONNECTIONS", 64)
+        self.steps = [float(x) for x in os.environ.get("BENCH_LOAD_STEPS", "100,200,300,400,600").split(",") if x]
+        self.step_seconds = env_int("BENCH_LOAD_STEP_SECONDS", 20)
+        # gunicorn: enough connections for every box to keep its own alive between screens
+        self.web = dict(WEB_WORKERS=self.web_workers, WEB_THREADS=8, WEB_KEEPALIVE=int(self.pacing * 3) + 5,
+                        WEB_CONNECTIONS=max(1000, self.users + 500))
+
+    def describe(self) -> str:
+        return ("settings: %d households seeded; phase 2: %d boxes, one screen each per %.0f s (%.0f screens/s "
+                "offered), %.0f boxes started per second, %d s measured after the ramp, %d locust process(es); "
+                "wrk: %d connections, %d s per run; personal steps %s req/s, %d s each; gunicorn %d workers x %d "
+                "threads (gthread), keep-alive %d s, %d connections per worker" % (
+                    self.households, self.users, self.pacing, self.users / self.pacing, self.spawn, self.seconds,
+                    self.processes, self.connections, self.wrk_seconds,
+                    "/".join("%g" % s for s in self.steps), self.step_seconds, self.web["WEB_WORKERS"],
+                    self.web["WEB_THREADS"], self.web["WEB_KEEPALIVE"], self.web["WEB_CONNECTIONS"]))
+
+
+def print_machine() -> None:
+    import psutil
+
+    from bench.load.system import tool_version
+
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    print("machine: %s; %d cores (%s); %.1f GB RAM; load average %.2f %.2f %.2f (other work on the machine "
+          "counts against every figure)" % (platform.platform(), os.cpu_count(), cpu or "?",
+                                            psutil.virtual_memory().total / 2 ** 30, *os.getloadavg()))
+    import gunicorn
+
+    locust = tool_version([str(Path(sys.executable).with_name("locust")), "--version"]).split(" from ")[0]
+    print("tools: Python %s, gunicorn %s, %s, %s, %s, %s" % (
+        platform.python_version(), gunicorn.__version__, locust,
+        tool_version(["nginx", "-v"]).replace("nginx version: ", ""), tool_version(["wrk", "-v"]).split(" [")[0],
+        tool_version(["redis-server", "--version"]).split(" sha=")[0]))
+
+
+def loadavg() -> str:
+    return "load average %.2f" % os.getloadavg()[0]
+
+
+# -- phase 1: shared screens against nginx ------------------------------------------
+
+def phase_shared(system, boxes: list[dict], s: Settings, tmp: Path) -> None:
+    import requests
+
+    from bench.load.system import Nginx, cpu_seconds, wrk
+
+    print("\n-- shared screens vs nginx serving the same bytes (wrk, %d connections, %d s, %d boxes' cookies "
+          "in turn) --" % (s.connections, s.wrk_seconds, min(len(boxes), 1000)))
+    sample = boxes[:1000]
+    nginx = Nginx(tmp, workers=os.cpu_count() or 1)
+    app_tags: dict[str, list[tuple[str, str]]] = {}
+    sess = requests.Session()
+    first = sample[0]["token"]
+    for _name, path in SHARED:
+        r = sess.get(system.base + path, cookies={"tv_device": first}, timeout=10)
+        nginx.put(path, r.content)
+        tags = []
+        for b in sample:
+            h = sess.get(system.base + path, cookies={"tv_device": b["token"]}, timeout=10).headers
+            tags.append((b["token"], h.get("ETag", "")))
+        app_tags[path] = tags
+    nginx.start()
+    try:
+        web_pids = system.pids().get("web", []) + system.pids().get("redis", [])
+        print("%-10s %-12s %10s %8s %8s %7s %12s %14s" % ("screen", "fetch", "server", "req/s", "p50 ms",
+                                                       "p99 ms", "errors", "app / nginx"))
+        for name, path in SHARED:
+            ntag = sess.get(nginx.base + path, timeout=5).headers.get("ETag", "")
+            for mode in ("full", "revalidate"):
+                res = {}
+                for who, base, boxes_ in (
+                        ("app", system.base, [(t, e if mode == "revalidate" else "") for t, e in app_tags[path]]),
+                        ("nginx", nginx.base, [(b["token"], ntag if mode == "revalidate" else "") for b in sample])):
+                    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    s0 = cpu_seconds(web_pids if who == "app" else nginx.pids())
+                    res[who] = r = wrk(base, path, boxes_, s.wrk_seconds, s.connections, 1, tmp)
+                    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    served = r["rps"] * s.wrk_seconds or 1
+                    r["server_ms"] = (cpu_seconds(web_pids if who == "app" else nginx.pids()) - s0) * 1000 / served
+                    r["client_ms"] = (c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime) * 1000 / served
+                ratio = res["app"]["rps"] / res["nginx"]["rps"] if res["nginx"]["rps"] else 0.0
+                for who in ("app", "nginx"):
+                    r = res[who]
+                    print("%-10s %-12s %10s %8.0f %8.2f %7.2f %12d %14s" % (
+                        name, mode, who, r["rps"], r.get("p50", 0), r.get("p99", 0), r["errors"],
+                        "%.1f%%" % (ratio * 100) if who == "app" else ""))
+                print("%-10s %-12s CPU per request: app %.3f ms (gunicorn + Redis), nginx %.3f ms; wrk itself "
+                      "%.3f / %.3f ms; %s" % ("", "", res["app"]["server_ms"], res["nginx"]["server_ms"],
+                                              res["app"]["client_ms"], res["nginx"]["client_ms"], loadavg()))
+    finally:
+        nginx.stop()
+
+
+# -- phase 2 and 3: locust ------------------------------------------------------------
+
+class CpuWindow(threading.Thread):
+    """CPU seconds of the system's and locust's processes between two moments."""
+
+    def __init__(self, system, locust_pid: int, start_at: float, end_at: float):
+        super().__init__(daemon=True)
+        self.system, self.locust_pid, self.start_at, self.end_at = system, locust_pid, start_at, end_at
+        self.result: dict | None = None
+
+    def sample(self):
+        from bench.load.system import cpu_seconds, machine_busy
+
+        roles = self.system.pids()
+        out = {role: cpu_seconds(pids) for role, pids in roles.items()}
+        out["locust"] = cpu_seconds([self.locust_pid], children=True)
+        out["_machine"], out["_wall"] = machine_busy()
+        return out
+
+    def run(self):
+        time.sleep(max(0.0, self.start_at - time.time()))
+        a = self.sample()
+        time.sleep(max(0.0, self.end_at - time.time()))
+        b = self.sample()
+        self.result = {k: b.get(k, 0.0) - a.get(k, 0.0) for k in b}
+
+
+def run_locust(system, boxes_csv: Path, users: int, seconds: int, s: Settings, mix: str, out: Path):
+    from bench.load.system import locust, locust_failures, locust_stats
+
+    ramp = users / s.spawn
+    total = int(ramp + seconds + 3)
+    t0 = time.time()
+    proc = locust(system.base, boxes_csv, users, s.spawn, total, s.processes if mix == "household" else 1,
+                  mix, s.pacing, out)
+    window = CpuWindow(system, proc.pid, t0 + ramp + 3, t0 + total - 1)
+    window.start()
+    try:
+        proc.wait(total + 120)
+    except Exception:  # noqa: BLE001
+        proc.kill()
+        raise
+    window.join(5)
+    return locust_stats(out), locust_failures(out), window.result, seconds
+
+
+def _row(r: dict) -> tuple:
+    n, f = int(r["Request Count"]), int(r["Failure Count"])
+    return (r["Name"], n, f, float(r["Requests/s"]), float(r["50%"] or 0), float(r["99%"] or 0),
+            float(r["Average Response Time"] or 0))
+
+
+def phase_households(system, boxes_csv: Path, s: Settings, tmp: Path) -> None:
+    print("\n-- households: %d boxes, a screen every %.0f s each (%.0f screens/s offered); locust FastHttpUser "
+          "in %d process(es); %s --" % (s.users, s.pacing, s.users / s.pacing, s.processes, loadavg()))
+    stats, failures, cpu, _ = run_locust(system, boxes_csv, s.users, s.seconds, s, "household", tmp / "households")
+    print("%-22s %9s %8s %8s %8s %8s" % ("screen", "requests", "errors", "req/s", "p50 ms", "p99 ms"))
+    total = None
+    for r in stats:
+        if r["Name"] == "Aggregated":
+            total = r
+            continue
+        name, n, f, rps, p50, p99, _avg = _row(r)
+        print("%-22s %9d %8d %8.1f %8.0f %8.0f" % (name, n, f, rps, p50, p99))
+    if total:
+        name, n, f, rps, p50, p99, _avg = _row(total)
+        print("%-22s %9d %8d %8.1f %8.0f %8.0f" % ("all screens", n, f, rps, p50, p99))
+        ok = p99 < P99_LIMIT and f == 0 and rps >= 0.9 * s.users / s.pacing
+        print("result: %d households, %.0f req/s served of %.0f offered, p50 %.0f ms, p99 %.0f ms, %d errors "
+              "(%.2f%%): target (p99 < 100 ms, no errors) %s" % (
+                  s.users, rps, s.users / s.pacing, p50, p99, f, 100.0 * f / max(1, n),
+                  "MET" if ok else "NOT met"))
+    for fl in failures[:8]:
+        print("  error: %s %s: %s x%s" % (fl.get("Method"), fl.get("Name"), fl.get("Error", "")[:120],
+                                          fl.get("Occurrences")))
+    if cpu and total:
+        served = float(total["Requests/s"]) * max(1.0, cpu["_wall"])
+        cores = os.cpu_count() or 1
+        system_cpu = sum(v for k, v in cpu.items() if not k.startswith("_") and k != "locust")
+        print("CPU over %.0f s of steady load (%d cores = %.0f core-seconds): the system %.1f s (%s), the load "
+              "generator (locust) %.1f s, everything on the machine %.1f s (%.0f%% busy)" % (
+                  cpu["_wall"], cores, cores * cpu["_wall"], system_cpu,
+                  ", ".join("%s %.1f" % (k, v) for k, v in sorted(cpu.items()) if not k.startswith("_")
+                            and k != "locust"), cpu["locust"], cpu["_machine"],
+                  100.0 * cpu["_machine"] / (cores * cpu["_wall"])))
+        print("per request: the system %.2f ms CPU, locust %.2f ms CPU" % (
+            system_cpu * 1000 / max(1.0, served), cpu["locust"] * 1000 / max(1.0, served)))
+
+
+def phase_personal(system, boxes_csv: Path, s: Settings, tmp: Path) -> None:
+    print("\n-- personal screens only (나의 민원, bills, certificate and payment starts), stepped up; %s --"
+          % loadavg())
+    print("%10s %8s %9s %8s %8s %8s %s" % ("offered/s", "boxes", "req/s", "p50 ms", "p99 ms", "errors", ""))
+    best = None
+    for rate in s.steps:
+        users = max(1, int(round(rate * s.pacing / 1.1)))  # a certificate start is 2-3 requests
+        try:
+            stats, _f, _cpu, _ = run_locust(system, boxes_csv, users, s.step_seconds, s, "personal",
+                                            tmp / ("personal-%g" % rate))
+        except Exception as exc:  # noqa: BLE001
+            print("%10g step failed: %s" % (rate, exc))
+            break
+        total = next((r for r in stats if r["Name"] == "Aggregated"), None)
+        if total is None:
+            break
+        _n, n, f, rps, p50, p99, _avg = _row(total)
+        good = p99 < P99_LIMIT and f == 0
+        print("%10g %8d %9.1f %8.0f %8.0f %8d %s" % (rate, users, rps, p50, p99, f,
+                                                      "ok" if good else "over the limit"))
+        if good:
+            best = rps if best is None else max(best, rps)
+        else:
+            break
+    print("result: personal screens: %s" % (
+        "%.0f req/s with p99 under 100 ms and no errors" % best if best else
+        "no step kept p99 under 100 ms with no errors"))
+
+
+def main() -> int:
+    print(TARGETS)
+    s = Settings()
+    try:
+        print_machine()
+    except Exception as exc:  # noqa: BLE001
+        print("machine: (%s)" % exc)
+    print(s.describe())
+    from bench.load.system import System, tool_version
+
+    if tool_version(["wrk", "-v"]) == "not installed":
+        print("note: wrk is not installed (apt-get install wrk): the nginx comparison is skipped")
+    system = None
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmpname:
+        tmp = Path(tmpname)
+        try:
+            t = time.time()
+            system = System(tmp, **s.web).start()
+            print("system up in %.1f s at %s (launcher: Redis, back end, migrations, demo data, gunicorn, "
+                  "workers, sweep)" % (time.time() - t, system.base))
+            from bench.load.seed import seed
+            from services.core.config import DEFAULT_PII_KEY
+
+            t = time.time()
+            boxes = seed(s.households, system.backend_db, system.database_url,
+                         os.environ.get("PII_KEY", DEFAULT_PII_KEY), tmp / "boxes.csv")
+            print("seeded %d households (back end and tvapp), %d paired boxes, %d requests in %.1f s" % (
+                len(boxes), len(boxes), 2 * len(boxes), time.time() - t))
+        except Exception as exc:  # noqa: BLE001
+            print("load figures skipped: the system did not start: %s: %s" % (type(exc).__name__, exc))
+            if system:
+                system.stop()
+            return 0
+        try:
+            for phase in (phase_shared, phase_households, phase_personal):
+                if phase is phase_shared and not __import__("shutil").which("wrk"):
+                    continue
+                try:
+                    if phase is phase_shared:
+                        phase(system, boxes, s, tmp)
+                    else:
+                        phase(system, tmp / "boxes.csv", s, tmp)
+                except Exception as exc:  # noqa: BLE001 - a bench reports, it never fails the run
+                    print("%s skipped: %s: %s" % (phase.__name__, type(exc).__name__, exc))
+        finally:
+            system.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

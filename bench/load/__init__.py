@@ -1,0 +1,1 @@
+"""The load run's pieces (see bench/bench_load.py)."""
