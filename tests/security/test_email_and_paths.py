@@ -209,3 +209,25 @@ def test_email_outbox_files_stay_inside(tmp_path, mid):
     email_delivery.OutboxMailer(folder).send(msg)
     written = _files(tmp_path)
     assert len(written) == 1 and next(iter(written)).parent == folder, written
+
+
+def test_tax_receipt_email_is_never_typed(app, demo):
+    """The receipt goes to the payer's registered address only: an address
+    posted with the form (header injection or not) is ignored."""
+    from tests.tvapp.test_tax_screens import DUE
+
+    tv = app.test_client()
+    pair(tv, demo)
+    page = tv.get("/tv/taxes/bill/%s/receipt" % DUE).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = tv.post("/tv/taxes/bill/%s/receipt" % DUE, data={
+        "use": "email", "email": INJECTIONS[0], "address": INJECTIONS[0], "csrf_token": token})
+    assert r.status_code == 302
+    bill = tv.get("/tv/taxes/bill/%s" % DUE).get_data(as_text=True)
+    assert "영수증" in bill and "attacker" not in bill and "Bcc" not in bill
+    import json
+
+    flows = [json.loads(demo.crypto.decrypt(demo.redis.get(k).decode())) for k in demo.redis.scan_iter("taxflow:*")]
+    assert flows and all("attacker" not in json.dumps(f) for f in flows)
+    chosen = flows[0]["delivery"][DUE]
+    assert chosen["method"] in ("email", "none") and chosen.get("address", "").count("@") <= 1
