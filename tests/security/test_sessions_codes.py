@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services import otp
+from services.certificates.requests import otp_subject
 from services.models import Device, Request, SmsMessage
 from services.sms import messages_for_phone
 from tests.security.conftest import console_login, csrf_token
@@ -170,16 +171,20 @@ def test_identity_guesses_per_hour_are_bounded_even_waiting_out_every_pause(app,
     pair(tv, demo)
     html = _to_identity(tv, demo)
     rid = resident_id(demo, "R1003")
-    guesses = 0
+    subject = otp_subject(rid)
+    guesses, refused = 0, None
     for _ in range(20):
-        demo.redis.delete("otp:cooldown:cert:%d" % rid, "otp:lock:cert:%d" % rid)
+        demo.redis.delete("otp:cooldown:%s" % subject, "otp:lock:%s" % subject)  # time passes
         r = post(tv, "/tv/certificates/identity/send", html)
         if "m=sent" not in (r.location or ""):
+            refused = r.location
             break
+        wrong = "%06d" % ((int(code_from_outbox(demo, "010-0000-0003")) + 1) % 1_000_000)
         for _ in range(otp.MAX_ATTEMPTS):
-            post(tv, "/tv/certificates/identity/check", html, code="000000")
+            post(tv, "/tv/certificates/identity/check", html, code=wrong)
             guesses += 1
-    assert 0 < guesses <= otp.MAX_ATTEMPTS * otp.MAX_SENDS_PER_HOUR
+    assert guesses == otp.MAX_ATTEMPTS * otp.MAX_SENDS_PER_HOUR
+    assert refused and "m=too_many_sends" in refused
 
 
 # -- the SMS petition code ------------------------------------------------------------------
