@@ -290,3 +290,20 @@ def test_login_redirect_stays_on_the_console(app, seeded, target):
     assert r.status_code == 303
     assert "X-Injected" not in r.headers and "\n" not in r.location and "\r" not in r.location
     assert r.location.startswith("/console/") and not r.location.startswith("//")
+
+
+def test_pairing_codes_cannot_be_guessed_by_sms(app, demo):
+    tv, gw = app.test_client(), app.test_client()
+    real = _tv_code(tv)
+    phone, ts = "010-0000-0005", iter(range(100))
+
+    def mo(text):
+        q = "from=%s&to=1588-0000&text=%s&smsc=sk&ts=%d" % (quote(phone), quote(text), next(ts))
+        return gw.get("/gateway/kannel/mo?" + q).get_data(as_text=True)
+
+    for n in range(10):
+        guess = "BCDF-%s" % "".join("GHJKLMNPQR"[(n + i) % 10] for i in range(4))
+        if guess != real:
+            assert "찾을 수 없습니다" in mo("연결 " + guess)
+    assert "너무 여러 번" in mo("연결 " + real)
+    assert tv.get("/tv/pair/poll").get_json()["status"] != "paired"
