@@ -37,20 +37,27 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
+import re
 import secrets
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import parse_qsl
 
 from flask import current_app, g, request
 from flask.globals import _cv_request
 from markupsafe import escape
+from werkzeug.http import parse_date, parse_etags
 
 from services.models import utcnow
+
+log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 2048
 MAX_AGE = 300.0  # seconds an entry is trusted without a version change
@@ -64,6 +71,7 @@ MARK_CLOCK = "tvmark%sclock" % _TAG
 MARK_WHO = "tvmark%swho" % _TAG
 
 KST = timezone(timedelta(hours=9))
+ENVIRON_KEY = "tvapp.shared_screen"
 ROOT = Path(__file__).resolve().parents[1]
 # What a screen's bytes are made of besides the database: a deploy changes the build id.
 BUILD_SOURCES = ("tvapp", "remote_nav", "broadcast_feed/tvtext.py", "broadcast_feed/text.py",
@@ -76,6 +84,7 @@ class Entry(NamedTuple):
     digest: str
     created: float
     until: float  # epoch seconds after which it must be rendered again
+    replay: list  # the headers Flask sent with it that are the same every time (see FastPath)
 
 
 class ScreenCache:
@@ -140,10 +149,10 @@ def fill(body: bytes, now: float, label: str) -> bytes:
 
 # -- the decorator ----------------------------------------------------------
 
-def _key(view_kwargs: dict, arg_names: tuple, version: int) -> tuple:
-    args = tuple((n, request.args.get(n, "")[:ARG_MAX]) for n in arg_names)
-    return (current_app.extensions["screen_build"], request.endpoint,
-            tuple(sorted(view_kwargs.items())), args, g.device.lang, g.device.text_size, version)
+def make_key(build: str, endpoint: str, view_kwargs: dict, args, arg_names: tuple, lang: str, size: str,
+             version: int) -> tuple:
+    picked = tuple((n, (args.get(n) or "")[:ARG_MAX]) for n in arg_names)
+    return (build, endpoint, tuple(sorted(view_kwargs.items())), picked, lang, size, version)
 
 
 def _session_object():
@@ -193,33 +202,40 @@ def _render(view, args, kwargs, now: float):
     annotate_response(resp, check=current_app.debug, path=request.path)
     body = resp.get_data()
     current_app.extensions["screen_cache"].renders += 1
-    return Entry(body, hashlib.sha256(body).hexdigest()[:20], now, until)
+    return Entry(body, hashlib.sha256(body).hexdigest()[:20], now, until, [])
 
 
-def _respond(entry: Entry, now: float):
-    label = g.household.label
+def answer(entry: Entry, now: float, label: str, device_since: float | None, if_none_match: str | None,
+           if_modified_since: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
+    """``(status, validator and caching headers, body)`` for one box: 304
+    when its copy is current, else the entry with the name and clock filled."""
     minute = int(now // 60) * 60
     tag = hashlib.sha256(("%s|%s|%d" % (entry.digest, label, minute)).encode()).hexdigest()[:24]
-    since = max(entry.created, float(minute), g.get("device_since") or now)
-    resp = current_app.response_class(mimetype="text/html")
-    resp.set_etag(tag, weak=True)
-    resp.headers["Cache-Control"] = CACHE_CONTROL
-    resp.vary.add("Cookie")
+    since = max(entry.created, float(minute), device_since or now)
+    headers = [("ETag", 'W/"%s"' % tag), ("Cache-Control", CACHE_CONTROL), ("Vary", "Cookie")]
     # A Last-Modified in the same second as the change it dates could not tell
     # the two apart: then only the ETag validates.
     modified = int(since) if now - since >= 1.0 else None
     if modified is not None:
-        resp.headers["Last-Modified"] = formatdate(modified, usegmt=True)
-    g.screen_done = True  # annotated already: remote_nav's after_request leaves it
-    inm, ims = request.if_none_match, request.if_modified_since
-    if inm:
-        fresh = inm.contains_weak(tag)
+        headers.append(("Last-Modified", formatdate(modified, usegmt=True)))
+    if if_none_match:
+        fresh = parse_etags(if_none_match).contains_weak(tag)
     else:
+        ims = parse_date(if_modified_since) if if_modified_since else None
         fresh = modified is not None and ims is not None and ims.timestamp() >= modified
     if fresh:
-        resp.status_code = 304
-        return resp
-    resp.set_data(fill(entry.body, now, label))
+        return 304, headers, b""
+    return 200, headers, fill(entry.body, now, label)
+
+
+def _respond(entry: Entry, now: float):
+    status, headers, body = answer(entry, now, g.household.label, g.get("device_since"),
+                                   request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since"))
+    resp = current_app.response_class(body, status=status, mimetype="text/html")
+    for name, value in headers:
+        resp.headers[name] = value
+    g.screen_done = True  # annotated already: remote_nav's after_request leaves it
+    request.environ[ENVIRON_KEY] = entry  # FastPath notes the headers Flask adds
     return resp
 
 
@@ -235,7 +251,8 @@ def shared_screen(*arg_names: str):
             if version is None or cache is None or g.get("household") is None:
                 return view(*args, **kwargs)
             now = time.time()
-            key = _key(kwargs, arg_names, version)
+            key = make_key(current_app.extensions["screen_build"], request.endpoint, kwargs, request.args,
+                           arg_names, g.device.lang, g.device.text_size, version)
             entry = cache.get(key)
             if entry is None or now >= entry.until:
                 entry = _render(view, args, kwargs, now)
@@ -246,9 +263,97 @@ def shared_screen(*arg_names: str):
                 cache.hits += 1
             return _respond(entry, now)
 
+        inner.shared_screen_args = arg_names  # FastPath serves it
         return inner
 
     return wrap
+
+
+# -- the fast path ----------------------------------------------------------------
+
+COOKIE_RE = re.compile(r"(?:^|;)\s*tv_device=([A-Za-z0-9_\-]{1,128})\s*(?:;|$)")
+# Headers that differ on every response; the rest of what Flask sent is replayed.
+PER_RESPONSE = {"etag", "last-modified", "content-length", "date", "x-request-id", "set-cookie", "server",
+                "cache-control", "vary"}  # the last two: ``answer`` gives them
+_replay_lock = threading.Lock()
+
+
+class FastPath:
+    """WSGI middleware in front of Flask: a shared screen this process has
+    rendered, asked for by a paired box whose identity is in the Redis device
+    cache, is answered here with the same bytes and headers the Flask path
+    gives (``answer``; the headers Flask's hooks added the first time it served
+    the entry are replayed, ``X-Request-Id`` made anew) - no routing hooks,
+    no template context, no database. Anything else, or anything it is unsure
+    of (Redis down, a stale or unknown box, an entry not yet rendered or
+    expired), goes to Flask, which renders and caches as usual."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.served = 0
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and environ.get("PATH_INFO", "").startswith("/tv/"):
+            try:
+                found = self._serve(environ)
+            except Exception:  # noqa: BLE001 - Flask answers instead, and logs what it must
+                log.debug("fast path declined", exc_info=True)
+                found = None
+            if found is not None:
+                status, headers, body = found
+                self.served += 1
+                start_response(status, headers)
+                return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+            return self.wsgi_app(environ, self._noting(environ, start_response))
+        return self.wsgi_app(environ, start_response)
+
+    def _noting(self, environ, start_response):
+        """After Flask answered a shared screen with 200: note its steady headers."""
+
+        def start(status, headers, exc_info=None):
+            entry = environ.get(ENVIRON_KEY)
+            if entry is not None and status.startswith("200") and not entry.replay:
+                with _replay_lock:
+                    if not entry.replay:
+                        entry.replay.extend((k, v) for k, v in headers if k.lower() not in PER_RESPONSE)
+            return start_response(status, headers, exc_info)
+
+        return start
+
+    def _serve(self, environ):
+        app = self.app
+        cache = app.extensions.get("screen_cache")
+        m = COOKIE_RE.search(environ.get("HTTP_COOKIE", ""))
+        if cache is None or m is None:
+            return None
+        endpoint, view_args = app.url_map.bind_to_environ(environ).match()
+        arg_names = getattr(app.view_functions.get(endpoint), "shared_screen_args", None)
+        if arg_names is None:
+            return None
+        from tvapp.tv.device import HASH_PURPOSE, read_cached
+
+        rt = app.extensions["runtime"]
+        entry, _gen, version = read_cached(rt, rt.crypto.keyed_hash(m.group(1), HASH_PURPOSE))
+        if entry is None or not entry.get("h"):
+            return None
+        args = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)[::-1])
+        _id, _hh, _family, lang, size = entry["d"]
+        key = make_key(app.extensions["screen_build"], endpoint, view_args, args, arg_names, lang, size, version)
+        screen = cache.get(key)
+        now = time.time()
+        if screen is None or now >= screen.until or not screen.replay:
+            return None
+        cache.hits += 1
+        code, headers, body = answer(screen, now, entry["h"][3], entry["at"], environ.get("HTTP_IF_NONE_MATCH"),
+                                     environ.get("HTTP_IF_MODIFIED_SINCE"))
+        rid = environ.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex[:12]
+        headers = screen.replay + headers + [("X-Request-Id", rid)]
+        if code == 304:
+            headers = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
+            return "304 NOT MODIFIED", headers, b""
+        headers.append(("Content-Length", str(len(body))))
+        return "200 OK", headers, body
 
 
 # -- HTTP caching for everything else ------------------------------------------
@@ -277,6 +382,7 @@ def _static_folder(app, endpoint: str) -> str | None:
 def init_app(app) -> None:
     app.extensions["screen_cache"] = ScreenCache()
     app.extensions["screen_build"] = build_id()
+    app.wsgi_app = FastPath(app, app.wsgi_app)
 
     @app.url_defaults
     def _static_version(endpoint, values):

@@ -248,3 +248,32 @@ def test_bill_screens_ask_the_back_end_once_and_paying_asks_again(boxes, demo, m
     assert len(calls) == 2
     assert a.get("/tv/taxes/bill/1144012611260000011/card").status_code == 200  # paying asks the back end
     assert len(calls) == 3
+
+
+def test_the_fast_path_answers_as_flask_would(boxes, app):
+    a, _, b = boxes
+    fast = app.wsgi_app
+    b.get("/tv/settings/")  # b's identity read from the database once, and cached
+    for path in ("/tv/", "/tv/news/?page=2", "/tv/certificates/"):
+        flask_r = a.get(path)  # rendered and served by Flask
+        served = fast.served
+        fast_r = a.get(path)
+        assert fast.served == served + 1, path
+        assert without_clock(text(fast_r)) == without_clock(text(flask_r))
+
+        def steady(r):
+            return sorted((k, v) for k, v in r.headers if k not in ("X-Request-Id", "Last-Modified"))
+
+        assert steady(fast_r) == steady(flask_r)
+        assert fast_r.headers["X-Request-Id"] != flask_r.headers["X-Request-Id"]
+        r304 = a.get(path, headers={"If-None-Match": fast_r.headers["ETag"]})
+        assert r304.status_code == 304 and fast.served == served + 2
+        assert "박*민 님 댁" in text(b.get(path)) and fast.served == served + 3  # another household
+    # what it does not know goes to Flask
+    served = fast.served
+    assert a.get("/tv/news/?page=2&cat=nothing-like-this").status_code == 200
+    assert a.get("/tv/requests/").status_code == 200
+    stranger = app.test_client()
+    stranger.set_cookie("tv_device", "x" * 40)
+    assert stranger.get("/tv/").status_code == 302
+    assert fast.served == served

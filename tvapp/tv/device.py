@@ -116,24 +116,24 @@ def _set_cookie(token: str) -> None:
         return resp
 
 
-def _cached(rt, th: str):
-    """``(entry, generation, content version)`` in one Redis round trip;
-    ``(None, None, None)`` when Redis does not answer (the database decides)."""
+def read_cached(rt, th: str):
+    """``(entry, generation, content version)`` for the box whose token hashes
+    to ``th``, in one Redis round trip; the entry is None when missing or
+    stale; all three are None when Redis does not answer (the database decides)."""
     try:
         raw, gen, version = rt.redis.mget(
             [webcache.device_key(th), webcache.device_gen_key(th), webcache.CONTENT_VERSION_KEY])
     except (RedisError, RuntimeError):
         return None, None, None
-    gen = int(gen or 0)
-    g.content_version = int(version or 0)
+    gen, version = int(gen or 0), int(version or 0)
     if raw:
         try:
             entry = json.loads(rt.crypto.decrypt(raw.decode()))
         except (ValueError, UnicodeDecodeError):
             entry = None
         if entry and entry.get("gen") == gen:
-            return entry, gen, g.content_version
-    return None, gen, g.content_version
+            return entry, gen, version
+    return None, gen, version
 
 
 def _remember(rt, th: str, gen: int, loaded_at: float) -> None:
@@ -166,7 +166,7 @@ def load_device(create: bool = True) -> DeviceInfo | None:
     gen = None
     if token and len(token) <= 128:
         th = token_hash(token)
-        entry, gen, _version = _cached(rt, th)
+        entry, gen, g.content_version = read_cached(rt, th)
         if entry is not None:
             g.device = DeviceInfo(*entry["d"])
             g.household = HouseholdInfo(*entry["h"]) if entry["h"] else None
