@@ -25,10 +25,10 @@ Settings (environment): BENCH_LOAD_USERS (boxes in phase 2, default 1000),
 BENCH_LOAD_SECONDS (phase 2 steady seconds, 40), BENCH_LOAD_PACING (5),
 BENCH_LOAD_SPAWN (boxes started per second, 250), BENCH_LOAD_PROCESSES (locust
 processes; default 1 up to 2,500 boxes, else 2), BENCH_LOAD_HOUSEHOLDS
-(seeded, default max(users, 1000)), BENCH_LOAD_WEB_WORKERS (2),
-BENCH_LOAD_WRK_SECONDS (8), BENCH_LOAD_CONNECTIONS (64),
+(seeded, default max(users, 1000)), BENCH_LOAD_WEB_WORKERS (2), BENCH_LOAD_WEB_THREADS (8),
+BENCH_LOAD_WRK_SECONDS (5), BENCH_LOAD_CONNECTIONS (64),
 BENCH_LOAD_STEPS (personal req/s steps, "100,200,300,400,600"),
-BENCH_LOAD_STEP_SECONDS (20). ``make bench`` with the defaults takes about
+BENCH_LOAD_STEP_SECONDS (20), BENCH_LOAD_PHASES (shared,households,personal). ``make bench`` with the defaults takes about
 five minutes; the full run recorded in BENCHMARKS.md is
 ``BENCH_LOAD_USERS=10000 BENCH_LOAD_SECONDS=120 python -m bench bench_load``.
 """
@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -73,12 +74,14 @@ class Settings:
         self.processes = env_int("BENCH_LOAD_PROCESSES", 1 if self.users <= 2500 else 2)
         self.households = env_int("BENCH_LOAD_HOUSEHOLDS", max(self.users, 1000))
         self.web_workers = env_int("BENCH_LOAD_WEB_WORKERS", 2)
-        self.wrk_seconds = env_int("BENCH_LOAD_WRK_SECONDS", 8)
+        self.wrk_seconds = env_int("BENCH_LOAD_WRK_SECONDS", 5)
         self.connections = env_int("BENCH_LOAD_CONNECTIONS", 64)
+        self.web_threads = env_int("BENCH_LOAD_WEB_THREADS", 8)
         self.steps = [float(x) for x in os.environ.get("BENCH_LOAD_STEPS", "100,200,300,400,600").split(",") if x]
         self.step_seconds = env_int("BENCH_LOAD_STEP_SECONDS", 20)
+        self.phases = os.environ.get("BENCH_LOAD_PHASES", "shared,households,personal").split(",")
         # gunicorn: enough connections for every box to keep its own alive between screens
-        self.web = dict(WEB_WORKERS=self.web_workers, WEB_THREADS=8, WEB_KEEPALIVE=int(self.pacing * 3) + 5,
+        self.web = dict(WEB_WORKERS=self.web_workers, WEB_THREADS=self.web_threads, WEB_KEEPALIVE=int(self.pacing * 3) + 5,
                         WEB_CONNECTIONS=max(1000, self.users + 500))
 
     def describe(self) -> str:
@@ -120,56 +123,72 @@ def loadavg() -> str:
 
 # -- phase 1: shared screens against nginx ------------------------------------------
 
-def phase_shared(system, boxes: list[dict], s: Settings, tmp: Path) -> None:
+def start_nginx(system, boxes: list[dict], tmp: Path):
+    """nginx serving the shared screens' bytes, as the app sent them to the first box."""
     import requests
 
-    from bench.load.system import Nginx, cpu_seconds, wrk
+    from bench.load.system import Nginx
 
-    print("\n-- shared screens vs nginx serving the same bytes (wrk, %d connections, %d s, %d boxes' cookies "
-          "in turn) --" % (s.connections, s.wrk_seconds, min(len(boxes), 1000)))
-    sample = boxes[:1000]
     nginx = Nginx(tmp, workers=os.cpu_count() or 1)
-    app_tags: dict[str, list[tuple[str, str]]] = {}
-    sess = requests.Session()
-    first = sample[0]["token"]
     for _name, path in SHARED:
-        r = sess.get(system.base + path, cookies={"tv_device": first}, timeout=10)
-        nginx.put(path, r.content)
-        tags = []
-        for b in sample:
-            h = sess.get(system.base + path, cookies={"tv_device": b["token"]}, timeout=10).headers
-            tags.append((b["token"], h.get("ETag", "")))
-        app_tags[path] = tags
-    nginx.start()
+        nginx.put(path, requests.get(system.base + path, cookies={"tv_device": boxes[0]["token"]}, timeout=10).content)
+    return nginx.start()
+
+
+def phase_shared(system, nginx, boxes: list[dict], s: Settings, tmp: Path) -> None:
+    import requests
+
+    from bench.load.system import BareGunicorn, cpu_seconds, wrk
+
+    sample = boxes[:1000]
+    print("\n-- shared screens vs nginx serving the same bytes (wrk: 1 thread, %d connections, %d s a run, %d "
+          "boxes' cookies in turn; 'revalidate': each box's If-None-Match) --" % (
+              s.connections, s.wrk_seconds, len(sample)))
+    print("   ceiling: the same gunicorn serving the same bytes from a bare WSGI callable (no Flask, no Redis)")
+    sess = requests.Session()
+    tags: dict[str, list[tuple[str, str]]] = {}
+    for _name, path in SHARED:
+        tags[path] = [(b["token"], sess.get(system.base + path, cookies={"tv_device": b["token"]},
+                                            timeout=10).headers.get("ETag", "")) for b in sample]
+    web_pids = system.pids().get("web", []) + system.pids().get("redis", [])
+    w = s.web
+    print("%-10s %-10s %-8s %8s %7s %7s %6s %8s %9s %9s" % (
+        "screen", "fetch", "server", "req/s", "p50 ms", "p99 ms", "errors", "vs nginx", "CPU/req", "wrk/req"))
     try:
-        web_pids = system.pids().get("web", []) + system.pids().get("redis", [])
-        print("%-10s %-12s %10s %8s %8s %7s %12s %14s" % ("screen", "fetch", "server", "req/s", "p50 ms",
-                                                       "p99 ms", "errors", "app / nginx"))
         for name, path in SHARED:
             ntag = sess.get(nginx.base + path, timeout=5).headers.get("ETag", "")
-            for mode in ("full", "revalidate"):
-                res = {}
-                for who, base, boxes_ in (
-                        ("app", system.base, [(t, e if mode == "revalidate" else "") for t, e in app_tags[path]]),
-                        ("nginx", nginx.base, [(b["token"], ntag if mode == "revalidate" else "") for b in sample])):
-                    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    s0 = cpu_seconds(web_pids if who == "app" else nginx.pids())
-                    res[who] = r = wrk(base, path, boxes_, s.wrk_seconds, s.connections, 1, tmp)
-                    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    served = r["rps"] * s.wrk_seconds or 1
-                    r["server_ms"] = (cpu_seconds(web_pids if who == "app" else nginx.pids()) - s0) * 1000 / served
-                    r["client_ms"] = (c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime) * 1000 / served
-                ratio = res["app"]["rps"] / res["nginx"]["rps"] if res["nginx"]["rps"] else 0.0
-                for who in ("app", "nginx"):
-                    r = res[who]
-                    print("%-10s %-12s %10s %8.0f %8.2f %7.2f %12d %14s" % (
-                        name, mode, who, r["rps"], r.get("p50", 0), r.get("p99", 0), r["errors"],
-                        "%.1f%%" % (ratio * 100) if who == "app" else ""))
-                print("%-10s %-12s CPU per request: app %.3f ms (gunicorn + Redis), nginx %.3f ms; wrk itself "
-                      "%.3f / %.3f ms; %s" % ("", "", res["app"]["server_ms"], res["nginx"]["server_ms"],
-                                              res["app"]["client_ms"], res["nginx"]["client_ms"], loadavg()))
+            bare = BareGunicorn(tmp, (nginx.www / path.lstrip("/") / "index.html").read_bytes(), w["WEB_WORKERS"],
+                                w["WEB_THREADS"], w["WEB_KEEPALIVE"], w["WEB_CONNECTIONS"]).start()
+            try:
+                for mode in ("full", "revalidate"):
+                    runs = [("app", system.base, web_pids,
+                             [(t, e if mode == "revalidate" else "") for t, e in tags[path]]),
+                            ("nginx", nginx.base, nginx.pids(),
+                             [(b["token"], ntag if mode == "revalidate" else "") for b in sample])]
+                    if mode == "full":
+                        runs.append(("ceiling", bare.base, bare.pids(), [(b["token"], "") for b in sample]))
+                    res = {}
+                    for who, base, pids, boxes_ in runs:
+                        c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        s0 = cpu_seconds(pids)
+                        r = wrk(base, path, boxes_, s.wrk_seconds, s.connections, 1, tmp)
+                        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        served = r["rps"] * s.wrk_seconds or 1
+                        r["server_ms"] = (cpu_seconds(pids) - s0) * 1000 / served
+                        r["client_ms"] = (c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime) * 1000 / served
+                        res[who] = r
+                    for who, r in res.items():
+                        vs = "%.1f%%" % (100.0 * r["rps"] / res["nginx"]["rps"]) if res["nginx"]["rps"] and \
+                            who != "nginx" else ""
+                        print("%-10s %-10s %-8s %8.0f %7.2f %7.2f %6d %8s %6.3f ms %6.3f ms" % (
+                            name, mode, who, r["rps"], r.get("p50", 0), r.get("p99", 0), r["errors"], vs,
+                            r["server_ms"], r["client_ms"]))
+            finally:
+                bare.stop()
+        print("(CPU/req: the server's processes (app: gunicorn and Redis) per request served; wrk/req: the "
+              "client's; %s)" % loadavg())
     finally:
-        nginx.stop()
+        pass
 
 
 # -- phase 2 and 3: locust ------------------------------------------------------------
@@ -199,14 +218,15 @@ class CpuWindow(threading.Thread):
         self.result = {k: b.get(k, 0.0) - a.get(k, 0.0) for k in b}
 
 
-def run_locust(system, boxes_csv: Path, users: int, seconds: int, s: Settings, mix: str, out: Path):
+def run_locust(system, boxes_csv: Path, users: int, seconds: int, s: Settings, mix: str, out: Path,
+               host: str | None = None):
     from bench.load.system import locust, locust_failures, locust_stats
 
     ramp = users / s.spawn
     total = int(ramp + seconds + 3)
     t0 = time.time()
-    proc = locust(system.base, boxes_csv, users, s.spawn, total, s.processes if mix == "household" else 1,
-                  mix, s.pacing, out)
+    proc = locust(host or system.base, boxes_csv, users, s.spawn, total,
+                  s.processes if mix in ("household", "nginx") else 1, mix, s.pacing, out)
     window = CpuWindow(system, proc.pid, t0 + ramp + 3, t0 + total - 1)
     window.start()
     try:
@@ -224,9 +244,20 @@ def _row(r: dict) -> tuple:
             float(r["Average Response Time"] or 0))
 
 
-def phase_households(system, boxes_csv: Path, s: Settings, tmp: Path) -> None:
+def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> None:
     print("\n-- households: %d boxes, a screen every %.0f s each (%.0f screens/s offered); locust FastHttpUser "
           "in %d process(es); %s --" % (s.users, s.pacing, s.users / s.pacing, s.processes, loadavg()))
+    if nginx is not None:
+        calib = min(s.seconds, 20)
+        stats, _f, cpu, _ = run_locust(system, boxes_csv, s.users, calib, s, "nginx", tmp / "calibration",
+                                       host=nginx.base)
+        total = next((r for r in stats if r["Name"] == "Aggregated"), None)
+        if total:
+            _n, n, f, rps, p50, p99, _avg = _row(total)
+            print("floor: the same boxes, locust and pacing against nginx (the home screen's bytes), %d s: %.0f "
+                  "req/s, p50 %.0f ms, p99 %.0f ms, %d errors; locust %.2f ms CPU a request - what the generator "
+                  "and the machine add to every figure below" % (
+                      calib, rps, p50, p99, f, (cpu or {}).get("locust", 0) * 1000 / max(1, rps * calib)))
     stats, failures, cpu, _ = run_locust(system, boxes_csv, s.users, s.seconds, s, "household", tmp / "households")
     print("%-22s %9s %8s %8s %8s %8s" % ("screen", "requests", "errors", "req/s", "p50 ms", "p99 ms"))
     total = None
@@ -257,8 +288,14 @@ def phase_households(system, boxes_csv: Path, s: Settings, tmp: Path) -> None:
                   ", ".join("%s %.1f" % (k, v) for k, v in sorted(cpu.items()) if not k.startswith("_")
                             and k != "locust"), cpu["locust"], cpu["_machine"],
                   100.0 * cpu["_machine"] / (cores * cpu["_wall"])))
-        print("per request: the system %.2f ms CPU, locust %.2f ms CPU" % (
-            system_cpu * 1000 / max(1.0, served), cpu["locust"] * 1000 / max(1.0, served)))
+        per_sys = system_cpu * 1000 / max(1.0, served)
+        per_gen = cpu["locust"] * 1000 / max(1.0, served)
+        print("per request: the system %.2f ms CPU, locust %.2f ms CPU; other work on the machine took %.1f "
+              "core-seconds of the window" % (per_sys, per_gen, max(0.0, cpu["_machine"] - system_cpu - cpu["locust"])))
+        print("capacity if this machine's %d cores did nothing else: %.0f req/s with the generator on them "
+              "(%.0f households), %.0f req/s for the system alone (%.0f households)" % (
+                  cores, cores * 1000 / (per_sys + per_gen), cores * 1000 / (per_sys + per_gen) * s.pacing,
+                  cores * 1000 / per_sys, cores * 1000 / per_sys * s.pacing))
 
 
 def phase_personal(system, boxes_csv: Path, s: Settings, tmp: Path) -> None:
@@ -323,18 +360,29 @@ def main() -> int:
             if system:
                 system.stop()
             return 0
+        nginx = None
         try:
+            try:
+                nginx = start_nginx(system, boxes, tmp)
+            except Exception as exc:  # noqa: BLE001
+                print("nginx comparison skipped: %s: %s" % (type(exc).__name__, exc))
             for phase in (phase_shared, phase_households, phase_personal):
-                if phase is phase_shared and not __import__("shutil").which("wrk"):
+                if phase.__name__.removeprefix("phase_") not in s.phases:
                     continue
                 try:
                     if phase is phase_shared:
-                        phase(system, boxes, s, tmp)
+                        if nginx is None or not shutil.which("wrk"):
+                            continue
+                        phase(system, nginx, boxes, s, tmp)
+                    elif phase is phase_households:
+                        phase(system, nginx, tmp / "boxes.csv", s, tmp)
                     else:
                         phase(system, tmp / "boxes.csv", s, tmp)
                 except Exception as exc:  # noqa: BLE001 - a bench reports, it never fails the run
                     print("%s skipped: %s: %s" % (phase.__name__, type(exc).__name__, exc))
         finally:
+            if nginx is not None:
+                nginx.stop()
             system.stop()
     return 0
 

@@ -5,8 +5,9 @@ use the service, with the box's own HTTP cache (it revalidates with
 
 ``LOAD_BOXES``: the CSV written by ``bench.load.seed``; each user takes one
 box (one household), spread over locust's worker processes without overlap.
-``LOAD_MIX``: ``household`` (everything below) or ``personal`` (only the
-household's own screens: 나의 민원, bills, the certificate and payment starts).
+``LOAD_MIX``: ``household`` (everything below), ``personal`` (only the
+household's own screens: 나의 민원, bills, the certificate and payment starts)
+or ``nginx`` (the calibration run: the home screen's bytes from nginx).
 
 What a household does, by weight: home 26, news list 14, a news article 8,
 the certificate catalogue 8, 나의 민원 list 12, one request 6, bills 12, a
@@ -145,6 +146,25 @@ class PersonalBox(Box):
     """Only the household's own screens (the personal-screens step test)."""
 
 
+class NginxBox(FastHttpUser):
+    """The calibration: the same boxes and pacing against nginx serving the
+    home screen's bytes (what the generator and the machine cost by themselves)."""
+
+    abstract = True
+    wait_time = constant_pacing(PACING)
+    network_timeout = 30.0
+    connection_timeout = 30.0
+    max_retries = 1
+
+    def on_start(self):
+        self.box = _take()
+        self.client.cookiejar.set_cookie(_cookie("tv_device", self.box["token"]))
+
+    @task
+    def home(self):
+        self.client.get("/tv/", name="처음 화면 (nginx)")
+
+
 def _cookie(name, value):
     from http.cookiejar import Cookie
 
@@ -152,7 +172,7 @@ def _cookie(name, value):
                   False, None, None, {"HttpOnly": None})
 
 
-if MIX == "personal":
-    HouseholdBox.abstract = True
-else:
-    PersonalBox.abstract = True
+# One user class per run, chosen by LOAD_MIX.
+HouseholdBox.abstract = MIX != "household"
+PersonalBox.abstract = MIX != "personal"
+NginxBox.abstract = MIX != "nginx"

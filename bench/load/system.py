@@ -106,6 +106,37 @@ class System:
         return roles
 
 
+class BareGunicorn:
+    """gunicorn with the app's settings serving fixed bytes from ``bench.load.bare``."""
+
+    def __init__(self, tmp: Path, body: bytes, workers: int, threads: int, keepalive: int, connections: int):
+        self.body = tmp / "bare-body.html"
+        self.body.write_bytes(body)
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.cmd = [sys.executable, "-m", "gunicorn", "bench.load.bare:app", "--bind", "127.0.0.1:%d" % self.port,
+                    "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+                    "--keep-alive", str(keepalive), "--worker-connections", str(connections),
+                    "--log-level", "warning"]
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "BareGunicorn":
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=dict(os.environ, BARE_BODY=str(self.body)),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: requests.get(self.base + "/", timeout=2).status_code == 200, 30, "bare gunicorn")
+        return self
+
+    def pids(self) -> list[int]:
+        import psutil
+
+        if self.proc is None:
+            return []
+        return [self.proc.pid] + [c.pid for c in psutil.Process(self.proc.pid).children(recursive=True)]
+
+    def stop(self) -> None:
+        stop(self.proc)
+
+
 def tool_version(cmd: list[str]) -> str:
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
