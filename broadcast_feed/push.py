@@ -56,6 +56,14 @@ def _event(payload: str) -> str:
     return "event: ticker\ndata: %s\n\n" % payload
 
 
+def sse_once(rt, retry_ms: int):
+    """The current state as one event, then the end: the browser's EventSource
+    comes back after ``retry_ms`` (what a web process that has no thread to
+    spare for a live stream answers; see tvapp.news.views.ticker_stream)."""
+    yield "retry: %d\n" % retry_ms
+    yield _event(json.dumps(ticker_payload(rt), ensure_ascii=False))
+
+
 def sse_stream(rt, max_seconds: float | None = None, keepalive: float | None = None):
     """Yield SSE text: the current state at once, then every change heard."""
     max_seconds = STREAM_SECONDS if max_seconds is None else max_seconds

@@ -79,6 +79,10 @@ class Config:
         # a box loads a screen every few seconds, so it keeps its connection.
         self.WEB_KEEPALIVE = _int("WEB_KEEPALIVE", 2)
         self.WEB_CONNECTIONS = _int("WEB_CONNECTIONS", 1000)
+        # Live ticker streams (SSE) a web process holds at once: each holds a
+        # thread for up to a minute, so at most half of them; more boxes get
+        # the current state and come back a minute later.
+        self.TICKER_STREAMS = _int("TICKER_STREAMS", max(1, self.WEB_THREADS // 2))
         # The request row is the truth: a job holds a lease on it while it
         # works; the sweep re-queues rows whose lease ran out.
         self.JOB_LEASE_SECONDS = _float("JOB_LEASE_SECONDS", 120.0)

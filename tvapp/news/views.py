@@ -149,10 +149,50 @@ def ticker_json():
     return resp
 
 
+_streams: dict = {}  # per process: the semaphore bounding live streams
+BUSY_RETRY_MS = 60_000
+
+
+def _stream_slots() -> threading.BoundedSemaphore:
+    with _ticker_lock:
+        if "slots" not in _streams:
+            _streams["slots"] = threading.BoundedSemaphore(current_app.config.get("TICKER_STREAMS", 4))
+        return _streams["slots"]
+
+
+class _Held:
+    """A live stream holding one slot until the server closes it (WSGI calls
+    ``close`` whether the stream ran out, the box went away, or it never began)."""
+
+    def __init__(self, stream, slots):
+        self.stream, self.slots, self.closed = stream, slots, False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self.stream)
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            self.stream.close()
+            self.slots.release()
+
+
 @bp.get("/ticker")
 def ticker_stream():
+    """A live stream while this process has a thread to spare for it (at most
+    ``TICKER_STREAMS``: a stream holds a gthread thread for up to a minute, and
+    screens need threads too); past that, the current state at once and
+    ``retry`` in a minute - every screen the box opens renders the ticker anyway."""
     rt = runtime()
-    resp = Response(push.sse_stream(rt), mimetype="text/event-stream")
+    slots = _stream_slots()
+    if slots.acquire(blocking=False):
+        body = _Held(push.sse_stream(rt), slots)
+    else:
+        body = push.sse_once(rt, BUSY_RETRY_MS)
+    resp = Response(body, mimetype="text/event-stream")
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Accel-Buffering"] = "no"
     return resp
