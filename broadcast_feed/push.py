@@ -56,12 +56,13 @@ def _event(payload: str) -> str:
     return "event: ticker\ndata: %s\n\n" % payload
 
 
-def sse_once(rt, retry_ms: int):
-    """The current state as one event, then the end: the browser's EventSource
-    comes back after ``retry_ms`` (what a web process that has no thread to
-    spare for a live stream answers; see tvapp.news.views.ticker_stream)."""
+def sse_once(payload: dict, retry_ms: int):
+    """``payload`` (``ticker_payload``'s shape) as one event, then the end: the
+    browser's EventSource comes back after ``retry_ms`` (what a web process
+    with no thread to spare for a live stream answers; see
+    tvapp.news.views.ticker_stream)."""
     yield "retry: %d\n" % retry_ms
-    yield _event(json.dumps(ticker_payload(rt), ensure_ascii=False))
+    yield _event(json.dumps(payload, ensure_ascii=False))
 
 
 def sse_stream(rt, max_seconds: float | None = None, keepalive: float | None = None):

@@ -9,10 +9,12 @@ import time
 from datetime import datetime
 
 from flask import Response, abort, current_app, g, jsonify, render_template, request, url_for
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from broadcast_feed import push, store, tvtext
 from broadcast_feed.text import SEOUL
+from services import webcache
 from services.models import utcnow
 from tvapp.news import bp
 from tvapp.screen_cache import shared_screen
@@ -29,26 +31,43 @@ def runtime():
     return current_app.extensions["runtime"]
 
 
-_ticker_memo: dict = {}  # {"key": content version, "until": epoch s, "texts": [...]}
+_ticker_memo: dict = {}  # {"key": content version, "until": epoch s, "messages": [...]}
 _ticker_lock = threading.Lock()
 
 
-def ticker_texts() -> list[str]:
-    """The ticker's texts, read once per content version per process (a
-    message running out ends the memo; ``services.webcache`` bumps the
+def _content_version() -> int | None:
+    if g.get("content_version") is not None:
+        return g.content_version
+    try:
+        return int(runtime().redis.get(webcache.CONTENT_VERSION_KEY) or 0)
+    except (RedisError, RuntimeError, ValueError):
+        return None
+
+
+def ticker_messages() -> list[dict]:
+    """The ticker's active messages, read once per content version per process
+    (a message running out ends the memo; ``services.webcache`` bumps the
     version on every ticker change)."""
-    version, now = g.get("content_version"), time.time()
+    version, now = _content_version(), time.time()
     with _ticker_lock:
         memo = dict(_ticker_memo)
     if version is not None and memo.get("key") == version and now < memo["until"]:
-        return memo["texts"]
+        return memo["messages"]
     rows = push.ticker_payload(runtime())["messages"]
-    texts = [m["text"] for m in rows]
     if version is not None:
         ends = [datetime.fromisoformat(m["expires_at"]).timestamp() for m in rows]
         with _ticker_lock:
-            _ticker_memo.update(key=version, texts=texts, until=min([now + TICKER_MEMO_SECONDS] + ends))
-    return texts
+            _ticker_memo.update(key=version, messages=rows, until=min([now + TICKER_MEMO_SECONDS] + ends))
+    return rows
+
+
+def ticker_texts() -> list[str]:
+    return [m["text"] for m in ticker_messages()]
+
+
+def ticker_payload() -> dict:
+    """``push.ticker_payload``'s shape, from the memo (``at`` is now)."""
+    return {"messages": ticker_messages(), "at": utcnow().isoformat()}
 
 
 @bp.app_context_processor
@@ -144,7 +163,7 @@ def image(item_id: int):
 
 @bp.get("/ticker.json")
 def ticker_json():
-    resp = jsonify(push.ticker_payload(runtime()))
+    resp = jsonify(ticker_payload())
     resp.cache_control.no_store = True
     return resp
 
@@ -191,7 +210,7 @@ def ticker_stream():
     if slots.acquire(blocking=False):
         body = _Held(push.sse_stream(rt), slots)
     else:
-        body = push.sse_once(rt, BUSY_RETRY_MS)
+        body = push.sse_once(ticker_payload(), BUSY_RETRY_MS)
     resp = Response(body, mimetype="text/event-stream")
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Accel-Buffering"] = "no"
