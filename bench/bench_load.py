@@ -185,8 +185,23 @@ def phase_shared(system, nginx, boxes: list[dict], s: Settings, tmp: Path) -> No
                             r["server_ms"], r["client_ms"]))
             finally:
                 bare.stop()
+        # Every TV screen also opens the ticker's EventSource: past the live streams a process
+        # allows (TICKER_STREAMS), a box gets the state at once and comes back in a minute.
+        holders = []  # boxes holding every live stream first, as boxes sitting on a screen do
+        for b in sample[:4 * s.web["WEB_THREADS"] * s.web["WEB_WORKERS"]]:
+            holders.append(requests.get(system.base + "/tv/ticker", cookies={"tv_device": b["token"]}, stream=True,
+                                        timeout=10))
+        c0 = cpu_seconds(web_pids)
+        r = wrk(system.base, "/tv/ticker", [(b["token"], "") for b in sample], s.wrk_seconds, s.connections, 1, tmp)
+        served = r["rps"] * s.wrk_seconds or 1
+        for h in holders:
+            h.close()
+        print("%-10s %-10s %-8s %8.0f %7.2f %7.2f %6d %8s %6.3f ms %9s" % (
+            "ticker", "SSE, busy", "app", r["rps"], r.get("p50", 0), r.get("p99", 0), r["errors"], "",
+            (cpu_seconds(web_pids) - c0) * 1000 / served, ""))
         print("(CPU/req: the server's processes (app: gunicorn and Redis) per request served; wrk/req: the "
-              "client's; %s)" % loadavg())
+              "client's; ticker: /tv/ticker past the live-stream limit, one event and retry in a minute - one "
+              "more request per screen a box opens; %s)" % loadavg())
     finally:
         pass
 
