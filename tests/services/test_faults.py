@@ -43,10 +43,13 @@ FAX_NUMBER = "02-2153-1234"
 
 @pytest.fixture
 def smtp():
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # not every line of every message
+    mail_log = logging.getLogger("mail.log")
+    level = mail_log.level
+    mail_log.setLevel(logging.WARNING)  # not every line of every message, in this process
     server = SmtpServer().start()
     yield server
     server.stop()
+    mail_log.setLevel(level)
 
 
 def receipts(rt, ids) -> dict[int, str]:
@@ -156,3 +159,50 @@ def test_workers_killed_at_random_points_deliver_each_request_once(world, smtp, 
     assert len({"fetch_record", "issue", "deliver", "await_delivery", "notify"} & set(landed)) >= 3
     assert_each_done_once(world, ids, email_ids=email_ids, fax_ids=fax_ids, smtp=smtp,
                           spool=rt.config.VAR_DIR / "fax" / "spool")
+
+
+# -- 2. Redis restarted -----------------------------------------------------
+
+def test_redis_restarted_with_1000_requests_queued_does_each_once(world, log_dir, tmp_path):
+    """A Redis of the test's own with an append-only file (fsync always): 1,000
+    requests queued, half of them before a background AOF rewrite and half
+    after it, then Redis is SIGKILLed and started again on the same port and
+    folder. The queue comes back whole, and two workers and the sweep do each
+    request once. (The sweep's grace is long here: it would otherwise queue
+    every request not yet picked up again each second; the proof that the
+    queue survived is its length after the restart.)"""
+    import redis as redis_py
+
+    from services import pipeline
+    from tests.support.procs import RedisServer
+
+    server = RedisServer(log_dir, tmp_path / "redis-aof").start()
+    try:
+        world.set(REDIS_URL=server.url, SWEEP_GRACE_SECONDS=120)
+        rt = world.runtime
+        queue = get_queue(rt.redis, QUEUE_REQUESTS)
+        ids = [make(rt, "aof-%d" % i, enqueue=False) for i in range(1000)]
+        for rid in ids[:500]:
+            assert pipeline.start(rt, rid)
+        r = redis_py.Redis.from_url(server.url)
+        r.bgrewriteaof()
+        wait_for(lambda: not any(r.info("persistence")[k] for k in (
+            "aof_rewrite_in_progress", "aof_rewrite_scheduled")), 30, "the AOF rewrite")
+        for rid in ids[500:]:
+            assert pipeline.start(rt, rid)
+        assert queue.count == 1000
+        r.close()
+        server.kill(signal.SIGKILL)
+        server.start()
+        assert get_queue(rt.redis, QUEUE_REQUESTS).count == 1000  # every job came back
+        assert chaos.status_counts(rt) == Counter({"received": 1000})
+        t0 = time.monotonic()
+        world.worker(0)
+        world.worker(1)
+        world.sweeper()
+        wait_for(lambda: chaos.status_counts(rt)["delivered"] == 1000, 400, "1,000 requests delivered")
+        print("1,000 requests through two workers after the restart in %.1fs" % (time.monotonic() - t0))
+        assert_each_done_once(world, ids)
+    finally:
+        server.stop()
+
