@@ -206,3 +206,42 @@ def test_redis_restarted_with_1000_requests_queued_does_each_once(world, log_dir
     finally:
         server.stop()
 
+
+# -- 3. The back end down ---------------------------------------------------
+
+def test_back_end_down_1000_requests_wait_visibly_then_complete_once(world):
+    """The back end stops; 1,000 requests are made meanwhile. Each is tried,
+    shows "기다리는 중" on the TV with the reason, and none is accepted; the
+    back end returns and each completes once."""
+    rt = world.runtime
+    # The sweep's grace: see the Redis test. Retries every 2-4 s rather than
+    # every second, so that the first requests do not go round while later ones wait.
+    world.set(SWEEP_GRACE_SECONDS=120, RETRY_BASE_SECONDS=2, RETRY_MAX_SECONDS=4)
+    world.backend.stop()
+    world.worker(0)
+    world.worker(1)
+    world.sweeper()
+    t0 = time.monotonic()
+    ids = [make(rt, "down-%d" % i) for i in range(1000)]
+    wait_for(lambda: chaos.count_with_event(rt, ids, "waiting") == 1000, 300, "1,000 waiting events")
+    t1 = time.monotonic()
+    assert chaos.count_with_event(rt, ids, "accepted") == 0
+    assert set(chaos.status_counts(rt)) == {"received"}
+    tv = chaos.tv_client(rt)
+    nos = receipts(rt, [ids[0], ids[-1]])
+    for rid in (ids[0], ids[-1]):
+        html = tv.get("/tv/requests/%s" % nos[rid]).get_data(as_text=True)
+        assert "기다리는 중" in html and "구청 시스템에 연결할 수 없어" in html
+        assert "구청 확인" not in html
+    world.backend.start()
+    wait_for(lambda: chaos.status_counts(rt)["delivered"] == 1000, 400, "1,000 requests delivered")
+    print("1,000 waiting after %.1fs; all delivered %.1fs after the back end returned" % (
+        t1 - t0, time.monotonic() - t1))
+    with rt.session() as s:
+        waits = s.scalars(select(RequestEvent.detail).where(
+            RequestEvent.request_id.in_(ids), RequestEvent.kind == "waiting")).all()
+    assert len(waits) == 1000 and {w["reason"] for w in waits} == {"backend_unavailable"}
+    assert_each_done_once(world, ids)
+    html = tv.get("/tv/requests/%s" % nos[ids[0]]).get_data(as_text=True)
+    assert "기다리는 중" in html and "전달 완료" in html  # the wait stays in the timeline
+

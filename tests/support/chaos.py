@@ -119,6 +119,37 @@ def fax_calls(spool: Path) -> dict[str, list[str]]:
     return calls
 
 
+def count_with_event(rt, ids, kind: str) -> int:
+    """How many of ``ids`` have at least one ``kind`` event (one query)."""
+    from services.models import RequestEvent
+
+    with rt.session() as s:
+        return s.scalar(select(func.count(func.distinct(RequestEvent.request_id))).where(
+            RequestEvent.request_id.in_(ids), RequestEvent.kind == kind))
+
+
+def tv_client(runtime, household_code: str = "1144012-0001"):
+    """A Flask test client of the TV app, paired to a household, on ``runtime``'s database."""
+    from services.core.runtime import set_runtime
+    from services.households import get_household
+    from services.models import Device, utcnow
+    from tvapp import create_app
+    from tvapp.tv.device import COOKIE, HASH_PURPOSE
+
+    app = create_app(runtime.config)
+    app.config.update(TESTING=True)
+    set_runtime(runtime)  # create_app made its own: keep the test's as the current one
+    client = app.test_client()
+    assert client.get("/tv/").status_code == 302  # an unpaired box gets its cookie
+    token = client.get_cookie(COOKIE).value
+    with runtime.session() as s:
+        device = s.scalar(select(Device).where(
+            Device.token_hash == runtime.crypto.keyed_hash(token, HASH_PURPOSE)))
+        device.household_id = get_household(s, household_code).id
+        device.paired_at = utcnow()
+    return client
+
+
 def warm_up() -> None:
     import fax_bridge  # noqa: F401
     import services.worker  # noqa: F401
