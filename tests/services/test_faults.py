@@ -245,3 +245,87 @@ def test_back_end_down_1000_requests_wait_visibly_then_complete_once(world):
     html = tv.get("/tv/requests/%s" % nos[ids[0]]).get_data(as_text=True)
     assert "기다리는 중" in html and "전달 완료" in html  # the wait stays in the timeline
 
+
+# -- 4. The SMTP server and the fax server refusing, then recovering --------
+
+def delivery_attempts(rt, ids) -> int:
+    with rt.session() as s:
+        return s.scalar(select(func.coalesce(func.sum(Delivery.attempts), 0)).where(
+            Delivery.request_id.in_(ids))) or 0
+
+
+def test_smtp_refusing_then_down_then_recovering_delivers_each_email_once(world, smtp):
+    """The SMTP server answers 421 to every message, then 451, then is not there
+    at all (connection refused), then accepts: every request waits visibly
+    ("메일 서버가 잠시 받지 않아...") and is then delivered, one message each."""
+    rt = world.runtime
+    world.set(SMTP_URL=smtp.url)
+    smtp.handler.refuse_all = "421 4.7.0 Too busy, try again later"
+    world.worker(0)
+    world.worker(1)
+    world.sweeper()
+    ids = [make(rt, "smtp-%d" % i) for i in range(30)]
+    wait_for(lambda: chaos.count_with_event(rt, ids, "waiting") == len(ids), 120, "every request refused (421)")
+    before = delivery_attempts(rt, ids)
+    smtp.handler.refuse_all = "451 4.3.0 Mailbox temporarily unavailable"
+    wait_for(lambda: delivery_attempts(rt, ids) >= before + len(ids), 120, "sends refused with 451")
+    smtp.stop()
+    before = delivery_attempts(rt, ids)
+    wait_for(lambda: delivery_attempts(rt, ids) >= before + len(ids), 120, "sends to a server that is not there")
+    assert smtp.messages == [] and chaos.count_with_event(rt, ids, "delivered") == 0
+    smtp.handler.refuse_all = None
+    chaos.restart_smtp(smtp)
+    wait_for(lambda: chaos.status_counts(rt)["delivered"] == len(ids), 120, "delivery after recovery")
+    assert len(smtp.messages) == len(ids)  # no kills here: not even a copy
+    assert_each_done_once(world, ids, email_ids=ids, smtp=smtp)
+    with rt.session() as s:
+        for rid in ids:
+            evs = [(e.kind, e.detail) for e in s.scalars(select(RequestEvent).where(
+                RequestEvent.request_id == rid).order_by(RequestEvent.id))]
+            kinds = [k for k, _ in evs]
+            assert kinds.index("waiting") < kinds.index("delivered")
+            assert [d["reason"] for k, d in evs if k == "waiting"] == ["smtp_temporary"]
+            assert "메일 서버가 잠시 받지 않아" in [d for k, d in evs if k == "waiting"][0]["message"]
+        assert min(s.scalars(select(Delivery.attempts).where(Delivery.request_id.in_(ids)))) >= 2
+    nos = receipts(rt, ids[:1])
+    html = chaos.tv_client(rt).get("/tv/requests/%s" % nos[ids[0]]).get_data(as_text=True)
+    assert "기다리는 중" in html and "메일 서버가 잠시 받지 않아" in html and "전달 완료" in html
+
+
+def test_fax_server_down_then_busy_then_recovering_sends_each_fax_once(world, log_dir):
+    """The HTTP fax service is not there when the faxes are queued, then every
+    number is busy twice before it answers: each request shows the waits
+    ("팩스 서버에 연결할 수 없습니다", "통화 중") and each fax goes through in one
+    answered call."""
+    rt = world.runtime
+    numbers = ["02-2153-%04d" % (3001 + i) for i in range(8)]
+    server = chaos.FaxApiServer(log_dir, "fault-fax-server", {
+        n.replace("-", ""): ["busy", "busy", "answered"] for n in numbers})
+    world.set(FAX_POLL="0.1", FAX_LINES="4", FAX_RETRY_UNAVAILABLE_DELAY="0.5",
+              FAX_RETRY_BUSY_DELAY="0.5", **server.settings())
+    world.worker(0)
+    world.sweeper()
+    world.fax_worker()
+    ids = [make(rt, "faxdown-%d" % i, method="fax", address=n) for i, n in enumerate(numbers)]
+
+    def fax_waits(rid):
+        with rt.session() as s:
+            return [e.detail["message"] for e in s.scalars(select(RequestEvent).where(
+                RequestEvent.request_id == rid, RequestEvent.kind == "waiting",
+                RequestEvent.key.like("fax:%")))]
+
+    wait_for(lambda: all(fax_waits(rid) for rid in ids), 120, "every fax waiting for the fax service")
+    assert chaos.count_with_event(rt, ids, "delivered") == 0
+    server.start()
+    try:
+        wait_for(lambda: chaos.status_counts(rt)["delivered"] == len(ids), 180, "faxes delivered")
+        nos = assert_each_done_once(world, ids)
+        calls = server.calls_by_job()
+        assert set(calls) == set(nos.values())
+        for rid in ids:
+            assert calls[nos[rid]] == ["busy", "busy", "answered"], nos[rid]  # one call went through
+            waits = fax_waits(rid)
+            assert any("팩스 서버에 연결할 수 없습니다" in m for m in waits), waits
+            assert sum("통화 중" in m for m in waits) == 2, waits
+    finally:
+        server.stop()

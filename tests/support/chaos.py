@@ -150,6 +150,52 @@ def tv_client(runtime, household_code: str = "1144012-0001"):
     return client
 
 
+def restart_smtp(server) -> None:
+    """Start a stopped ``tests.support.smtp.SmtpServer`` again, on its port, keeping what it received."""
+    from aiosmtpd.controller import Controller
+
+    server.controller = Controller(server.handler, hostname="127.0.0.1", port=server.port)
+    server.controller.start()
+
+
+class FaxApiServer(procs.Proc):
+    """fax_bridge's loopback HTTP fax server (``fax_bridge.testing.fax_server``) as a
+    process, on a port chosen before it starts (so it can start late)."""
+
+    API_KEY, SECRET = "fault-test-key", "fault-test-secret"
+
+    def __init__(self, log_dir: Path, name: str, script: dict[str, list[str]]):
+        self.port = procs.free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        super().__init__(name, [
+            sys.executable, "-m", "fax_bridge.testing.fax_server", "--port", str(self.port),
+            "--api-key", self.API_KEY, "--secret", self.SECRET, "--script", json.dumps(script),
+            "--lines", "4", "--dial-seconds", "0.05", "--page-seconds", "0.02"], log_dir)
+
+    def settings(self) -> dict:
+        """The settings that send our faxes to this server."""
+        return dict(FAX_TRANSPORT="http", FAX_API_URL=self.url, FAX_API_KEY=self.API_KEY,
+                    FAX_CALLBACK_SECRET=self.SECRET)
+
+    def start(self) -> "FaxApiServer":
+        import requests
+
+        super().start()
+        procs.wait_for(lambda: requests.get(self.url + "/stats", timeout=1).ok, 20, "fax server")
+        return self
+
+    def calls_by_job(self) -> dict[str, list[str]]:
+        """{fax job id (receipt number): [outcome of each call, in order]}."""
+        import requests
+
+        out: dict[str, list[tuple[float, str]]] = {}
+        auth = {"Authorization": "Bearer %s" % self.API_KEY}
+        for call in requests.get(self.url + "/stats", timeout=5).json()["calls"]:
+            key = requests.get("%s/faxes/%s" % (self.url, call["id"]), headers=auth, timeout=5).json()["key"]
+            out.setdefault(key.rsplit(":", 1)[0], []).append((call["start"], call["outcome"]))
+        return {job: [o for _, o in sorted(calls)] for job, calls in out.items()}
+
+
 def warm_up() -> None:
     import fax_bridge  # noqa: F401
     import services.worker  # noqa: F401
