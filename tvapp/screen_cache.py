@@ -27,6 +27,10 @@ Markers never leave the server: a response rendered with them that is not
 cached (a redirect, an error screen) has them filled like any other. With
 Redis down (no content version) the view renders as it always did.
 
+The busiest path skips Flask: :class:`FastPath` (WSGI middleware) answers a
+paired box's request for a screen this process has already rendered straight
+from the device cache and the LRU, with the headers Flask gave the first time.
+
 Every other HTML response gets ``Cache-Control: private, no-cache`` unless it
 set its own: TV pages are tied to a household. Static files are linked with
 ``?v=<digest>`` and served with a year's ``max-age`` (immutable) when the
@@ -202,7 +206,8 @@ def _render(view, args, kwargs, now: float):
     annotate_response(resp, check=current_app.debug, path=request.path)
     body = resp.get_data()
     current_app.extensions["screen_cache"].renders += 1
-    return Entry(body, hashlib.sha256(body).hexdigest()[:20], now, until, [])
+    # The digest leaves out this process's marker tag: every web process gives the same ETag.
+    return Entry(body, hashlib.sha256(body.replace(_TAG.encode(), b"")).hexdigest()[:20], now, until, [])
 
 
 def answer(entry: Entry, now: float, label: str, device_since: float | None, if_none_match: str | None,

@@ -277,3 +277,20 @@ def test_the_fast_path_answers_as_flask_would(boxes, app):
     stranger.set_cookie("tv_device", "x" * 40)
     assert stranger.get("/tv/").status_code == 302
     assert fast.served == served
+
+
+def test_every_web_process_gives_the_same_validator(boxes, app, monkeypatch):
+    from tvapp import screen_cache
+
+    a = boxes[0]
+    tag = a.get("/tv/news/").headers["ETag"]
+    # another process: other marker strings, its own cache
+    other = "0123456789ab"
+    monkeypatch.setattr(screen_cache, "_TAG", other)
+    for name in ("NOW", "CLOCK", "WHO"):
+        monkeypatch.setattr(screen_cache, "MARK_" + name, "tvmark%s%s" % (other, name.lower()))
+    monkeypatch.setattr("tvapp.tv.ui.MARK_NOW", screen_cache.MARK_NOW)
+    monkeypatch.setattr("tvapp.tv.ui.MARK_CLOCK", screen_cache.MARK_CLOCK)
+    app.extensions["screen_cache"].clear()
+    r = a.get("/tv/news/", headers={"If-None-Match": tag})
+    assert r.status_code == 304
