@@ -27,8 +27,11 @@ BENCH_LOAD_SPAWN (boxes started per second, 250), BENCH_LOAD_PROCESSES (locust
 processes; default 1 up to 2,500 boxes, else 2), BENCH_LOAD_HOUSEHOLDS
 (seeded, default max(users, 1000)), BENCH_LOAD_WEB_WORKERS (2), BENCH_LOAD_WEB_THREADS (8),
 BENCH_LOAD_WRK_SECONDS (5), BENCH_LOAD_CONNECTIONS (64),
-BENCH_LOAD_STEPS (personal req/s steps, "100,200,300,400,600"),
-BENCH_LOAD_STEP_SECONDS (20), BENCH_LOAD_PHASES (shared,households,personal). ``make bench`` with the defaults takes about
+BENCH_LOAD_STEPS (personal req/s steps, "50,100,200,300,400"),
+BENCH_LOAD_STEP_SECONDS (15), BENCH_LOAD_LADDER (household populations tried
+before the main run, stopping at the first that misses the target,
+"250,500"), BENCH_LOAD_LADDER_SECONDS (30), BENCH_LOAD_PHASES
+(shared,households,personal). ``make bench`` with the defaults takes about
 five minutes; the full run recorded in BENCHMARKS.md is
 ``BENCH_LOAD_USERS=10000 BENCH_LOAD_SECONDS=120 python -m bench bench_load``.
 """
@@ -77,9 +80,11 @@ class Settings:
         self.wrk_seconds = env_int("BENCH_LOAD_WRK_SECONDS", 5)
         self.connections = env_int("BENCH_LOAD_CONNECTIONS", 64)
         self.web_threads = env_int("BENCH_LOAD_WEB_THREADS", 8)
-        self.steps = [float(x) for x in os.environ.get("BENCH_LOAD_STEPS", "100,200,300,400,600").split(",") if x]
-        self.step_seconds = env_int("BENCH_LOAD_STEP_SECONDS", 20)
+        self.steps = [float(x) for x in os.environ.get("BENCH_LOAD_STEPS", "50,100,200,300,400").split(",") if x]
+        self.step_seconds = env_int("BENCH_LOAD_STEP_SECONDS", 15)
         self.phases = os.environ.get("BENCH_LOAD_PHASES", "shared,households,personal").split(",")
+        self.ladder = [int(x) for x in os.environ.get("BENCH_LOAD_LADDER", "250,500").split(",") if x]
+        self.ladder_seconds = env_int("BENCH_LOAD_LADDER_SECONDS", 30)
         # gunicorn: enough connections for every box to keep its own alive between screens
         self.web = dict(WEB_WORKERS=self.web_workers, WEB_THREADS=self.web_threads, WEB_KEEPALIVE=int(self.pacing * 3) + 5,
                         WEB_CONNECTIONS=max(1000, self.users + 500))
@@ -259,56 +264,111 @@ def _row(r: dict) -> tuple:
             float(r["Average Response Time"] or 0))
 
 
+def settle(system, seconds: float = 180) -> None:
+    """Wait until the web processes are idle again (a run past capacity leaves
+    queued requests behind), so the next run starts clean."""
+    from bench.load.system import cpu_seconds
+
+    deadline = time.time() + seconds
+    pids = system.pids().get("web", []) + system.pids().get("back end", [])
+    while time.time() < deadline:
+        c0 = cpu_seconds(pids)
+        time.sleep(2)
+        if cpu_seconds(pids) - c0 < 0.1:
+            return
+
+
+def households_run(system, boxes_csv: Path, users: int, seconds: int, s: Settings, tmp: Path, name: str):
+    """One population: ``(aggregated row, per-screen rows, failures, CPU)``."""
+    settle(system)
+    stats, failures, cpu, _ = run_locust(system, boxes_csv, users, seconds, s, "household", tmp / name)
+    total = next((r for r in stats if r["Name"] == "Aggregated"), None)
+    return total, [r for r in stats if r["Name"] != "Aggregated"], failures, cpu
+
+
+def cpu_line(cpu: dict, total: dict) -> tuple[float, float]:
+    """Per-request CPU (ms) of the system and of locust over the steady window."""
+    served = float(total["Requests/s"]) * max(1.0, cpu["_wall"])
+    system_cpu = sum(v for k, v in cpu.items() if not k.startswith("_") and k != "locust")
+    return system_cpu * 1000 / max(1.0, served), cpu["locust"] * 1000 / max(1.0, served)
+
+
+def meets(total: dict, users: int, s: Settings) -> bool:
+    _n, n, f, rps, _p50, p99, _avg = _row(total)
+    return p99 < P99_LIMIT and f == 0 and rps >= 0.9 * users / s.pacing
+
+
 def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> None:
-    print("\n-- households: %d boxes, a screen every %.0f s each (%.0f screens/s offered); locust FastHttpUser "
-          "in %d process(es); %s --" % (s.users, s.pacing, s.users / s.pacing, s.processes, loadavg()))
+    print("\n-- households: each box loads a screen every %.0f s (locust FastHttpUser, constant pacing, in %d "
+          "process(es) on the same cores); %s --" % (s.pacing, s.processes, loadavg()))
     if nginx is not None:
         calib = min(s.seconds, 20)
+        settle(system)
         stats, _f, cpu, _ = run_locust(system, boxes_csv, s.users, calib, s, "nginx", tmp / "calibration",
                                        host=nginx.base)
         total = next((r for r in stats if r["Name"] == "Aggregated"), None)
         if total:
             _n, n, f, rps, p50, p99, _avg = _row(total)
-            print("floor: the same boxes, locust and pacing against nginx (the home screen's bytes), %d s: %.0f "
+            print("floor: %d boxes, same locust and pacing, against nginx (the home screen's bytes), %d s: %.0f "
                   "req/s, p50 %.0f ms, p99 %.0f ms, %d errors; locust %.2f ms CPU a request - what the generator "
                   "and the machine add to every figure below" % (
-                      calib, rps, p50, p99, f, (cpu or {}).get("locust", 0) * 1000 / max(1, rps * calib)))
-    stats, failures, cpu, _ = run_locust(system, boxes_csv, s.users, s.seconds, s, "household", tmp / "households")
+                      s.users, calib, rps, p50, p99, f, (cpu or {}).get("locust", 0) * 1000 / max(1, rps * calib)))
+
+    if s.ladder:
+        print("\npopulation ladder (%d s each after the ramp): the largest population that meets the target"
+              % s.ladder_seconds)
+        print("%10s %9s %9s %8s %8s %8s %10s %10s" % ("households", "offered/s", "served/s", "p50 ms", "p99 ms",
+                                                      "errors", "system/req", "locust/req"))
+        best = None
+        for users in s.ladder:
+            total, _rows, _fl, cpu = households_run(system, boxes_csv, users, s.ladder_seconds, s, tmp,
+                                                    "ladder-%d" % users)
+            if total is None:
+                break
+            _n, n, f, rps, p50, p99, _avg = _row(total)
+            per_sys, per_gen = cpu_line(cpu, total) if cpu else (0.0, 0.0)
+            ok = meets(total, users, s)
+            print("%10d %9.0f %9.1f %8.0f %8.0f %8d %7.2f ms %7.2f ms %s" % (
+                users, users / s.pacing, rps, p50, p99, f, per_sys, per_gen, "meets" if ok else "does not"))
+            if ok:
+                best = users
+            else:
+                break
+        print("result: %s" % ("%d households (%.0f screens/s) with p99 under 100 ms and no errors" % (
+            best, best / s.pacing) if best else "no population in the ladder met the target"))
+
+    print("\n%d households: %.0f screens/s offered, %d s measured after a %.0f s ramp" % (
+        s.users, s.users / s.pacing, s.seconds, s.users / s.spawn))
+    total, rows, failures, cpu = households_run(system, boxes_csv, s.users, s.seconds, s, tmp, "households")
     print("%-22s %9s %8s %8s %8s %8s" % ("screen", "requests", "errors", "req/s", "p50 ms", "p99 ms"))
-    total = None
-    for r in stats:
-        if r["Name"] == "Aggregated":
-            total = r
-            continue
+    for r in rows:
         name, n, f, rps, p50, p99, _avg = _row(r)
         print("%-22s %9d %8d %8.1f %8.0f %8.0f" % (name, n, f, rps, p50, p99))
     if total:
         name, n, f, rps, p50, p99, _avg = _row(total)
         print("%-22s %9d %8d %8.1f %8.0f %8.0f" % ("all screens", n, f, rps, p50, p99))
-        ok = p99 < P99_LIMIT and f == 0 and rps >= 0.9 * s.users / s.pacing
         print("result: %d households, %.0f req/s served of %.0f offered, p50 %.0f ms, p99 %.0f ms, %d errors "
               "(%.2f%%): target (p99 < 100 ms, no errors) %s" % (
                   s.users, rps, s.users / s.pacing, p50, p99, f, 100.0 * f / max(1, n),
-                  "MET" if ok else "NOT met"))
+                  "MET" if meets(total, s.users, s) else "NOT met"))
     for fl in failures[:8]:
         print("  error: %s %s: %s x%s" % (fl.get("Method"), fl.get("Name"), fl.get("Error", "")[:120],
                                           fl.get("Occurrences")))
     if cpu and total:
-        served = float(total["Requests/s"]) * max(1.0, cpu["_wall"])
         cores = os.cpu_count() or 1
         system_cpu = sum(v for k, v in cpu.items() if not k.startswith("_") and k != "locust")
-        print("CPU over %.0f s of steady load (%d cores = %.0f core-seconds): the system %.1f s (%s), the load "
-              "generator (locust) %.1f s, everything on the machine %.1f s (%.0f%% busy)" % (
+        print("CPU over %.0f s (%d cores = %.0f core-seconds): the system %.1f s (%s), the load generator "
+              "(locust) %.1f s, everything on the machine %.1f s (%.0f%% busy)" % (
                   cpu["_wall"], cores, cores * cpu["_wall"], system_cpu,
                   ", ".join("%s %.1f" % (k, v) for k, v in sorted(cpu.items()) if not k.startswith("_")
                             and k != "locust"), cpu["locust"], cpu["_machine"],
                   100.0 * cpu["_machine"] / (cores * cpu["_wall"])))
-        per_sys = system_cpu * 1000 / max(1.0, served)
-        per_gen = cpu["locust"] * 1000 / max(1.0, served)
+        per_sys, per_gen = cpu_line(cpu, total)
         print("per request: the system %.2f ms CPU, locust %.2f ms CPU; other work on the machine took %.1f "
-              "core-seconds of the window" % (per_sys, per_gen, max(0.0, cpu["_machine"] - system_cpu - cpu["locust"])))
-        print("capacity if this machine's %d cores did nothing else: %.0f req/s with the generator on them "
-              "(%.0f households), %.0f req/s for the system alone (%.0f households)" % (
+              "core-seconds of the window" % (per_sys, per_gen,
+                                              max(0.0, cpu["_machine"] - system_cpu - cpu["locust"])))
+        print("capacity if this machine's %d cores did nothing else, at this run's cost a request: %.0f req/s "
+              "with the generator on them (%.0f households), %.0f req/s for the system alone (%.0f households)" % (
                   cores, cores * 1000 / (per_sys + per_gen), cores * 1000 / (per_sys + per_gen) * s.pacing,
                   cores * 1000 / per_sys, cores * 1000 / per_sys * s.pacing))
 
@@ -320,6 +380,7 @@ def phase_personal(system, boxes_csv: Path, s: Settings, tmp: Path) -> None:
     best = None
     for rate in s.steps:
         users = max(1, int(round(rate * s.pacing / 1.1)))  # a certificate start is 2-3 requests
+        settle(system)
         try:
             stats, _f, _cpu, _ = run_locust(system, boxes_csv, users, s.step_seconds, s, "personal",
                                             tmp / ("personal-%g" % rate))
@@ -399,6 +460,9 @@ def main() -> int:
             if nginx is not None:
                 nginx.stop()
             system.stop()
+            errors = system.logged_errors()
+            print("\nserver-side errors logged during the run: %d%s" % (
+                len(errors), "".join("\n  " + e for e in errors[-12:])))
     return 0
 
 

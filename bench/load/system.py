@@ -87,6 +87,19 @@ class System:
         if getattr(self, "log", None):
             self.log.close()
 
+    def logged_errors(self) -> list[str]:
+        """ERROR lines and exception lines the system wrote (launcher output and var/log)."""
+        found = []
+        for path in [self.tmp / "launcher.log", *sorted((self.var / "log").glob("*.log"))]:
+            try:
+                text = path.read_text(errors="replace")
+            except OSError:
+                continue
+            for line in text.splitlines():
+                if " ERROR " in line or "Traceback" in line or re.match(r"^\w+(\.\w+)*(Error|Exception): ", line):
+                    found.append("%s: %s" % (path.name, line[:200]))
+        return found
+
     def pids(self) -> dict[str, list[int]]:
         """The launcher's processes by role (web = gunicorn master and workers)."""
         import psutil
