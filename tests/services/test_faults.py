@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import signal
 import time
 from collections import Counter
@@ -57,9 +58,12 @@ def receipts(rt, ids) -> dict[int, str]:
         return dict(s.execute(select(Request.id, Request.receipt_no).where(Request.id.in_(ids))).all())
 
 
-def assert_each_done_once(world, ids, *, email_ids=(), fax_ids=(), smtp=None, spool=None):
+def assert_each_done_once(world, ids, *, email_ids=(), fax_ids=(), smtp=None, spool=None, outbox=False):
     """Every request delivered, with each timeline event, back-end key, certificate,
-    SMS notice and email or fax exactly once. Returns the receipts by id."""
+    SMS notice and email or fax exactly once. ``smtp``: count the messages the
+    SMTP server got; ``outbox``: the .eml files of the local outbox (where
+    ``email_ids`` went without SMTP); ``spool``: the calls in the fax spool.
+    Returns the receipts by id."""
     rt = world.runtime
     nos = receipts(rt, ids)
     assert len(nos) == len(ids)
@@ -95,6 +99,11 @@ def assert_each_done_once(world, ids, *, email_ids=(), fax_ids=(), smtp=None, sp
             pdfs = {a.get_content() for m in got for a in m.iter_attachments()}
             assert len(bodies) == 1 and len(pdfs) == 1, nos[rid]  # the copies are one message
             assert len(got) <= d.attempts, nos[rid]  # a copy only from a send started again
+    if email_ids and outbox:
+        files = sorted(p.name for p in (rt.config.VAR_DIR / "outbox" / "email").iterdir())
+        names = sorted(re.sub(r"[^A-Za-z0-9._-]", "_", deliveries[rid].message_id.strip("<>")) + ".eml"
+                       for rid in email_ids)
+        assert files == names  # one message per request, nothing else
     if fax_ids and spool is not None:
         calls = chaos.fax_calls(spool)
         assert set(calls) == {nos[rid] for rid in fax_ids}
@@ -208,7 +217,7 @@ def test_redis_restarted_with_1000_requests_queued_and_under_workers_does_each_o
         wait_for(lambda: chaos.status_counts(rt)["delivered"] == 1000, 400, "1,000 requests delivered")
         print("1,000 requests through two workers and a second restart in %.1fs" % (time.monotonic() - t0))
         assert all(w.alive for w in workers)  # a Redis restart does not end a worker
-        assert_each_done_once(world, ids)
+        assert_each_done_once(world, ids, email_ids=ids, outbox=True)
     finally:
         server.stop()
 
@@ -247,7 +256,7 @@ def test_back_end_down_1000_requests_wait_visibly_then_complete_once(world):
         waits = s.scalars(select(RequestEvent.detail).where(
             RequestEvent.request_id.in_(ids), RequestEvent.kind == "waiting")).all()
     assert len(waits) == 1000 and {w["reason"] for w in waits} == {"backend_unavailable"}
-    assert_each_done_once(world, ids)
+    assert_each_done_once(world, ids, email_ids=ids, outbox=True)
     html = tv.get("/tv/requests/%s" % nos[ids[0]]).get_data(as_text=True)
     assert "기다리는 중" in html and "전달 완료" in html  # the wait stays in the timeline
 
