@@ -21,7 +21,7 @@ from sqlalchemy import and_, or_, select, update
 
 from services import ledger
 from services.core.config import QUEUE_REQUESTS
-from services.core.jobs import enqueue
+from services.core.jobs import enqueue, get_queue
 from services.core.runtime import Runtime, get_runtime
 from services.models import COMPLETED, FAILED, TERMINAL, Request, utcnow
 
@@ -220,9 +220,35 @@ def _fail(s, req: Request, f: Fail, runtime: Runtime | None = None) -> None:
             log.exception("failure hook failed", extra={"req": req.id})
 
 
+QUEUED_KEY = "tvgov:queued:%d"  # request id -> the id of its job waiting in the queue
+QUEUED_TTL = 86400
+
+
 def start(runtime: Runtime, request_id: int) -> bool:
     """Queue a request's job now (called after the creating transaction commits)."""
-    return enqueue(runtime.redis, QUEUE_REQUESTS, "services.pipeline.process_request", request_id)
+    job_id = enqueue(runtime.redis, QUEUE_REQUESTS, "services.pipeline.process_request", request_id)
+    if job_id:
+        try:
+            runtime.redis.set(QUEUED_KEY % request_id, job_id, ex=QUEUED_TTL)
+        except Exception:  # noqa: BLE001 - only lets the sweep skip a waiting job
+            pass
+    return job_id is not None
+
+
+def _still_waiting(runtime: Runtime, ids: list[int]) -> set[int]:
+    """The requests whose last job is still in the queue, not yet taken by a
+    worker (one read of the queue, one of the markers). At a deadline the
+    backlog outlasts the sweep's grace; without this the sweep would add a job
+    per waiting request on every pass. A job taken by a worker (even one killed
+    since) or lost with Redis is not in the queue, so its request is queued
+    again. Redis unsure: none are."""
+    try:
+        in_queue = set(get_queue(runtime.redis, QUEUE_REQUESTS).get_job_ids())
+        marks = runtime.redis.mget([QUEUED_KEY % rid for rid in ids])
+    except Exception:  # noqa: BLE001 - Redis down: enqueue will say so
+        return set()
+    return {rid for rid, m in zip(ids, marks, strict=True)
+            if m and (m.decode() if isinstance(m, bytes) else m) in in_queue}
 
 
 def sweep(runtime: Runtime, limit: int = 500) -> int:
@@ -256,8 +282,9 @@ def sweep(runtime: Runtime, limit: int = 500) -> int:
             .execution_options(synchronize_session=False)
         )
     queued = 0
+    waiting = _still_waiting(runtime, ids)
     for rid in ids:
-        if start(runtime, rid):
+        if rid not in waiting and start(runtime, rid):
             queued += 1
     if queued:
         log.info("sweep queued %d request(s)", queued)

@@ -26,14 +26,15 @@ def get_queue(redis, name: str) -> Queue:
     return Queue(name, connection=redis)
 
 
-def enqueue(redis, queue_name: str, func: str, *args, **kwargs) -> bool:
-    """Queue ``func`` (a dotted path) with id arguments. Returns False, and
-    logs, if Redis is unreachable: the sweep will queue the work later."""
+def enqueue(redis, queue_name: str, func: str, *args, **kwargs) -> str | None:
+    """Queue ``func`` (a dotted path) with id arguments; the job's id. None,
+    and a log line, if Redis is unreachable: the sweep will queue the work later."""
     try:
-        get_queue(redis, queue_name).enqueue(
+        job = get_queue(redis, queue_name).enqueue(
             func, *args, job_timeout=JOB_TIMEOUT, result_ttl=300, failure_ttl=86400, **kwargs
         )
-        return True
+        return job.id
     except Exception as exc:  # redis down: the row is safe, the sweep will retry
         log.warning("enqueue failed (%s); the sweep will queue it", type(exc).__name__)
-        return False
+        return None
+

@@ -93,3 +93,29 @@ def test_two_jobs_for_one_request_do_the_work_once(world):
         t.join()
     assert sorted(results) == ["busy-or-done", "delivered"]
     assert backend_keys(world).count("%s:record" % receipt(world.runtime, rid)) == 1
+
+
+def test_sweep_leaves_a_waiting_job_alone_and_requeues_a_lost_one(world):
+    """At a deadline the backlog outlasts the sweep's grace: the sweep must not
+    add a job per request on every pass, yet a job lost with Redis comes back."""
+    import time
+
+    from services.core.jobs import get_queue
+
+    rt = world.runtime
+    world.set(SWEEP_GRACE_SECONDS=0)
+    ids = [make(rt, "backlog-%d" % i) for i in range(5)]  # no worker: the jobs wait
+    queue = get_queue(rt.redis, "requests")
+    assert queue.count == 5
+    for _ in range(3):
+        time.sleep(0.05)
+        assert pipeline.sweep(rt) == 0
+    assert queue.count == 5
+    queue.empty()  # the jobs are lost (Redis restarted without its data)
+    time.sleep(0.05)
+    assert pipeline.sweep(rt) == 5
+    assert queue.count == 5
+    world.worker()
+    wait_for(lambda: set(statuses(rt, ids).values()) == {"delivered"}, 60, "delivery")
+    for rid in ids:
+        assert kinds(rt, rid).count("accepted") == 1
