@@ -30,7 +30,8 @@ BENCH_LOAD_WRK_SECONDS (5), BENCH_LOAD_CONNECTIONS (64),
 BENCH_LOAD_STEPS (personal req/s steps, "50,100,200,300,400"),
 BENCH_LOAD_STEP_SECONDS (15), BENCH_LOAD_LADDER (household populations tried
 before the main run, stopping at the first that misses the target,
-"250,500"), BENCH_LOAD_LADDER_SECONDS (30), BENCH_LOAD_PHASES
+"250,500"), BENCH_LOAD_LADDER_SECONDS (30), BENCH_LOAD_WARMUP (seconds the
+same boxes run, unmeasured, before each household run: 15), BENCH_LOAD_PHASES
 (shared,households,personal). ``make bench`` with the defaults takes about
 five minutes; the full run recorded in BENCHMARKS.md is
 ``BENCH_LOAD_USERS=10000 BENCH_LOAD_SECONDS=120 python -m bench bench_load``.
@@ -85,6 +86,7 @@ class Settings:
         self.phases = os.environ.get("BENCH_LOAD_PHASES", "shared,households,personal").split(",")
         self.ladder = [int(x) for x in os.environ.get("BENCH_LOAD_LADDER", "250,500").split(",") if x]
         self.ladder_seconds = env_int("BENCH_LOAD_LADDER_SECONDS", 30)
+        self.warmup = env_int("BENCH_LOAD_WARMUP", 15)
         # gunicorn: enough connections for every box to keep its own alive between screens
         self.web = dict(WEB_WORKERS=self.web_workers, WEB_THREADS=self.web_threads, WEB_KEEPALIVE=int(self.pacing * 3) + 5,
                         WEB_CONNECTIONS=max(1000, self.users + 500))
@@ -246,7 +248,7 @@ def run_locust(system, boxes_csv: Path, users: int, seconds: int, s: Settings, m
     total = int(ramp + seconds + 3)
     t0 = time.time()
     proc = locust(host or system.base, boxes_csv, users, s.spawn, total,
-                  s.processes if mix in ("household", "nginx") else 1, mix, s.pacing, out)
+                  s.processes if mix in ("household", "one") else 1, mix, s.pacing, out)
     window = CpuWindow(system, proc.pid, t0 + ramp + 3, t0 + total - 1)
     window.start()
     try:
@@ -279,7 +281,13 @@ def settle(system, seconds: float = 180) -> None:
 
 
 def households_run(system, boxes_csv: Path, users: int, seconds: int, s: Settings, tmp: Path, name: str):
-    """One population: ``(aggregated row, per-screen rows, failures, CPU)``."""
+    """One population: ``(aggregated row, per-screen rows, failures, CPU)``,
+    measured after a warm-up run of the same boxes (a box in use has its
+    identity and bills cached; the first screen of a box just switched on
+    costs more: see BENCHMARKS.md)."""
+    if s.warmup:
+        settle(system)
+        run_locust(system, boxes_csv, users, s.warmup, s, "household", tmp / (name + "-warmup"))
     settle(system)
     stats, failures, cpu, _ = run_locust(system, boxes_csv, users, seconds, s, "household", tmp / name)
     total = next((r for r in stats if r["Name"] == "Aggregated"), None)
@@ -304,7 +312,7 @@ def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> 
     if nginx is not None:
         calib = min(s.seconds, 20)
         settle(system)
-        stats, _f, cpu, _ = run_locust(system, boxes_csv, s.users, calib, s, "nginx", tmp / "calibration",
+        stats, _f, cpu, _ = run_locust(system, boxes_csv, s.users, calib, s, "one", tmp / "calibration",
                                        host=nginx.base)
         total = next((r for r in stats if r["Name"] == "Aggregated"), None)
         if total:
@@ -315,8 +323,8 @@ def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> 
                       s.users, calib, rps, p50, p99, f, (cpu or {}).get("locust", 0) * 1000 / max(1, rps * calib)))
 
     if s.ladder:
-        print("\npopulation ladder (%d s each after the ramp): the largest population that meets the target"
-              % s.ladder_seconds)
+        print("\npopulation ladder (%d s each, after a %d s warm-up and the ramp): the largest population that "
+              "meets the target" % (s.ladder_seconds, s.warmup))
         print("%10s %9s %9s %8s %8s %8s %10s %10s" % ("households", "offered/s", "served/s", "p50 ms", "p99 ms",
                                                       "errors", "system/req", "locust/req"))
         best = None
@@ -337,8 +345,8 @@ def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> 
         print("result: %s" % ("%d households (%.0f screens/s) with p99 under 100 ms and no errors" % (
             best, best / s.pacing) if best else "no population in the ladder met the target"))
 
-    print("\n%d households: %.0f screens/s offered, %d s measured after a %.0f s ramp" % (
-        s.users, s.users / s.pacing, s.seconds, s.users / s.spawn))
+    print("\n%d households: %.0f screens/s offered, %d s measured after a %d s warm-up and a %.0f s ramp" % (
+        s.users, s.users / s.pacing, s.seconds, s.warmup, s.users / s.spawn))
     total, rows, failures, cpu = households_run(system, boxes_csv, s.users, s.seconds, s, tmp, "households")
     print("%-22s %9s %8s %8s %8s %8s" % ("screen", "requests", "errors", "req/s", "p50 ms", "p99 ms"))
     for r in rows:

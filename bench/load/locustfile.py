@@ -7,7 +7,7 @@ use the service, with the box's own HTTP cache (it revalidates with
 box (one household), spread over locust's worker processes without overlap.
 ``LOAD_MIX``: ``household`` (everything below), ``personal`` (only the
 household's own screens: 나의 민원, bills, the certificate and payment starts)
-or ``nginx`` (the calibration run: the home screen's bytes from nginx).
+or ``one`` (only ``LOAD_PATH``: the calibration against nginx, or a probe).
 
 What a household does, by weight: home 26, news list 14, a news article 8,
 the certificate catalogue 8, 나의 민원 list 12, one request 6, bills 12, a
@@ -52,7 +52,10 @@ def _take() -> dict:
     return _boxes[(next(_next) * procs + index) % len(_boxes)]
 
 
-class Box(FastHttpUser):
+class BoxBase(FastHttpUser):
+    """A paired box: its cookie, its HTTP cache of validators (no tasks here:
+    locust gives a class its bases' tasks)."""
+
     abstract = True
     wait_time = constant_pacing(PACING)
     network_timeout = 30.0
@@ -79,7 +82,10 @@ class Box(FastHttpUser):
                 r.failure("HTTP %s" % r.status_code)
             return r
 
-    # -- household's own screens
+
+class PersonalBox(BoxBase):
+    """The household's own screens (also the personal-screens step test)."""
+
     @task(12)
     def requests_list(self):
         self.screen("/tv/requests/", "나의 민원")
@@ -117,7 +123,7 @@ class Box(FastHttpUser):
         self.screen("/tv/taxes/bill/%s/card" % self.box["epay"], "납부 시작(카드)")
 
 
-class HouseholdBox(Box):
+class HouseholdBox(PersonalBox):
     """Everything a household does (shared screens included)."""
 
     @task(26)
@@ -142,27 +148,15 @@ class HouseholdBox(Box):
         self.screen("/tv/certificates/", "증명서 목록")
 
 
-class PersonalBox(Box):
-    """Only the household's own screens (the personal-screens step test)."""
-
-
-class NginxBox(FastHttpUser):
-    """The calibration: the same boxes and pacing against nginx serving the
-    home screen's bytes (what the generator and the machine cost by themselves)."""
-
-    abstract = True
-    wait_time = constant_pacing(PACING)
-    network_timeout = 30.0
-    connection_timeout = 30.0
-    max_retries = 1
-
-    def on_start(self):
-        self.box = _take()
-        self.client.cookiejar.set_cookie(_cookie("tv_device", self.box["token"]))
+class OneScreenBox(BoxBase):
+    """One screen only, ``LOAD_PATH`` (default the home screen), revalidated as
+    a box does: the calibration against nginx serving the home screen's bytes
+    (what the generator and the machine cost by themselves), and a probe of
+    one screen of the app at a time."""
 
     @task
-    def home(self):
-        self.client.get("/tv/", name="처음 화면 (nginx)")
+    def one(self):
+        self.screen(os.environ.get("LOAD_PATH", "/tv/"), "한 화면 %s" % os.environ.get("LOAD_PATH", "/tv/"))
 
 
 def _cookie(name, value):
@@ -175,4 +169,4 @@ def _cookie(name, value):
 # One user class per run, chosen by LOAD_MIX.
 HouseholdBox.abstract = MIX != "household"
 PersonalBox.abstract = MIX != "personal"
-NginxBox.abstract = MIX != "nginx"
+OneScreenBox.abstract = MIX != "one"
