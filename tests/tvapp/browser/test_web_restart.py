@@ -31,7 +31,10 @@ class Web:
     def __init__(self, log_dir, **settings):
         self.port = procs.free_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        self.env = procs.service_env(PORT=self.port, WEB_WORKERS=1, **settings)
+        # Threads enough that this box's ticker is a live stream (a busy server
+        # answers past TICKER_STREAMS with the state and a retry in a minute;
+        # the box then notices a dead server by its silence, not by the stream).
+        self.env = procs.service_env(PORT=self.port, WEB_WORKERS=1, WEB_THREADS=24, TICKER_STREAMS=12, **settings)
         self.log_dir, self.n, self.proc = log_dir, 0, None
 
     def start(self):

@@ -63,7 +63,7 @@
     xhr.onreadystatechange = function () {
       if (xhr.readyState === 4) {
         if (xhr.status === 200) { var d = parse(xhr.responseText); if (d) { render(d); } }
-        connection(xhr.status === 200);
+        connection(xhr.status === 200, 0);
         window.setTimeout(poll, 10000);
       }
     };
@@ -76,18 +76,20 @@
     if (source) { source.close(); }
     window.setTimeout(poll, 10000);
   }
-  function connection(up) {  /* tells tv.js whether the web process seems to be there */
-    var c = window.TVConnection;
-    if (c) { if (up) { c.ok(); } else { c.suspect(); } }
+  var heard = 0;
+  function connection(up, grace) {  /* tells tv.js when the web process may be gone */
+    var c = window.TVConnection, now = new Date().getTime();
+    if (!c) { return; }
+    if (up) { heard = now; c.ok(); } else if (now - heard > grace) { c.check(); }
   }
   wrapContents();
   layout();
   if (window.EventSource && !window.TV_TICKER_POLL) {
     source = new window.EventSource('/tv/ticker');
-    source.onopen = function () { connection(true); };
+    source.onopen = function () { connection(true, 0); };
     source.addEventListener('ticker', function (e) {
       failures = 0;
-      connection(true);
+      connection(true, 0);
       var d = parse(e.data);
       if (d) { render(d); }
     }, false);
@@ -95,7 +97,7 @@
       /* a bounded stream ends about every minute and reconnects by itself;
          fall back to polling only when it keeps failing */
       failures += 1;
-      connection(false);
+      connection(false, 3000);  /* a stream that just spoke and ended is not a lost server */
       if (failures > 5) { startPolling(); }
     };
   } else {

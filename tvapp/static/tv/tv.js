@@ -4,7 +4,8 @@
  *    (02-1234-5678, card numbers by 4), value kept across Back (sessionStorage);
  *  - hand-off fields ([data-ho-poll]): poll the phone's text about once a second;
  *  - pairing screen ([data-pair-poll]): poll every interval s, honour slow_down;
- *  - connection: when the ticker's stream has dropped (the web process
+ *  - connection: when the server has not been heard for a while, or the
+ *    ticker's stream dropped and /livez did not answer (the web process
  *    restarting, the network gone), a key that would load a screen first asks
  *    /livez; if nobody answers, a calm notice replaces the browser's error page
  *    and the box keeps its screen, focus and typed digits until it is back.
@@ -150,8 +151,11 @@
     e.preventDefault();
   }, false);
 
-  /* ---- connection */
-  var conn = { suspect: false, checking: false, notice: null };
+  /* ---- connection: ``down`` only once /livez did not answer (the ticker
+     asks when its stream failed without having just delivered) */
+  var conn = { down: false, checking: false, shown: false, notice: null, pressed: null,
+    heard: new Date().getTime() };  /* the last time the server answered (this page's load) */
+  var STALE = 20000;  /* after this long without a word from the server, ask before loading */
   function live(ok, fail) {
     var x = new win.XMLHttpRequest();
     x.open('GET', '/livez?t=' + new Date().getTime(), true);
@@ -171,44 +175,58 @@
     }
     if (text) { setText(conn.notice, text); conn.notice.removeAttribute('hidden'); } else { conn.notice.setAttribute('hidden', ''); }
   }
-  function waitForServer() {
-    live(function () {
-      conn.suspect = false;
+  function back() {  /* the server answers (again) */
+    conn.down = false;
+    conn.heard = new Date().getTime();
+    if (conn.shown) {
+      conn.shown = false;
       notice(attr(doc.body, 'data-online-text') || 'OK');
-      win.setTimeout(function () { if (!conn.suspect) { notice(''); } }, 4000);
-    }, function () { win.setTimeout(waitForServer, 2000); });
+      win.setTimeout(function () { if (!conn.down) { notice(''); } }, 4000);
+    }
+  }
+  function watch() {
+    live(back, function () { win.setTimeout(watch, 2000); });
+  }
+  function check() {
+    if (conn.down || conn.checking) { return; }
+    conn.checking = true;
+    live(function () { conn.checking = false; back(); },
+      function () { conn.checking = false; conn.down = true; win.setTimeout(watch, 2000); });
   }
   win.TVConnection = {
-    suspect: function () { conn.suspect = true; },
-    ok: function () { conn.suspect = false; },
-    suspected: function () { return conn.suspect; }
+    check: check,
+    ok: function () { if (conn.down) { back(); } else { conn.heard = new Date().getTime(); } },
+    suspected: function () { return conn.down; }
   };
-  function guarded(e, go) {  /* a screen load while the server seems away: ask first */
-    if (!conn.suspect) { return; }
+  function guarded(e, go) {  /* a screen load while the server may be away: ask first */
+    if (!conn.down && new Date().getTime() - conn.heard < STALE) { return; }
     e.preventDefault();
-    if (conn.checking) { return; }
-    conn.checking = true;
-    live(function () {
-      conn.checking = false;
-      conn.suspect = false;
-      notice('');
-      go();
-    }, function () {
-      conn.checking = false;
+    live(function () { back(); notice(''); go(); }, function () {
+      conn.shown = true;
       notice(attr(doc.body, 'data-offline-text') || 'Offline');
-      win.setTimeout(waitForServer, 2000);
     });
   }
   doc.addEventListener('click', function (e) {
     var a = e.target;
+    if (a && (a.type === 'submit' || a.type === 'image') && a.form) { conn.pressed = a; return; }
     while (a && a !== doc && !(a.tagName === 'A' && a.getAttribute('href'))) { a = a.parentNode; }
     if (!a || a === doc || e.defaultPrevented || a.getAttribute('href').charAt(0) === '#') { return; }
     guarded(e, function () { win.location.href = a.href; });
   }, true);
   doc.addEventListener('submit', function (e) {
-    var form = e.target;
+    var form = e.target, btn = e.submitter || conn.pressed;
     if (e.defaultPrevented) { return; }
-    guarded(e, function () { form.submit(); });
+    guarded(e, function () {
+      var h;
+      if (btn && btn.name && btn.form === form) {  /* form.submit() leaves out the pressed button */
+        h = doc.createElement('input');
+        h.type = 'hidden';
+        h.name = btn.name;
+        h.value = btn.value;
+        form.appendChild(h);
+      }
+      form.submit();
+    });
   }, true);
 
   /* ---- pairing: poll every interval seconds (RFC 8628 3.5) */
