@@ -18,6 +18,8 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# node checks that the remote_nav runtime parses as plain script; any node will do.
+if [ "${1:-run}" != run ] && ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -49,7 +49,7 @@ def hylafax():
     if not os.path.isdir(SPOOL) or not os.path.isdir(CONFIG):
         pytest.fail("hylafax-server spool or configuration missing: run `make test` as root")
     if os.geteuid() != 0:
-        pytest.skip("faxq/hfaxd must start as root to switch to the uucp user")
+        pytest.fail("faxq/hfaxd must start as root to switch to the uucp user: run `make test` as root")
     # faxq and hfaxd drop to the uucp user: the spool's parents must be
     # traversable by it (pytest's own temp root is private to root).
     top = pathlib.Path(tempfile.mkdtemp(prefix="fax_bridge-hylafax-"))

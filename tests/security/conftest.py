@@ -8,36 +8,7 @@ import re
 
 import pytest
 
-from tests.broadcast_feed.feed_testlib import FileWatch, Listener, LocalServer
-
-
-@pytest.fixture
-def secret_file(tmp_path):
-    """A file with a secret in it, and a watch that counts opens and reads."""
-    path = tmp_path / "secret.txt"
-    path.write_text("TOP-SECRET-0xC0FFEE\n")
-    watch = FileWatch(path)
-    yield path, watch
-    watch.close()
-
-
-@pytest.fixture
-def listener():
-    lst = Listener()
-    yield lst
-    lst.sock.close()
-
-
-@pytest.fixture
-def http_server(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    server = LocalServer()
-    server.thread.start()
-    yield server
-    server.stop.set()
-    server.httpd.shutdown()
-    server.httpd.server_close()
+from tests.broadcast_feed.feed_testlib import http_server, listener, secret_file  # noqa: F401 - fixtures
 
 
 @pytest.fixture
