@@ -131,7 +131,7 @@ def start_backend(sup: Supervisor, var: Path) -> str:
 def gunicorn_cmd(config) -> list[str]:
     return [sys.executable, "-m", "gunicorn", "tvapp.wsgi:app",
             "--bind", "%s:%d" % (config.HOST, config.PORT),
-            "--workers", str(config.WEB_WORKERS), "--worker-class", "gthread",
+            "--workers", str(config.WEB_WORKERS), "--worker-class", config.WEB_WORKER_CLASS,
             "--threads", str(config.WEB_THREADS), "--keep-alive", str(config.WEB_KEEPALIVE),
             "--worker-connections", str(config.WEB_CONNECTIONS),
             "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]

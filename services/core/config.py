@@ -75,6 +75,7 @@ class Config:
         self.WORKERS = _int("WORKERS", 2)
         self.WEB_WORKERS = _int("WEB_WORKERS", 2)
         self.WEB_THREADS = _int("WEB_THREADS", 8)  # gunicorn gthread threads per web process
+        self.WEB_WORKER_CLASS = _env("WEB_WORKER_CLASS") or "tvapp.webworker.ScreenWorker"
         # Idle keep-alive connections a web process holds, and for how long:
         # a box loads a screen every few seconds, so it keeps its connection.
         self.WEB_KEEPALIVE = _int("WEB_KEEPALIVE", 2)
