@@ -10,10 +10,12 @@ the back end and to tvapp's database with one paired box each
    nginx serving the same bytes as static files, same client (wrk, closed
    loop, same connections and boxes' cookies), full fetches and
    revalidations (``If-None-Match``): requests/s, p50, p99 and app/nginx;
-2. households (locust, ``FastHttpUser``, ``constant_pacing``): N boxes each
-   loading a screen every PACING seconds doing what households do (see
-   ``bench/load/locustfile.py``): p50, p99 and errors per screen and in all,
-   and what the load generator itself costs in CPU next to the system;
+2. households (wrk with ``bench/load/boxes.lua``, one process a screen; see
+   ``bench/load/boxes.py``): N boxes each loading a screen every PACING
+   seconds on average doing what households do: p50, p99 and errors per
+   screen and in all, and what the load generator itself costs in CPU next to
+   the system; first a floor (the same boxes against nginx) and a ladder of
+   populations;
 3. personal screens only (나의 민원, bills, certificate and payment starts):
    the load stepped up; the highest rate whose p99 stays under 100 ms with no
    errors.
@@ -22,15 +24,13 @@ Prints the machine, the settings and every figure; never fails a run (a
 missing tool or a failed phase is reported and the rest goes on).
 
 Settings (environment): BENCH_LOAD_USERS (boxes in phase 2, default 1000),
-BENCH_LOAD_SECONDS (phase 2 steady seconds, 40), BENCH_LOAD_PACING (5),
-BENCH_LOAD_SPAWN (boxes started per second, 250), BENCH_LOAD_PROCESSES (locust
-processes; default 1 up to 2,500 boxes, else 2), BENCH_LOAD_HOUSEHOLDS
+BENCH_LOAD_SECONDS (phase 2 seconds, 40), BENCH_LOAD_PACING (5), BENCH_LOAD_HOUSEHOLDS
 (seeded, default max(users, 1000)), BENCH_LOAD_WEB_WORKERS (2), BENCH_LOAD_WEB_THREADS (8),
 BENCH_LOAD_WRK_SECONDS (5), BENCH_LOAD_CONNECTIONS (64),
 BENCH_LOAD_STEPS (personal req/s steps, "50,100,200,300,400"),
 BENCH_LOAD_STEP_SECONDS (15), BENCH_LOAD_LADDER (household populations tried
 before the main run, stopping at the first that misses the target,
-"250,500"), BENCH_LOAD_LADDER_SECONDS (30), BENCH_LOAD_WARMUP (seconds the
+"500,1000,1500,2000"), BENCH_LOAD_LADDER_SECONDS (30), BENCH_LOAD_WARMUP (seconds the
 same boxes run, unmeasured, before each household run: 15), BENCH_LOAD_PHASES
 (shared,households,personal). ``make bench`` with the defaults takes about
 five minutes; the full run recorded in BENCHMARKS.md is
@@ -74,8 +74,6 @@ class Settings:
         self.users = env_int("BENCH_LOAD_USERS", 1000)
         self.seconds = env_int("BENCH_LOAD_SECONDS", 40)
         self.pacing = env_float("BENCH_LOAD_PACING", 5.0)
-        self.spawn = env_float("BENCH_LOAD_SPAWN", 250.0)
-        self.processes = env_int("BENCH_LOAD_PROCESSES", 1 if self.users <= 2500 else 2)
         self.households = env_int("BENCH_LOAD_HOUSEHOLDS", max(self.users, 1000))
         self.web_workers = env_int("BENCH_LOAD_WEB_WORKERS", 2)
         self.wrk_seconds = env_int("BENCH_LOAD_WRK_SECONDS", 5)
@@ -84,22 +82,24 @@ class Settings:
         self.steps = [float(x) for x in os.environ.get("BENCH_LOAD_STEPS", "50,100,200,300,400").split(",") if x]
         self.step_seconds = env_int("BENCH_LOAD_STEP_SECONDS", 15)
         self.phases = os.environ.get("BENCH_LOAD_PHASES", "shared,households,personal").split(",")
-        self.ladder = [int(x) for x in os.environ.get("BENCH_LOAD_LADDER", "250,500").split(",") if x]
+        self.ladder = [int(x) for x in os.environ.get("BENCH_LOAD_LADDER", "500,1000,1500,2000").split(",") if x]
         self.ladder_seconds = env_int("BENCH_LOAD_LADDER_SECONDS", 30)
         self.warmup = env_int("BENCH_LOAD_WARMUP", 15)
         # gunicorn: enough connections for every box to keep its own alive between screens
         self.web = dict(WEB_WORKERS=self.web_workers, WEB_THREADS=self.web_threads, WEB_KEEPALIVE=int(self.pacing * 3) + 5,
-                        WEB_CONNECTIONS=max(1000, self.users + 500))
+                        WEB_CONNECTIONS=max(1000, self.users + 500),
+                        WEB_WORKER_CLASS=os.environ.get("BENCH_LOAD_WEB_WORKER_CLASS", "tvapp.webworker.ScreenWorker"))
 
     def describe(self) -> str:
         return ("settings: %d households seeded; phase 2: %d boxes, one screen each per %.0f s (%.0f screens/s "
-                "offered), %.0f boxes started per second, %d s measured after the ramp, %d locust process(es); "
-                "wrk: %d connections, %d s per run; personal steps %s req/s, %d s each; gunicorn %d workers x %d "
-                "threads (gthread), keep-alive %d s, %d connections per worker" % (
-                    self.households, self.users, self.pacing, self.users / self.pacing, self.spawn, self.seconds,
-                    self.processes, self.connections, self.wrk_seconds,
+                "offered), %d s measured after a %d s warm-up; phase 1 wrk: %d connections, %d s per run; "
+                "personal steps %s req/s, %d s each; gunicorn %d workers x %d threads (%s), keep-alive %d s, "
+                "%d connections per worker" % (
+                    self.households, self.users, self.pacing, self.users / self.pacing, self.seconds, self.warmup,
+                    self.connections, self.wrk_seconds,
                     "/".join("%g" % s for s in self.steps), self.step_seconds, self.web["WEB_WORKERS"],
-                    self.web["WEB_THREADS"], self.web["WEB_KEEPALIVE"], self.web["WEB_CONNECTIONS"]))
+                    self.web["WEB_THREADS"], self.web["WEB_WORKER_CLASS"], self.web["WEB_KEEPALIVE"],
+                    self.web["WEB_CONNECTIONS"]))
 
 
 def print_machine() -> None:
@@ -117,9 +117,8 @@ def print_machine() -> None:
                                             psutil.virtual_memory().total / 2 ** 30, *os.getloadavg()))
     import gunicorn
 
-    locust = tool_version([str(Path(sys.executable).with_name("locust")), "--version"]).split(" from ")[0]
-    print("tools: Python %s, gunicorn %s, %s, %s, %s, %s" % (
-        platform.python_version(), gunicorn.__version__, locust,
+    print("tools: Python %s, gunicorn %s, %s, %s, %s" % (
+        platform.python_version(), gunicorn.__version__,
         tool_version(["nginx", "-v"]).replace("nginx version: ", ""), tool_version(["wrk", "-v"]).split(" [")[0],
         tool_version(["redis-server", "--version"]).split(" sha=")[0]))
 
@@ -213,22 +212,22 @@ def phase_shared(system, nginx, boxes: list[dict], s: Settings, tmp: Path) -> No
         pass
 
 
-# -- phase 2 and 3: locust ------------------------------------------------------------
+# -- phase 2 and 3: boxes (wrk) ------------------------------------------------------
 
 class CpuWindow(threading.Thread):
-    """CPU seconds of the system's and locust's processes between two moments."""
+    """CPU seconds of the system's and the generator's processes between two moments."""
 
-    def __init__(self, system, locust_pid: int, start_at: float, end_at: float):
+    def __init__(self, system, gen_pids: list[int], start_at: float, end_at: float):
         super().__init__(daemon=True)
-        self.system, self.locust_pid, self.start_at, self.end_at = system, locust_pid, start_at, end_at
+        self.system, self.gen_pids, self.start_at, self.end_at = system, gen_pids, start_at, end_at
         self.result: dict | None = None
 
     def sample(self):
         from bench.load.system import cpu_seconds, machine_busy
 
-        roles = self.system.pids()
+        roles = self.system.pids() if self.system else {}
         out = {role: cpu_seconds(pids) for role, pids in roles.items()}
-        out["locust"] = cpu_seconds([self.locust_pid], children=True)
+        out["_generator"] = cpu_seconds(self.gen_pids)
         out["_machine"], out["_wall"] = machine_busy()
         return out
 
@@ -240,30 +239,22 @@ class CpuWindow(threading.Thread):
         self.result = {k: b.get(k, 0.0) - a.get(k, 0.0) for k in b}
 
 
-def run_locust(system, boxes_csv: Path, users: int, seconds: int, s: Settings, mix: str, out: Path,
-               host: str | None = None):
-    from bench.load.system import locust, locust_failures, locust_stats
+def run_boxes(system, base: str, boxes_csv: Path, users: int, seconds: int, s: Settings, mix: list,
+              out: Path, news: list[str]):
+    """One population for ``seconds``: ``(total, per-screen rows, CPU over the run but its first and
+    last seconds)``."""
+    from bench.load import boxes
 
-    ramp = users / s.spawn
-    total = int(ramp + seconds + 3)
-    t0 = time.time()
-    proc = locust(host or system.base, boxes_csv, users, s.spawn, total,
-                  s.processes if mix in ("household", "one") else 1, mix, s.pacing, out)
-    window = CpuWindow(system, proc.pid, t0 + ramp + 3, t0 + total - 1)
-    window.start()
-    try:
-        proc.wait(total + 120)
-    except Exception:  # noqa: BLE001
-        proc.kill()
-        raise
-    window.join(5)
-    return locust_stats(out), locust_failures(out), window.result, seconds
+    windows = []
 
+    def on_start(pop, t0):
+        w = CpuWindow(system, pop.pids(), t0 + min(3, seconds / 4), t0 + seconds - 1)
+        w.start()
+        windows.append(w)
 
-def _row(r: dict) -> tuple:
-    n, f = int(r["Request Count"]), int(r["Failure Count"])
-    return (r["Name"], n, f, float(r["Requests/s"]), float(r["50%"] or 0), float(r["99%"] or 0),
-            float(r["Average Response Time"] or 0))
+    total, rows = boxes.run(base, boxes_csv, users, seconds, s.pacing, mix, news, out, on_start)
+    windows[0].join(5)
+    return total, rows, windows[0].result
 
 
 def settle(system, seconds: float = 180) -> None:
@@ -280,64 +271,78 @@ def settle(system, seconds: float = 180) -> None:
             return
 
 
-def households_run(system, boxes_csv: Path, users: int, seconds: int, s: Settings, tmp: Path, name: str):
-    """One population: ``(aggregated row, per-screen rows, failures, CPU)``,
-    measured after a warm-up run of the same boxes (a box in use has its
-    identity and bills cached; the first screen of a box just switched on
-    costs more: see BENCHMARKS.md)."""
+def households_run(system, boxes_csv: Path, users: int, seconds: int, s: Settings, tmp: Path, name: str,
+                   news: list[str], mix=None):
+    """One population, measured after a warm-up run of the same boxes (a box in
+    use has its identity and bills cached; the first screen of a box just
+    switched on costs more: see BENCHMARKS.md)."""
+    from bench.load.boxes import HOUSEHOLD
+
+    mix = mix or HOUSEHOLD
     if s.warmup:
         settle(system)
-        run_locust(system, boxes_csv, users, s.warmup, s, "household", tmp / (name + "-warmup"))
+        run_boxes(system, system.base, boxes_csv, users, s.warmup, s, mix, tmp / (name + "-warmup"), news)
     settle(system)
-    stats, failures, cpu, _ = run_locust(system, boxes_csv, users, seconds, s, "household", tmp / name)
-    total = next((r for r in stats if r["Name"] == "Aggregated"), None)
-    return total, [r for r in stats if r["Name"] != "Aggregated"], failures, cpu
+    return run_boxes(system, system.base, boxes_csv, users, seconds, s, mix, tmp / name, news)
 
 
-def cpu_line(cpu: dict, total: dict) -> tuple[float, float]:
-    """Per-request CPU (ms) of the system and of locust over the steady window."""
-    served = float(total["Requests/s"]) * max(1.0, cpu["_wall"])
-    system_cpu = sum(v for k, v in cpu.items() if not k.startswith("_") and k != "locust")
-    return system_cpu * 1000 / max(1.0, served), cpu["locust"] * 1000 / max(1.0, served)
+def cpu_line(cpu: dict, total) -> tuple[float, float]:
+    """Per-request CPU (ms) of the system and of the generator over the window."""
+    served = total.rps * max(1.0, cpu["_wall"])
+    system_cpu = sum(v for k, v in cpu.items() if not k.startswith("_"))
+    return system_cpu * 1000 / max(1.0, served), cpu["_generator"] * 1000 / max(1.0, served)
 
 
-def meets(total: dict, users: int, s: Settings) -> bool:
-    _n, n, f, rps, _p50, p99, _avg = _row(total)
-    return p99 < P99_LIMIT and f == 0 and rps >= 0.9 * users / s.pacing
+def meets(total, users: int, s: Settings) -> bool:
+    return total.percentile(99) < P99_LIMIT and total.errors == 0 and total.rps >= 0.9 * users / s.pacing
+
+
+def errors_text(r) -> str:
+    return ", ".join("%s %d" % kv for kv in sorted(r.error_kinds.items())) or "none"
+
+
+def news_ids(system, boxes_csv: Path) -> list[str]:
+    import csv
+    import re
+
+    import requests
+
+    with open(boxes_csv, newline="") as f:
+        token = next(csv.DictReader(f))["token"]
+    page = requests.get(system.base + "/tv/news/", cookies={"tv_device": token}, timeout=10).text
+    return re.findall(r'href="/tv/news/(\d+)', page)[:5]
 
 
 def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> None:
-    print("\n-- households: each box loads a screen every %.0f s (locust FastHttpUser, constant pacing, in %d "
-          "process(es) on the same cores); %s --" % (s.pacing, s.processes, loadavg()))
+    news = news_ids(system, boxes_csv)
+    print("\n-- households: each box loads a screen every %.0f s on average (wrk with bench/load/boxes.lua: "
+          "one process a screen, its share of the boxes as keep-alive connections, on the same cores); "
+          "%s --" % (s.pacing, loadavg()))
     if nginx is not None:
         calib = min(s.seconds, 20)
         settle(system)
-        stats, _f, cpu, _ = run_locust(system, boxes_csv, s.users, calib, s, "one", tmp / "calibration",
-                                       host=nginx.base)
-        total = next((r for r in stats if r["Name"] == "Aggregated"), None)
-        if total:
-            _n, n, f, rps, p50, p99, _avg = _row(total)
-            print("floor: %d boxes, same locust and pacing, against nginx (the home screen's bytes), %d s: %.0f "
-                  "req/s, p50 %.0f ms, p99 %.0f ms, %d errors; locust %.2f ms CPU a request - what the generator "
-                  "and the machine add to every figure below" % (
-                      s.users, calib, rps, p50, p99, f, (cpu or {}).get("locust", 0) * 1000 / max(1, rps * calib)))
+        total, _rows, cpu = run_boxes(None, nginx.base, boxes_csv, s.users, calib, s, [("floor", 1, "/tv/")],
+                                      tmp / "calibration", news)
+        print("floor: %d boxes, same generator and pacing, against nginx (the home screen's bytes), %d s: %.0f "
+              "req/s, p50 %.2f ms, p99 %.2f ms, errors: %s; the generator %.3f ms CPU a request - what it and the "
+              "machine add to every figure below" % (
+                  s.users, calib, total.rps, total.percentile(50), total.percentile(99), errors_text(total),
+                  (cpu or {}).get("_generator", 0) * 1000 / max(1, total.rps * (cpu or {}).get("_wall", 1))))
 
     if s.ladder:
-        print("\npopulation ladder (%d s each, after a %d s warm-up and the ramp): the largest population that "
-              "meets the target" % (s.ladder_seconds, s.warmup))
+        print("\npopulation ladder (%d s each, after a %d s warm-up): the largest population that meets the "
+              "target" % (s.ladder_seconds, s.warmup))
         print("%10s %9s %9s %8s %8s %8s %10s %10s" % ("households", "offered/s", "served/s", "p50 ms", "p99 ms",
-                                                      "errors", "system/req", "locust/req"))
+                                                      "errors", "system/req", "wrk/req"))
         best = None
         for users in s.ladder:
-            total, _rows, _fl, cpu = households_run(system, boxes_csv, users, s.ladder_seconds, s, tmp,
-                                                    "ladder-%d" % users)
-            if total is None:
-                break
-            _n, n, f, rps, p50, p99, _avg = _row(total)
+            total, _rows, cpu = households_run(system, boxes_csv, users, s.ladder_seconds, s, tmp,
+                                               "ladder-%d" % users, news)
             per_sys, per_gen = cpu_line(cpu, total) if cpu else (0.0, 0.0)
             ok = meets(total, users, s)
-            print("%10d %9.0f %9.1f %8.0f %8.0f %8d %7.2f ms %7.2f ms %s" % (
-                users, users / s.pacing, rps, p50, p99, f, per_sys, per_gen, "meets" if ok else "does not"))
+            print("%10d %9.0f %9.1f %8.1f %8.1f %8d %7.2f ms %7.3f ms %s" % (
+                users, users / s.pacing, total.rps, total.percentile(50), total.percentile(99), total.errors,
+                per_sys, per_gen, "meets" if ok else "does not"))
             if ok:
                 best = users
             else:
@@ -345,36 +350,35 @@ def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> 
         print("result: %s" % ("%d households (%.0f screens/s) with p99 under 100 ms and no errors" % (
             best, best / s.pacing) if best else "no population in the ladder met the target"))
 
-    print("\n%d households: %.0f screens/s offered, %d s measured after a %d s warm-up and a %.0f s ramp" % (
-        s.users, s.users / s.pacing, s.seconds, s.warmup, s.users / s.spawn))
-    total, rows, failures, cpu = households_run(system, boxes_csv, s.users, s.seconds, s, tmp, "households")
-    print("%-22s %9s %8s %8s %8s %8s" % ("screen", "requests", "errors", "req/s", "p50 ms", "p99 ms"))
+    print("\n%d households: %.0f screens/s offered, %d s measured after a %d s warm-up" % (
+        s.users, s.users / s.pacing, s.seconds, s.warmup))
+    total, rows, cpu = households_run(system, boxes_csv, s.users, s.seconds, s, tmp, "households", news)
+    print("%-22s %6s %9s %8s %8s %8s %8s" % ("screen", "boxes", "requests", "errors", "req/s", "p50 ms", "p99 ms"))
+    from bench.load.boxes import HOUSEHOLD, split
+
+    boxes_per = {n: c for n, _p, c in split(s.users, HOUSEHOLD)}
     for r in rows:
-        name, n, f, rps, p50, p99, _avg = _row(r)
-        print("%-22s %9d %8d %8.1f %8.0f %8.0f" % (name, n, f, rps, p50, p99))
-    if total:
-        name, n, f, rps, p50, p99, _avg = _row(total)
-        print("%-22s %9d %8d %8.1f %8.0f %8.0f" % ("all screens", n, f, rps, p50, p99))
-        print("result: %d households, %.0f req/s served of %.0f offered, p50 %.0f ms, p99 %.0f ms, %d errors "
-              "(%.2f%%): target (p99 < 100 ms, no errors) %s" % (
-                  s.users, rps, s.users / s.pacing, p50, p99, f, 100.0 * f / max(1, n),
-                  "MET" if meets(total, s.users, s) else "NOT met"))
-    for fl in failures[:8]:
-        print("  error: %s %s: %s x%s" % (fl.get("Method"), fl.get("Name"), fl.get("Error", "")[:120],
-                                          fl.get("Occurrences")))
-    if cpu and total:
+        print("%-22s %6d %9d %8d %8.1f %8.1f %8.1f" % (r.name, boxes_per.get(r.name, 0), r.requests, r.errors,
+                                                       r.rps, r.percentile(50), r.percentile(99)))
+    print("%-22s %6d %9d %8d %8.1f %8.1f %8.1f" % ("all screens", s.users, total.requests, total.errors, total.rps,
+                                                   total.percentile(50), total.percentile(99)))
+    print("result: %d households, %.0f req/s served of %.0f offered, p50 %.1f ms, p99 %.1f ms, %d errors "
+          "(%.2f%%; %s): target (p99 < 100 ms, no errors) %s" % (
+              s.users, total.rps, s.users / s.pacing, total.percentile(50), total.percentile(99), total.errors,
+              100.0 * total.errors / max(1, total.requests), errors_text(total),
+              "MET" if meets(total, s.users, s) else "NOT met"))
+    if cpu:
         cores = os.cpu_count() or 1
-        system_cpu = sum(v for k, v in cpu.items() if not k.startswith("_") and k != "locust")
+        system_cpu = sum(v for k, v in cpu.items() if not k.startswith("_"))
         print("CPU over %.0f s (%d cores = %.0f core-seconds): the system %.1f s (%s), the load generator "
-              "(locust) %.1f s, everything on the machine %.1f s (%.0f%% busy)" % (
+              "(wrk) %.1f s, everything on the machine %.1f s (%.0f%% busy)" % (
                   cpu["_wall"], cores, cores * cpu["_wall"], system_cpu,
-                  ", ".join("%s %.1f" % (k, v) for k, v in sorted(cpu.items()) if not k.startswith("_")
-                            and k != "locust"), cpu["locust"], cpu["_machine"],
-                  100.0 * cpu["_machine"] / (cores * cpu["_wall"])))
+                  ", ".join("%s %.1f" % (k, v) for k, v in sorted(cpu.items()) if not k.startswith("_")),
+                  cpu["_generator"], cpu["_machine"], 100.0 * cpu["_machine"] / (cores * cpu["_wall"])))
         per_sys, per_gen = cpu_line(cpu, total)
-        print("per request: the system %.2f ms CPU, locust %.2f ms CPU; other work on the machine took %.1f "
+        print("per request: the system %.2f ms CPU, wrk %.3f ms CPU; other work on the machine took %.1f "
               "core-seconds of the window" % (per_sys, per_gen,
-                                              max(0.0, cpu["_machine"] - system_cpu - cpu["locust"])))
+                                              max(0.0, cpu["_machine"] - system_cpu - cpu["_generator"])))
         print("capacity if this machine's %d cores did nothing else, at this run's cost a request: %.0f req/s "
               "with the generator on them (%.0f households), %.0f req/s for the system alone (%.0f households)" % (
                   cores, cores * 1000 / (per_sys + per_gen), cores * 1000 / (per_sys + per_gen) * s.pacing,
@@ -382,28 +386,26 @@ def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> 
 
 
 def phase_personal(system, boxes_csv: Path, s: Settings, tmp: Path) -> None:
-    print("\n-- personal screens only (나의 민원, bills, certificate and payment starts), stepped up; %s --"
-          % loadavg())
+    from bench.load.boxes import PERSONAL
+
+    print("\n-- personal screens only (나의 민원, one request, bills, one bill, the certificate who screen, the "
+          "payment start), stepped up; %s --" % loadavg())
     print("%10s %8s %9s %8s %8s %8s %s" % ("offered/s", "boxes", "req/s", "p50 ms", "p99 ms", "errors", ""))
     best = None
     for rate in s.steps:
-        users = max(1, int(round(rate * s.pacing / 1.1)))  # a certificate start is 2-3 requests
-        settle(system)
+        users = max(len(PERSONAL), int(round(rate * s.pacing)))
         try:
-            stats, _f, _cpu, _ = run_locust(system, boxes_csv, users, s.step_seconds, s, "personal",
-                                            tmp / ("personal-%g" % rate))
+            total, _rows, _cpu = households_run(system, boxes_csv, users, s.step_seconds, s, tmp,
+                                                "personal-%g" % rate, [], mix=PERSONAL)
         except Exception as exc:  # noqa: BLE001
             print("%10g step failed: %s" % (rate, exc))
             break
-        total = next((r for r in stats if r["Name"] == "Aggregated"), None)
-        if total is None:
-            break
-        _n, n, f, rps, p50, p99, _avg = _row(total)
-        good = p99 < P99_LIMIT and f == 0
-        print("%10g %8d %9.1f %8.0f %8.0f %8d %s" % (rate, users, rps, p50, p99, f,
+        good = total.percentile(99) < P99_LIMIT and total.errors == 0
+        print("%10g %8d %9.1f %8.1f %8.1f %8d %s" % (rate, users, total.rps, total.percentile(50),
+                                                      total.percentile(99), total.errors,
                                                       "ok" if good else "over the limit"))
         if good:
-            best = rps if best is None else max(best, rps)
+            best = total.rps if best is None else max(best, total.rps)
         else:
             break
     print("result: personal screens: %s" % (
@@ -413,6 +415,9 @@ def phase_personal(system, boxes_csv: Path, s: Settings, tmp: Path) -> None:
 
 def main() -> int:
     print(TARGETS)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:  # every box is a connection (wrk, gunicorn and nginx inherit this)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     s = Settings()
     try:
         print_machine()

@@ -14,7 +14,7 @@ rows are exactly what that code stores. Finished requests only: the workers
 and the sweep have nothing to pick up.
 
 ``seed(...)`` returns the boxes as dicts (token, household code, a receipt
-number, an unpaid bill's 전자납부번호) and writes them as CSV for locust.
+number, an unpaid bill's 전자납부번호) and writes them as CSV for the boxes (``bench.load.boxes``).
 """
 
 from __future__ import annotations

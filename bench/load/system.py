@@ -1,11 +1,10 @@
 """The pieces of the load run, each a separate process of its own: the whole
 system (``python -m tvapp.launcher``: private Redis, reference back end,
 migrations, demo data, gunicorn, workers, the sweep), a private nginx, wrk
-and locust; and CPU accounting per process tree (psutil)."""
+and the boxes (wrk, ``bench.load.boxes``); and CPU accounting per process tree (psutil)."""
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -274,35 +273,6 @@ def wrk(base: str, path: str, boxes: list[tuple[str, str]], seconds: int, connec
 def _f(pattern: str, text: str) -> float:
     m = re.search(pattern, text)
     return float(m.group(1)) if m else 0.0
-
-
-# -- locust ----------------------------------------------------------------------
-
-def locust(base: str, boxes_csv: Path, users: int, spawn_rate: float, seconds: int, processes: int,
-           mix: str, pacing: float, out: Path) -> subprocess.Popen:
-    env = dict(os.environ, LOAD_BOXES=str(boxes_csv), LOAD_PROCESSES=str(processes), LOAD_MIX=mix,
-               LOAD_PACING=str(pacing), PYTHONUNBUFFERED="1")
-    cmd = [str(Path(sys.executable).with_name("locust")), "-f", str(ROOT / "bench/load/locustfile.py"),
-           "--headless", "--host", base, "-u", str(users), "-r", str(spawn_rate),
-           "--run-time", "%ds" % seconds, "--csv", str(out), "--reset-stats", "--only-summary",
-           "--stop-timeout", "10", "--loglevel", "WARNING"]
-    if processes > 1:
-        cmd += ["--processes", str(processes)]
-    log = open(str(out) + ".log", "wb")
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def locust_stats(out: Path) -> list[dict]:
-    with open(str(out) + "_stats.csv", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def locust_failures(out: Path) -> list[dict]:
-    try:
-        with open(str(out) + "_failures.csv", newline="") as f:
-            return list(csv.DictReader(f))
-    except FileNotFoundError:
-        return []
 
 
 # -- CPU -------------------------------------------------------------------------
