@@ -4,15 +4,18 @@
 -- period, as boxes already switched on would. Each request is the next box of
 -- the list (its tv_device cookie), so every household is asked for in turn.
 --
--- Environment: BOX_LIST (the CSV bench.load.seed writes), BOX_PATH (the
+-- Environment: BOX_LIST (the CSV bench.load.seed writes), BOX_LIMIT (the
+-- first so many of its boxes: the population, so that N boxes are N
+-- households, each loading a screen every BOX_PACING ms), BOX_PATH (the
 -- screen, with {receipt}, {epay} and {news} filled per box), BOX_NEWS (news
 -- article ids, comma-separated), BOX_PACING (ms), BOX_CONNECTIONS (to spread
--- the first loads).
+-- the first loads of a thread).
 --
 -- At the end it prints the latency histogram (microseconds and counts) and
 -- the error counts, for bench.load.boxes to merge across screens.
 
 local boxes = {}
+local limit = tonumber(os.getenv("BOX_LIMIT") or "0")
 local f = assert(io.open(os.getenv("BOX_LIST")))
 local cols = {}
 for c in string.gmatch(f:read("*l"), "[^,]+") do cols[#cols + 1] = c end
@@ -20,6 +23,7 @@ for line in f:lines() do
   local row, k = {}, 1
   for v in string.gmatch(line, "[^,]+") do row[cols[k]] = v; k = k + 1 end
   boxes[#boxes + 1] = row
+  if limit > 0 and #boxes >= limit then break end
 end
 f:close()
 
