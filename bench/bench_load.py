@@ -32,7 +32,7 @@ BENCH_LOAD_STEP_SECONDS (15), BENCH_LOAD_LADDER (household populations tried
 before the main run, stopping at the first that misses the target,
 "500,1000,1500,2000"), BENCH_LOAD_LADDER_SECONDS (30), BENCH_LOAD_WARMUP (seconds the
 same boxes run, unmeasured, before each household run: 15), BENCH_LOAD_PHASES
-(shared,households,personal). ``make bench`` with the defaults takes about
+(shared,households,personal,costs). ``make bench`` with the defaults takes about
 five minutes; the full run recorded in BENCHMARKS.md is
 ``BENCH_LOAD_USERS=10000 BENCH_LOAD_SECONDS=120 python -m bench bench_load``.
 """
@@ -81,7 +81,7 @@ class Settings:
         self.web_threads = env_int("BENCH_LOAD_WEB_THREADS", 8)
         self.steps = [float(x) for x in os.environ.get("BENCH_LOAD_STEPS", "50,100,200,300,400").split(",") if x]
         self.step_seconds = env_int("BENCH_LOAD_STEP_SECONDS", 15)
-        self.phases = os.environ.get("BENCH_LOAD_PHASES", "shared,households,personal").split(",")
+        self.phases = os.environ.get("BENCH_LOAD_PHASES", "shared,households,personal,costs").split(",")
         self.ladder = [int(x) for x in os.environ.get("BENCH_LOAD_LADDER", "500,1000,1500,2000").split(",") if x]
         self.ladder_seconds = env_int("BENCH_LOAD_LADDER_SECONDS", 30)
         self.warmup = env_int("BENCH_LOAD_WARMUP", 15)
@@ -385,6 +385,29 @@ def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> 
                   cores * 1000 / per_sys, cores * 1000 / per_sys * s.pacing))
 
 
+def phase_costs(system, boxes_csv: Path, s: Settings, tmp: Path) -> None:
+    """Each screen alone at a light load (100 boxes a screen): the CPU it costs
+    the system per request, by process, and its latency - where a household's
+    3 ms go."""
+    from bench.load.boxes import HOUSEHOLD
+
+    news = news_ids(system, boxes_csv)
+    users = min(s.households, 500)
+    print("\n-- what each screen costs: %d boxes on that screen only, %d s each, after a %d s warm-up; %s --" % (
+        users, s.step_seconds, s.warmup, loadavg()))
+    print("%-22s %8s %8s %8s %11s %s" % ("screen", "req/s", "p50 ms", "p99 ms", "system/req", "by process"))
+    for name, _w, path in HOUSEHOLD:
+        total, _rows, cpu = households_run(system, boxes_csv, users, s.step_seconds, s, tmp, "cost-%s" % name,
+                                           news, mix=[(name, 1, path)])
+        if not cpu:
+            continue
+        served = max(1.0, total.rps * cpu["_wall"])
+        per = {k: v * 1000 / served for k, v in cpu.items() if not k.startswith("_")}
+        print("%-22s %8.1f %8.1f %8.1f %8.2f ms %s" % (
+            name, total.rps, total.percentile(50), total.percentile(99), sum(per.values()),
+            ", ".join("%s %.2f" % kv for kv in sorted(per.items()) if kv[1] >= 0.01)))
+
+
 def phase_personal(system, boxes_csv: Path, s: Settings, tmp: Path) -> None:
     from bench.load.boxes import PERSONAL
 
@@ -455,7 +478,7 @@ def main() -> int:
                 nginx = start_nginx(system, boxes, tmp)
             except Exception as exc:  # noqa: BLE001
                 print("nginx comparison skipped: %s: %s" % (type(exc).__name__, exc))
-            for phase in (phase_shared, phase_households, phase_personal):
+            for phase in (phase_shared, phase_households, phase_personal, phase_costs):
                 if phase.__name__.removeprefix("phase_") not in s.phases:
                     continue
                 try:

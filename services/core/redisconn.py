@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import redis
+
+REDIS_MAX_CONNECTIONS = int(os.environ.get("REDIS_MAX_CONNECTIONS") or 64)
 
 _clients: dict[str, redis.Redis] = {}
 
@@ -10,7 +14,13 @@ _clients: dict[str, redis.Redis] = {}
 def get_redis(url: str) -> redis.Redis:
     client = _clients.get(url)
     if client is None:
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        # A blocking pool: a request that finds every connection in use waits
+        # for one (up to the socket timeout) instead of failing at once - with
+        # gevent's worker a process serves many more requests at a time than
+        # it has connections.
+        pool = redis.BlockingConnectionPool.from_url(url, max_connections=REDIS_MAX_CONNECTIONS, timeout=5,
+                                                     socket_timeout=5, socket_connect_timeout=2)
+        client = redis.Redis(connection_pool=pool)
         _clients[url] = client
     return client
 
