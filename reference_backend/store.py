@@ -26,7 +26,7 @@ class Household(Base):
 class Resident(Base):
     __tablename__ = "residents"
     ref: Mapped[str] = mapped_column(String(32), primary_key=True)
-    household_code: Mapped[str] = mapped_column(ForeignKey("households.code"))
+    household_code: Mapped[str] = mapped_column(ForeignKey("households.code"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(64))
     relation: Mapped[str] = mapped_column(String(32))
@@ -64,8 +64,8 @@ class Building(Base):
 class TaxBill(Base):
     __tablename__ = "tax_bills"
     ref: Mapped[str] = mapped_column(String(32), primary_key=True)
-    household_code: Mapped[str] = mapped_column(ForeignKey("households.code"))
-    payer_ref: Mapped[str] = mapped_column(ForeignKey("residents.ref"))
+    household_code: Mapped[str] = mapped_column(ForeignKey("households.code"), index=True)
+    payer_ref: Mapped[str] = mapped_column(ForeignKey("residents.ref"), index=True)
     tax_item: Mapped[str] = mapped_column(String(16))  # 재산세, 자동차세, 주민세
     epay_no: Mapped[str] = mapped_column(String(19), unique=True)  # 전자납부번호
     tax_year: Mapped[int] = mapped_column(Integer)
@@ -111,4 +111,7 @@ def make_sessionmaker(url: str) -> sessionmaker:
         cur.close()
 
     Base.metadata.create_all(engine)
+    for table in Base.metadata.sorted_tables:  # a file made before an index was declared gets it too
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
     return sessionmaker(bind=engine, expire_on_commit=False)
