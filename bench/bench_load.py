@@ -486,6 +486,12 @@ def main() -> int:
                         if nginx is None or not shutil.which("wrk"):
                             continue
                         phase(system, nginx, boxes, s, tmp)
+                        # the live ticker streams its ticker run opened hold web threads
+                        # until they run out: no later figure should pay for them
+                        from broadcast_feed.push import STREAM_SECONDS
+
+                        print("(waiting %.0f s for phase 1's live ticker streams to end)" % STREAM_SECONDS)
+                        time.sleep(STREAM_SECONDS + 2)
                     elif phase is phase_households:
                         phase(system, nginx, tmp / "boxes.csv", s, tmp)
                     else:
