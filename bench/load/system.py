@@ -118,6 +118,15 @@ class System:
         return roles
 
 
+def tree_pids(proc: subprocess.Popen | None) -> list[int]:
+    """A process and all its descendants."""
+    import psutil
+
+    if proc is None:
+        return []
+    return [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+
+
 class BareGunicorn:
     """gunicorn with the app's settings serving fixed bytes from ``bench.load.bare``."""
 
@@ -139,11 +148,7 @@ class BareGunicorn:
         return self
 
     def pids(self) -> list[int]:
-        import psutil
-
-        if self.proc is None:
-            return []
-        return [self.proc.pid] + [c.pid for c in psutil.Process(self.proc.pid).children(recursive=True)]
+        return tree_pids(self.proc)
 
     def stop(self) -> None:
         stop(self.proc)
@@ -220,11 +225,7 @@ class Nginx:
         return self
 
     def pids(self) -> list[int]:
-        import psutil
-
-        if self.proc is None:
-            return []
-        return [self.proc.pid] + [c.pid for c in psutil.Process(self.proc.pid).children(recursive=True)]
+        return tree_pids(self.proc)
 
     def stop(self) -> None:
         stop(self.proc, signal.SIGQUIT)
