@@ -33,8 +33,9 @@ before the main run, stopping at the first that misses the target,
 "500,1000,1500,2000"), BENCH_LOAD_LADDER_SECONDS (30), BENCH_LOAD_WARMUP (seconds the
 same boxes run, unmeasured, before each household run: 15), BENCH_LOAD_PHASES
 (shared,households,personal,costs). ``make bench`` with the defaults takes about
-five minutes; the full run recorded in BENCHMARKS.md is
-``BENCH_LOAD_USERS=10000 BENCH_LOAD_SECONDS=120 python -m bench bench_load``.
+ten minutes; the full runs recorded in BENCHMARKS.md are
+``BENCH_LOAD_USERS=10000 BENCH_LOAD_SECONDS=60 BENCH_LOAD_LADDER=1000,1500,2000,2500,3000
+BENCH_LOAD_STEPS=100,150,200,300 python -m bench bench_load``.
 """
 
 from __future__ import annotations
