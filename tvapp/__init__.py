@@ -100,4 +100,8 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(console_bp)  # /console/: the operators' news console
     news.init_app(app)  # /tv/news/ and the urgent ticker
+    if config.PROXY_HOPS > 0:  # behind the front (tvapp.front): the client's address, for rate limits
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.PROXY_HOPS, x_proto=config.PROXY_HOPS)
     return app

@@ -1,10 +1,11 @@
-"""``python -m tvapp.launcher [all|web|worker|sweeper|fax|migrate]``: what `make run` and the
+"""``python -m tvapp.launcher [all|web|front|worker|sweeper|fax|migrate]``: what `make run` and the
 container image start.
 
 ``all`` (the default) starts the whole system on embedded defaults: a private
 Redis (AOF on) when REDIS_URL is unset, the reference back end when
-BACKEND_URL is unset, migrations, demo data, the web app under gunicorn,
-workers and the sweep; prints where to open each part; Ctrl-C stops every
+BACKEND_URL is unset, migrations, demo data, the web app under gunicorn
+behind the nginx front on PORT (``tvapp.front``; gunicorn alone on PORT with
+WEB_FRONT=none or no nginx installed), workers and the sweep; prints where to open each part; Ctrl-C stops every
 process it started. Problems it can foresee (port in use, no Redis, no font)
 end with one line saying what and how to fix it.
 """
@@ -128,9 +129,9 @@ def start_backend(sup: Supervisor, var: Path) -> str:
     return url
 
 
-def gunicorn_cmd(config) -> list[str]:
+def gunicorn_cmd(config, bind: str | None = None) -> list[str]:
     return [sys.executable, "-m", "gunicorn", "tvapp.wsgi:app",
-            "--bind", "%s:%d" % (config.HOST, config.PORT),
+            "--bind", bind or "%s:%d" % (config.HOST, config.PORT),
             "--workers", str(config.WEB_WORKERS), "--worker-class", config.WEB_WORKER_CLASS,
             "--threads", str(config.WEB_THREADS), "--keep-alive", str(config.WEB_KEEPALIVE),
             "--worker-connections", str(config.WEB_CONNECTIONS),
@@ -166,7 +167,23 @@ def run_all() -> int:
         upgrade(config.DATABASE_URL)
         demo.seed(Runtime(config))
         __import__("broadcast_feed.demo").demo.seed(Runtime(config))  # sample news, ticker, operators
-        sup.start("web", gunicorn_cmd(config))
+        front = __import__("tvapp.front").front
+        if front.wanted(config):
+            # nginx on PORT holds the boxes' connections; gunicorn on a private port behind it
+            app_port = free_port()
+            sup.env["FRONT_UPSTREAM"] = os.environ["FRONT_UPSTREAM"] = "127.0.0.1:%d" % app_port
+            sup.env["PROXY_HOPS"] = os.environ["PROXY_HOPS"] = "1"
+            config = load_config()
+            sup.start("web", gunicorn_cmd(config, "127.0.0.1:%d" % app_port))
+            wait_until(lambda: requests.get("http://127.0.0.1:%d/livez" % app_port, timeout=2).status_code == 204,
+                       90, "the web app (gunicorn)")
+            try:
+                cmd, _dir = front.prepare(config)
+            except RuntimeError as exc:
+                raise Stop(str(exc)) from None
+            sup.start("front", cmd, logfile=True)
+        else:
+            sup.start("web", gunicorn_cmd(config))
         for i in range(config.WORKERS):
             sup.start("worker-%d" % i, [sys.executable, "-m", "services.worker"], restart=True)
         sup.start("sweeper", [sys.executable, "-m", "tvapp.sweeper"], restart=True)
@@ -217,6 +234,14 @@ def exec_role(role: str) -> int:
     config = load_config()
     if role == "web":
         os.execv(sys.executable, gunicorn_cmd(config))
+    if role == "front":
+        from tvapp import front
+
+        try:
+            cmd, _dir = front.prepare(config)
+        except RuntimeError as exc:
+            raise Stop(str(exc)) from None
+        os.execv(cmd[0], cmd)
     if role == "worker":
         from services.worker import main
 
@@ -236,7 +261,7 @@ def exec_role(role: str) -> int:
 
         upgrade(config.DATABASE_URL)
         return 0
-    raise Stop("unknown role %r: use all, web, worker, sweeper, fax or migrate" % role)
+    raise Stop("unknown role %r: use all, web, front, worker, sweeper, fax or migrate" % role)
 
 
 def main(argv: list[str] | None = None) -> int:

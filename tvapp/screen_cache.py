@@ -57,7 +57,7 @@ from urllib.parse import parse_qsl
 from flask import current_app, g, request
 from flask.globals import _cv_request
 from markupsafe import escape
-from werkzeug.http import parse_date, parse_etags
+from werkzeug.http import parse_cookie, parse_date, parse_etags
 
 from services.models import utcnow
 
@@ -75,6 +75,8 @@ MARK_CLOCK = "tvmark%sclock" % _TAG
 MARK_WHO = "tvmark%swho" % _TAG
 
 KST = timezone(timedelta(hours=9))
+WHO_SLOT = b'<span class="tv-who-name"></span>'  # where tv.js puts the name in the front's copy
+FRONT_ENVIRON = "HTTP_X_TV_FRONT"  # "1": asked by the front (tvapp.front), which may cache the answer
 ENVIRON_KEY = "tvapp.shared_screen"
 ROOT = Path(__file__).resolve().parents[1]
 # What a screen's bytes are made of besides the database: a deploy changes the build id.
@@ -145,10 +147,13 @@ def _clock_text(now: float) -> str:
     return datetime.fromtimestamp(now, KST).strftime("%H:%M")  # as tvapp.tv.ui.tv_clock
 
 
-def fill(body: bytes, now: float, label: str) -> bytes:
+def fill(body: bytes, now: float, label: str | None) -> bytes:
+    """The markers filled for one box; ``label`` None: for the front (the name
+    left to tv.js, from the box's ``tv_who`` cookie)."""
+    who = WHO_SLOT if label is None else str(escape(label)).encode()
     return (body.replace(MARK_NOW.encode(), str(int(now * 1000)).encode())
             .replace(MARK_CLOCK.encode(), _clock_text(now).encode())
-            .replace(MARK_WHO.encode(), str(escape(label)).encode()))
+            .replace(MARK_WHO.encode(), who))
 
 
 # -- the decorator ----------------------------------------------------------
@@ -210,14 +215,23 @@ def _render(view, args, kwargs, now: float):
     return Entry(body, hashlib.sha256(body.replace(_TAG.encode(), b"")).hexdigest()[:20], now, until, [])
 
 
-def answer(entry: Entry, now: float, label: str, device_since: float | None, if_none_match: str | None,
-           if_modified_since: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
+def answer(entry: Entry, now: float, label: str | None, device_since: float | None, if_none_match: str | None,
+           if_modified_since: str | None, front_ttl: int = 0) -> tuple[int, list[tuple[str, str]], bytes]:
     """``(status, validator and caching headers, body)`` for one box: 304
-    when its copy is current, else the entry with the name and clock filled."""
+    when its copy is current, else the entry with the name and clock filled.
+
+    ``label`` None: the copy for the front, the same for every box of the
+    variant, which the front may keep ``front_ttl`` seconds (never past the
+    entry's own end; 0: not at all)."""
     minute = int(now // 60) * 60
-    tag = hashlib.sha256(("%s|%s|%d" % (entry.digest, label, minute)).encode()).hexdigest()[:24]
+    tag = hashlib.sha256(("%s|%s|%d" % (entry.digest, "\x00front" if label is None else label,
+                                        minute)).encode()).hexdigest()[:24]
     since = max(entry.created, float(minute), device_since or now)
     headers = [("ETag", 'W/"%s"' % tag), ("Cache-Control", CACHE_CONTROL), ("Vary", "Cookie")]
+    if label is None:
+        ttl = min(front_ttl, int(entry.until - now))
+        if ttl >= 1:
+            headers.append(("X-Accel-Expires", str(ttl)))  # nginx's; it does not pass it on
     # A Last-Modified in the same second as the change it dates could not tell
     # the two apart: then only the ETag validates.
     modified = int(since) if now - since >= 1.0 else None
@@ -233,9 +247,15 @@ def answer(entry: Entry, now: float, label: str, device_since: float | None, if_
     return 200, headers, fill(entry.body, now, label)
 
 
+def _for_front(environ) -> bool:
+    return environ.get(FRONT_ENVIRON) == "1"
+
+
 def _respond(entry: Entry, now: float):
-    status, headers, body = answer(entry, now, g.household.label, g.get("device_since"),
-                                   request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since"))
+    front = _for_front(request.environ)
+    status, headers, body = answer(entry, now, None if front else g.household.label, g.get("device_since"),
+                                   request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since"),
+                                   current_app.config.get("FRONT_CACHE_SECONDS", 0) if front else 0)
     resp = current_app.response_class(body, status=status, mimetype="text/html")
     for name, value in headers:
         resp.headers[name] = value
@@ -279,7 +299,7 @@ def shared_screen(*arg_names: str):
 COOKIE_RE = re.compile(r"(?:^|;)\s*tv_device=([A-Za-z0-9_\-]{1,128})\s*(?:;|$)")
 # Headers that differ on every response; the rest of what Flask sent is replayed.
 PER_RESPONSE = {"etag", "last-modified", "content-length", "date", "x-request-id", "set-cookie", "server",
-                "cache-control", "vary"}  # the last two: ``answer`` gives them
+                "cache-control", "vary", "x-accel-expires"}  # the last three: ``answer`` gives them
 _replay_lock = threading.Lock()
 
 
@@ -336,7 +356,7 @@ class FastPath:
         arg_names = getattr(app.view_functions.get(endpoint), "shared_screen_args", None)
         if arg_names is None:
             return None
-        from tvapp.tv.device import HASH_PURPOSE, read_cached
+        from tvapp.tv.device import HASH_PURPOSE, DeviceInfo, HouseholdInfo, read_cached
 
         rt = app.extensions["runtime"]
         entry, _gen, version = read_cached(rt, rt.crypto.keyed_hash(m.group(1), HASH_PURPOSE))
@@ -344,14 +364,25 @@ class FastPath:
             return None
         args = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)[::-1])
         _id, _hh, _family, lang, size = entry["d"]
+        front = _for_front(environ)
+        if front:
+            # A box whose front cookies are not what the app knows of it goes to
+            # Flask, which sets them (tvapp.tv.device.sync_front_cookies).
+            from tvapp.tv.device import VIEW_COOKIE, WHO_COOKIE, front_cookies
+
+            cookies = parse_cookie(environ)
+            want = front_cookies(DeviceInfo(*entry["d"]), HouseholdInfo(*entry["h"]))
+            if (cookies.get(VIEW_COOKIE), cookies.get(WHO_COOKIE)) != want:
+                return None
         key = make_key(app.extensions["screen_build"], endpoint, view_args, args, arg_names, lang, size, version)
         screen = cache.get(key)
         now = time.time()
         if screen is None or now >= screen.until or not screen.replay:
             return None
         cache.hits += 1
-        code, headers, body = answer(screen, now, entry["h"][3], entry["at"], environ.get("HTTP_IF_NONE_MATCH"),
-                                     environ.get("HTTP_IF_MODIFIED_SINCE"))
+        code, headers, body = answer(screen, now, None if front else entry["h"][3], entry["at"],
+                                     environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE"),
+                                     app.config.get("FRONT_CACHE_SECONDS", 0) if front else 0)
         rid = environ.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex[:12]
         headers = screen.replay + headers + [("X-Request-Id", rid)]
         if code == 304:

@@ -80,6 +80,16 @@ class Config:
         # a box loads a screen every few seconds, so it keeps its connection.
         self.WEB_KEEPALIVE = _int("WEB_KEEPALIVE", 2)
         self.WEB_CONNECTIONS = _int("WEB_CONNECTIONS", 1000)
+        # The front (tvapp.front): nginx holds the boxes' connections and serves
+        # shared screens from a short cache; "none" serves gunicorn on PORT.
+        # `make run` uses nginx when it is installed ("auto").
+        self.WEB_FRONT = (_env("WEB_FRONT") or "auto").lower()
+        self.FRONT_CACHE_SECONDS = _int("FRONT_CACHE_SECONDS", 2)
+        self.FRONT_WORKERS = _int("FRONT_WORKERS", 1)
+        self.FRONT_UPSTREAM = _env("FRONT_UPSTREAM", "")  # host:port of gunicorn behind the front
+        # Proxies in front of the web app whose X-Forwarded-For/-Proto to believe
+        # (1 behind the front; 0 when gunicorn faces the boxes itself).
+        self.PROXY_HOPS = _int("PROXY_HOPS", 0)
         # Live ticker streams (SSE) a web process holds at once: each holds a
         # thread for up to a minute, so at most half of them; more boxes get
         # the current state and come back a minute later.

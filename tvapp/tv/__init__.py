@@ -21,8 +21,10 @@ def _annotate_when(request) -> bool:
 def init_app(app) -> None:
     from remote_nav.integration import init_app as remote_nav_init
     from tvapp.tv import errors, ui, views  # noqa: F401 - routes register on import
+    from tvapp.tv.device import sync_front_cookies
 
     app.register_blueprint(bp)
+    app.after_request(sync_front_cookies)
     ui.init_app(app)
     errors.init_app(app)
     remote_nav_init(app, when=_annotate_when)

@@ -34,6 +34,7 @@ import secrets
 import time
 from dataclasses import astuple, dataclass
 from datetime import timedelta
+from urllib.parse import quote
 
 from flask import after_this_request, current_app, g, redirect, request, url_for
 from redis.exceptions import RedisError
@@ -209,6 +210,36 @@ def update_device(**fields) -> DeviceInfo:
         g.device = _info(d)
     g.device_since = time.time()  # the commit above told the device cache (services.webcache)
     return g.device
+
+
+# -- the front's cookies (tvapp.front) -------------------------------------------
+
+VIEW_COOKIE = "tv_view"  # "<lang>.<text size>": which shared variant the front may serve this box
+WHO_COOKIE = "tv_who"  # the household's masked name, URL-encoded, for tv.js to put in a cached screen
+
+
+def front_cookies(device: DeviceInfo | None, household: HouseholdInfo | None) -> tuple[str | None, str | None]:
+    """``(tv_view, tv_who)`` a box should carry: both None unless it is paired."""
+    if device is None or not device.paired or household is None:
+        return None, None
+    return "%s.%s" % (device.lang, device.text_size), quote(household.label, safe="")
+
+
+def sync_front_cookies(resp):
+    """after_request for /tv/: keep the box's front cookies equal to what the
+    app knows of it (set on pairing and on a language or size change, cleared
+    when it is found unpaired). Only when this request read the box."""
+    if "device" not in g or not request.path.startswith("/tv"):
+        return resp
+    secure = current_app.config.get("ENV") == "production"
+    for name, want in zip((VIEW_COOKIE, WHO_COOKIE), front_cookies(g.device, g.get("household")), strict=True):
+        have = request.cookies.get(name)
+        if want is None and have is not None:
+            resp.delete_cookie(name, path="/", samesite="Lax", secure=secure)
+        elif want is not None and have != want:
+            # Not HttpOnly: tv.js reads tv_who (a masked name, as on every screen's header).
+            resp.set_cookie(name, want, max_age=COOKIE_MAX_AGE, samesite="Lax", secure=secure, path="/")
+    return resp
 
 
 def tv_device_required(view=None, *, paired: bool = True):

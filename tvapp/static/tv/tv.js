@@ -1,5 +1,5 @@
 /* TV screens' behaviour (ES5, no framework; loaded after remote_nav.js).
- *  - clock in the header;
+ *  - clock in the header; the household's name where the front left it blank;
  *  - number-pad fields ([data-np]): remote digits type, grouping shown
  *    (02-1234-5678, card numbers by 4), value kept across Back (sessionStorage);
  *  - hand-off fields ([data-ho-poll]): poll the phone's text about once a second;
@@ -40,6 +40,15 @@
       setText(clock, pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()));
     };
     win.setInterval(tick, 20000);
+  }
+
+  /* ---- the household's name: a screen the front served to every box of its
+   * language leaves it blank; this box's own tv_who cookie has it */
+  var whoSlots = doc.getElementsByClassName ? doc.getElementsByClassName('tv-who-name') : [];
+  if (whoSlots.length) {
+    var m = /(?:^|;\s*)tv_who=([^;]*)/.exec(doc.cookie || ''), who = '';
+    try { who = m ? decodeURIComponent(m[1]) : ''; } catch (e) { who = ''; }
+    for (var w = 0; w < whoSlots.length; w++) { if (!whoSlots[w].firstChild) { setText(whoSlots[w], who); } }
   }
 
   /* ---- number pad */

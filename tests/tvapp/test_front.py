@@ -1,0 +1,171 @@
+"""The front (``tvapp.front``): a real nginx (``launcher front``) before a real
+gunicorn (``launcher web``, PROXY_HOPS=1) on the test's database, Redis and
+back end; boxes are HTTP clients with their own cookies.
+
+Shared screens come from nginx's cache, the same bytes for every box of a
+language and text size, with no household's name in them (each box's own
+``tv_who`` cookie has it); nothing personal is ever served from the cache;
+an unpaired box is never given a cached screen; a language change and a news
+item published reach the boxes at once and within FRONT_CACHE_SECONDS; the
+ticker still streams; the app sees the box's address, not nginx's.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import unquote
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from broadcast_feed import demo as news_demo
+from broadcast_feed import store, workflow
+from broadcast_feed.models import NewsItem
+from services.models import Device, Household
+from tests.support import procs
+from tvapp.tv.device import HASH_PURPOSE
+
+APPROVER = workflow.Actor(2, "ap", "approver")
+CACHE_SECONDS = 2
+
+
+@pytest.fixture
+def front(demo, log_dir, tmp_path):
+    news_demo.seed(demo)
+    cfg = demo.config
+    app_port, port = procs.free_port(), procs.free_port()
+    common = dict(DATABASE_URL=cfg.DATABASE_URL, REDIS_URL=cfg.REDIS_URL, BACKEND_URL=cfg.BACKEND_URL,
+                  VAR_DIR=tmp_path / "web-var", FRONT_CACHE_SECONDS=CACHE_SECONDS)
+    web = procs.Proc("front-web", [procs.sys.executable, "-m", "tvapp.launcher", "web"], log_dir,
+                     procs.service_env(PORT=app_port, WEB_WORKERS=1, WEB_THREADS=8, PROXY_HOPS=1, **common)).start()
+    nginx = procs.Proc("front-nginx", [procs.sys.executable, "-m", "tvapp.launcher", "front"], log_dir,
+                       procs.service_env(PORT=port, FRONT_UPSTREAM="127.0.0.1:%d" % app_port, **common)).start()
+    url = "http://127.0.0.1:%d" % port
+    procs.wait_for(lambda: requests.get(url + "/livez", timeout=1).status_code == 204, 30, "the front and gunicorn")
+    yield url
+    nginx.stop()
+    web.stop()
+
+
+def box(url, runtime, code: str | None) -> requests.Session:
+    """A box: its first screen gives it a cookie; paired to ``code``'s household."""
+    s = requests.Session()
+    r = s.get(url + "/tv/", allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/tv/pair")
+    if code:
+        set_household(s, runtime, code)
+    return s
+
+
+def set_household(s, runtime, code: str | None) -> None:
+    with runtime.session() as db:
+        d = db.scalar(select(Device).where(
+            Device.token_hash == runtime.crypto.keyed_hash(s.cookies["tv_device"], HASH_PURPOSE)))
+        d.household_id = db.scalar(select(Household.id).where(Household.code == code)) if code else None
+
+
+def get(s, url, path, **kw):
+    r = s.get(url + path, allow_redirects=False, timeout=10, **kw)
+    return r, r.headers.get("X-TV-Cache")
+
+
+def no_clock(html: str) -> str:
+    return re.sub(r'data-now="\d+">\d\d:\d\d<', "", html)
+
+
+def test_a_shared_screen_is_the_same_cached_bytes_for_every_household(front, demo):
+    a, b = box(front, demo, "1144012-0001"), box(front, demo, "1144012-0002")
+    for path in ("/tv/", "/tv/news/", "/tv/certificates/"):
+        get(a, front, path)  # sets a's front cookies (it had none: not cached)
+        get(b, front, path)
+        ra, _ = get(a, front, path)
+        rb, cached = get(b, front, path)
+        assert ra.status_code == rb.status_code == 200
+        assert cached in ("HIT", "STALE", "UPDATING"), (path, cached)
+        assert ra.content == rb.content or no_clock(ra.text) == no_clock(rb.text)  # a refresh may fall between
+        assert '<span class="tv-who-name"></span>' in rb.text
+        assert "김*수" not in rb.text and "박*민" not in rb.text and "tvmark" not in rb.text
+        assert rb.headers["Cache-Control"] == "private, no-cache"  # the box's own rule, unchanged
+        assert "X-Accel-Expires" not in rb.headers
+        again, cached = get(b, front, path, headers={"If-None-Match": rb.headers["ETag"]})
+        assert again.status_code == 304 or no_clock(again.text) != no_clock(rb.text), path
+    assert unquote(a.cookies["tv_who"]) == "김*수" and unquote(b.cookies["tv_who"]) == "박*민"
+    assert a.cookies["tv_view"] == b.cookies["tv_view"] == "ko.normal"
+
+
+def test_personal_screens_never_come_from_the_cache(front, demo):
+    a, b = box(front, demo, "1144012-0001"), box(front, demo, "1144012-0002")
+    for path in ("/tv/requests/", "/tv/taxes/", "/tv/settings/", "/tv/certificates/resident-copy/"):
+        for _ in range(3):
+            ra, ca = get(a, front, path)
+            rb, cb = get(b, front, path)
+            assert ra.status_code == rb.status_code == 200, path
+            assert ca not in ("HIT", "STALE") and cb not in ("HIT", "STALE"), path
+            assert "김*수 님 댁" in ra.text and "박*민" not in ra.text, path
+            assert "박*민 님 댁" in rb.text and "김*수" not in rb.text, path
+
+
+def test_a_box_without_a_household_is_never_given_a_cached_screen(front, demo):
+    a = box(front, demo, "1144012-0001")
+    for _ in range(2):
+        r, _ = get(a, front, "/tv/")
+    assert get(a, front, "/tv/")[1] in ("HIT", "STALE", "UPDATING")  # the home screen is in the cache
+    stranger = requests.Session()
+    r, cached = get(stranger, front, "/tv/")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/tv/pair") and cached == "BYPASS"
+    # unpaired from elsewhere: its next screen through the app sends it to pairing and clears its view
+    set_household(a, demo, None)
+    r, _ = get(a, front, "/tv/requests/")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/tv/pair")
+    assert "tv_view" not in a.cookies and "tv_who" not in a.cookies
+    r, cached = get(a, front, "/tv/")
+    assert r.status_code == 302 and cached == "BYPASS"
+
+
+def test_a_language_change_reaches_the_box_at_once(front, demo):
+    a = box(front, demo, "1144012-0001")
+    k = box(front, demo, "1144012-0002")
+    for s in (a, k, a, k):
+        get(s, front, "/tv/")  # the Korean home screen cached
+    page, _ = get(a, front, "/tv/settings/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = a.post(front + "/tv/settings/lang", data={"csrf_token": token, "lang": "en"}, allow_redirects=False)
+    assert r.status_code == 302 and a.cookies["tv_view"] == "en.normal"
+    home, _ = get(a, front, "/tv/")
+    assert home.status_code == 200 and "<html lang=\"en\"" in home.text
+    assert "lang=\"ko\"" in get(k, front, "/tv/")[0].text  # the other box keeps its language
+    refused = a.post(front + "/tv/settings/lang", data={"lang": "ko"}, allow_redirects=False)
+    assert refused.status_code in (400, 403) and a.cookies["tv_view"] == "en.normal"  # CSRF still checked
+
+
+def test_a_published_news_item_reaches_every_box_within_the_cache_time(front, demo):
+    a, b = box(front, demo, "1144012-0001"), box(front, demo, "1144012-0002")
+    for s in (a, b, a, b):
+        get(s, front, "/tv/news/")
+    with demo.session() as s:
+        item = NewsItem(source_id=store.list_sources(s)[0].id, key="front-test", state="submitted", revision=1,
+                        title="앞단 캐시 시험 소식", summary="요약", body="본문", category="", fingerprint="f")
+        s.add(item)
+        s.flush()
+        item_id = item.id
+    workflow.publish_item(demo, APPROVER, item_id)
+    published = time.time()
+    seen = {}
+    while len(seen) < 2 and time.time() - published < CACHE_SECONDS + 10:
+        for name, s in (("a", a), ("b", b)):
+            if name not in seen and "앞단 캐시 시험 소식" in get(s, front, "/tv/news/")[0].text:
+                seen[name] = time.time() - published
+        time.sleep(0.2)
+    assert set(seen) == {"a", "b"}, seen
+    # within the cache time, and the stale copy's refresh: not a news cycle later
+    assert max(seen.values()) < CACHE_SECONDS + 3, seen
+
+
+def test_the_ticker_still_streams_through_the_front(front, demo):
+    a = box(front, demo, "1144012-0001")
+    with a.get(front + "/tv/ticker", stream=True, timeout=10) as r:
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/event-stream")
+        first = next(r.iter_lines(decode_unicode=True))  # arrives at once: not held in nginx's buffer
+        assert first is not None

@@ -1,0 +1,132 @@
+"""The front: nginx between the boxes and gunicorn (``launcher front``; `make run` starts it).
+
+Why: a box keeps its connection open between screens, so ten thousand
+households are ten thousand idle connections. nginx holds them for almost
+nothing and talks to gunicorn over a few keep-alive connections, so the
+Python processes spend their time on screens, not on sockets.
+
+What it caches, and only that: a *shared screen* (home, the certificate
+catalogue, the news list and articles; ``tvapp.screen_cache``) is the same
+bytes for every box with the same language and text size once the household's
+masked name is left out. When nginx asks (``X-TV-Front: 1``) the app answers
+such a screen with the name left blank (``tv.js`` fills it from the box's
+``tv_who`` cookie) and ``X-Accel-Expires`` (``FRONT_CACHE_SECONDS``, never past
+the moment something on it runs out); nginx keeps it under the URL and the
+box's ``tv_view`` cookie (language and text size) and serves it, and its
+304s, to every box of that variant. Everything else passes through uncached:
+a response without ``X-Accel-Expires``, any with ``Set-Cookie``, any request
+without a well-formed ``tv_view`` or ``tv_device`` cookie (an unpaired box;
+the app clears ``tv_view`` when it finds a box unpaired), any method but GET
+and HEAD. The box's own ``Cache-Control: private, no-cache`` reaches it unchanged.
+
+What it costs: a shared screen may be up to ``FRONT_CACHE_SECONDS`` behind a
+news change, and its clock is the moment nginx fetched it (the box ticks it on
+from there). A box unpaired from elsewhere may see the public screens, with
+its own old name from its own cookie, until its next personal screen or
+ticker connection reaches the app.
+
+gunicorn behind the front trusts one proxy hop (``PROXY_HOPS=1``) for the
+client's address, which the rate limits key on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+PROXY = """      proxy_pass http://tv_app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_read_timeout 120s;
+      proxy_send_timeout 60s;
+"""
+
+CONF = """# Written by tvapp.front at every start; edit that module, not this file.
+{user}worker_processes {workers};
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections {connections}; }}
+http {{
+  access_log off;  # URLs carry no personal data, but the app logs what matters
+  server_tokens off;
+  client_body_temp_path {dir}/tmp_body; proxy_temp_path {dir}/tmp_proxy;
+  fastcgi_temp_path {dir}/tmp_fastcgi; uwsgi_temp_path {dir}/tmp_uwsgi; scgi_temp_path {dir}/tmp_scgi;
+  keepalive_timeout 75s;
+  keepalive_requests 100000;
+  client_max_body_size {max_body};
+  proxy_cache_path {dir}/cache levels=1:2 keys_zone=tv_screens:8m max_size=256m inactive=10m use_temp_path=off;
+  upstream tv_app {{
+    server {upstream} max_fails=0;
+    keepalive 64;
+  }}
+  # A box of a known variant: language.textsize, as the app sets it (tvapp.tv.device).
+  map $cookie_tv_view $tv_no_view {{
+    "~^(ko|en)\\.(normal|large|xlarge)$" 0;
+    default 1;
+  }}
+  map $cookie_tv_device $tv_no_box {{
+    "" 1;
+    default 0;
+  }}
+  server {{
+    listen {listen} backlog=4096;
+    location / {{
+{proxy}      proxy_set_header X-TV-Front "";
+    }}
+    location /tv/ {{
+{proxy}      proxy_set_header X-TV-Front "1";
+      proxy_cache tv_screens;
+      proxy_cache_key "$uri?$args|$cookie_tv_view";
+      proxy_cache_bypass $tv_no_view $tv_no_box;
+      proxy_no_cache $tv_no_view $tv_no_box;
+      proxy_ignore_headers Cache-Control Expires Vary;
+      proxy_cache_lock on;
+      proxy_cache_lock_timeout 5s;
+      proxy_cache_use_stale updating;
+      proxy_cache_background_update on;
+      add_header X-TV-Cache $upstream_cache_status always;
+    }}
+  }}
+}}
+"""
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/local/sbin")
+
+
+def wanted(config) -> bool:
+    """Whether `make run` puts nginx in front: WEB_FRONT=nginx, or auto and installed."""
+    if config.WEB_FRONT == "none":
+        return False
+    return config.WEB_FRONT == "nginx" or nginx_binary() is not None
+
+
+def render(directory: Path, listen: str, upstream: str, workers: int = 1, max_body: int = 6 * 1024 * 1024,
+           connections: int = 16384) -> str:
+    # Started by root, nginx would drop its workers to nobody, who cannot reach a
+    # private VAR_DIR (its cache and buffers); they stay the launcher's user.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return CONF.format(dir=directory, listen=listen, upstream=upstream, workers=max(1, workers),
+                       connections=connections, max_body=max_body, proxy=PROXY, user=user)
+
+
+def prepare(config, directory: Path | None = None) -> tuple[list[str], Path]:
+    """``(nginx command, its folder)`` for the front on HOST:PORT before FRONT_UPSTREAM."""
+    from services.xmlsafe import DEFAULT_MAX_BYTES
+
+    binary = nginx_binary()
+    if not binary:
+        raise RuntimeError("nginx is not installed: apt-get install nginx (or run with WEB_FRONT=none)")
+    if not config.FRONT_UPSTREAM:
+        raise RuntimeError("FRONT_UPSTREAM is not set: the host:port of the web app behind the front")
+    d = (directory or config.VAR_DIR / "front").resolve()
+    d.mkdir(parents=True, exist_ok=True)
+    conf = d / "nginx.conf"
+    conf.write_text(render(d, "%s:%d" % (config.HOST, config.PORT), config.FRONT_UPSTREAM,
+                           config.FRONT_WORKERS, DEFAULT_MAX_BYTES + 2 * 1024 * 1024))
+    return [binary, "-c", str(conf), "-p", str(d), "-g", "daemon off;"], d
