@@ -89,18 +89,20 @@ class Settings:
         # gunicorn: enough connections for every box to keep its own alive between screens
         self.web = dict(WEB_WORKERS=self.web_workers, WEB_THREADS=self.web_threads, WEB_KEEPALIVE=int(self.pacing * 3) + 5,
                         WEB_CONNECTIONS=max(1000, self.users + 500),
-                        WEB_WORKER_CLASS=os.environ.get("BENCH_LOAD_WEB_WORKER_CLASS", "tvapp.webworker.ScreenWorker"))
+                        WEB_WORKER_CLASS=os.environ.get("BENCH_LOAD_WEB_WORKER_CLASS", "tvapp.webworker.ScreenWorker"),
+                        WEB_FRONT=os.environ.get("BENCH_LOAD_WEB_FRONT", "nginx"),
+                        FRONT_CACHE_SECONDS=env_int("BENCH_LOAD_FRONT_CACHE_SECONDS", 2))
 
     def describe(self) -> str:
         return ("settings: %d households seeded; phase 2: %d boxes, one screen each per %.0f s (%.0f screens/s "
                 "offered), %d s measured after a %d s warm-up; phase 1 wrk: %d connections, %d s per run; "
                 "personal steps %s req/s, %d s each; gunicorn %d workers x %d threads (%s), keep-alive %d s, "
-                "%d connections per worker" % (
+                "%d connections per worker; front %s (shared screens kept %d s)" % (
                     self.households, self.users, self.pacing, self.users / self.pacing, self.seconds, self.warmup,
                     self.connections, self.wrk_seconds,
                     "/".join("%g" % s for s in self.steps), self.step_seconds, self.web["WEB_WORKERS"],
                     self.web["WEB_THREADS"], self.web["WEB_WORKER_CLASS"], self.web["WEB_KEEPALIVE"],
-                    self.web["WEB_CONNECTIONS"]))
+                    self.web["WEB_CONNECTIONS"], self.web["WEB_FRONT"], self.web["FRONT_CACHE_SECONDS"]))
 
 
 def print_machine() -> None:
@@ -138,7 +140,7 @@ def start_nginx(system, boxes: list[dict], tmp: Path):
 
     nginx = Nginx(tmp, workers=os.cpu_count() or 1)
     for _name, path in SHARED:
-        nginx.put(path, requests.get(system.base + path, cookies={"tv_device": boxes[0]["token"]}, timeout=10).content)
+        nginx.put(path, requests.get(system.base + path, headers={"Cookie": boxes[0]["cookie"]}, timeout=10).content)
     return nginx.start()
 
 
@@ -155,9 +157,15 @@ def phase_shared(system, nginx, boxes: list[dict], s: Settings, tmp: Path) -> No
     sess = requests.Session()
     tags: dict[str, list[tuple[str, str]]] = {}
     for _name, path in SHARED:
-        tags[path] = [(b["token"], sess.get(system.base + path, cookies={"tv_device": b["token"]},
-                                            timeout=10).headers.get("ETag", "")) for b in sample]
-    web_pids = system.pids().get("web", []) + system.pids().get("redis", [])
+        tags[path] = [(b["cookie"], sess.get(system.base + path, headers={"Cookie": b["cookie"]},
+                                             timeout=10).headers.get("ETag", "")) for b in sample]
+    roles = system.pids()
+    web_pids = roles.get("web", []) + roles.get("redis", [])
+    app_pids = web_pids + roles.get("front", [])
+    upstream = system.upstream
+    if upstream:
+        print("   app: the system as `make run` starts it (the nginx front, gunicorn behind it); gunicorn: the "
+              "same app without the front (its own fast path)")
     w = s.web
     print("%-10s %-10s %-8s %8s %7s %7s %6s %8s %9s %9s" % (
         "screen", "fetch", "server", "req/s", "p50 ms", "p99 ms", "errors", "vs nginx", "CPU/req", "wrk/req"))
@@ -168,12 +176,15 @@ def phase_shared(system, nginx, boxes: list[dict], s: Settings, tmp: Path) -> No
                                 w["WEB_THREADS"], w["WEB_KEEPALIVE"], w["WEB_CONNECTIONS"]).start()
             try:
                 for mode in ("full", "revalidate"):
-                    runs = [("app", system.base, web_pids,
+                    runs = [("app", system.base, app_pids,
                              [(t, e if mode == "revalidate" else "") for t, e in tags[path]]),
                             ("nginx", nginx.base, nginx.pids(),
-                             [(b["token"], ntag if mode == "revalidate" else "") for b in sample])]
+                             [(b["cookie"], ntag if mode == "revalidate" else "") for b in sample])]
+                    if upstream:
+                        runs.append(("gunicorn", upstream, web_pids,
+                                     [(t, e if mode == "revalidate" else "") for t, e in tags[path]]))
                     if mode == "full":
-                        runs.append(("ceiling", bare.base, bare.pids(), [(b["token"], "") for b in sample]))
+                        runs.append(("ceiling", bare.base, bare.pids(), [(b["cookie"], "") for b in sample]))
                     res = {}
                     for who, base, pids, boxes_ in runs:
                         c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -196,10 +207,10 @@ def phase_shared(system, nginx, boxes: list[dict], s: Settings, tmp: Path) -> No
         # allows (TICKER_STREAMS), a box gets the state at once and comes back in a minute.
         holders = []  # boxes holding every live stream first, as boxes sitting on a screen do
         for b in sample[:4 * s.web["WEB_THREADS"] * s.web["WEB_WORKERS"]]:
-            holders.append(requests.get(system.base + "/tv/ticker", cookies={"tv_device": b["token"]}, stream=True,
+            holders.append(requests.get(system.base + "/tv/ticker", headers={"Cookie": b["cookie"]}, stream=True,
                                         timeout=10))
         c0 = cpu_seconds(web_pids)
-        r = wrk(system.base, "/tv/ticker", [(b["token"], "") for b in sample], s.wrk_seconds, s.connections, 1, tmp)
+        r = wrk(system.base, "/tv/ticker", [(b["cookie"], "") for b in sample], s.wrk_seconds, s.connections, 1, tmp)
         served = r["rps"] * s.wrk_seconds or 1
         for h in holders:
             h.close()

@@ -31,6 +31,13 @@ The busiest path skips Flask: :class:`FastPath` (WSGI middleware) answers a
 paired box's request for a screen this process has already rendered straight
 from the device cache and the LRU, with the headers Flask gave the first time.
 
+Asked by the front (``X-TV-Front: 1``, ``tvapp.front``), a shared screen is
+answered in its copy for every box of the variant: the name left as an empty
+``<span class="tv-who-name">`` (tv.js fills it from the box's ``tv_who``
+cookie), with ``X-Accel-Expires`` so nginx keeps it ``FRONT_CACHE_SECONDS``
+(never past the entry's end). A box whose front cookies are not what the app
+knows of it is answered by Flask, which sets them.
+
 Every other HTML response gets ``Cache-Control: private, no-cache`` unless it
 set its own: TV pages are tied to a household. Static files are linked with
 ``?v=<digest>`` and served with a year's ``max-age`` (immutable) when the

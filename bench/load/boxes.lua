@@ -2,7 +2,8 @@
 -- once every BOX_PACING ms on average (uniformly 0.5x to 1.5x, so boxes do not
 -- march in step); its first load comes at a random moment of the first
 -- period, as boxes already switched on would. Each request is the next box of
--- the list (its tv_device cookie), so every household is asked for in turn.
+-- the list (its cookies: tv_device and the front's tv_view and tv_who), so
+-- every household is asked for in turn.
 --
 -- Environment: BOX_LIST (the CSV bench.load.seed writes), BOX_LIMIT (the
 -- first so many of its boxes: the population, so that N boxes are N
@@ -18,8 +19,9 @@ local boxes = {}
 local limit = tonumber(os.getenv("BOX_LIMIT") or "0")
 local f = assert(io.open(os.getenv("BOX_LIST")))
 local cols = {}
-for c in string.gmatch(f:read("*l"), "[^,]+") do cols[#cols + 1] = c end
+for c in string.gmatch((f:read("*l"):gsub("\r$", "")), "[^,]+") do cols[#cols + 1] = c end
 for line in f:lines() do
+  line = line:gsub("\r$", "")  -- Python's csv ends rows with CRLF
   local row, k = {}, 1
   for v in string.gmatch(line, "[^,]+") do row[cols[k]] = v; k = k + 1 end
   boxes[#boxes + 1] = row
@@ -50,7 +52,7 @@ function request()
   local b = boxes[i]
   local path = template:gsub("{receipt}", b.receipt):gsub("{epay}", b.epay)
   if #news > 0 then path = path:gsub("{news}", news[math.random(#news)]) end
-  return wrk.format("GET", path, {["Cookie"] = "tv_device=" .. b.token})
+  return wrk.format("GET", path, {["Cookie"] = b.cookie})
 end
 
 function done(summary, latency, requests)

@@ -14,7 +14,8 @@ rows are exactly what that code stores. Finished requests only: the workers
 and the sweep have nothing to pick up.
 
 ``seed(...)`` returns the boxes as dicts (token, household code, a receipt
-number, an unpaid bill's 전자납부번호) and writes them as CSV for the boxes (``bench.load.boxes``).
+number, an unpaid bill's 전자납부번호, the Cookie header a paired box sends:
+its token and the front's ``tv_view`` and ``tv_who``) and writes them as CSV for the boxes (``bench.load.boxes``).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def seed(n: int, backend_db: Path, database_url: str, pii_key: str, out_csv: Pat
     from services.core.crypto import Crypto
     from services.households import phone_hash
     from services.models import Device, Household, Request, RequestEvent, Resident
-    from tvapp.tv.device import HASH_PURPOSE
+    from tvapp.tv.device import HASH_PURPOSE, DeviceInfo, HouseholdInfo, front_cookies
 
     today = today or date.today()
     rnd = random.Random(seed + 1)
@@ -110,6 +111,10 @@ def seed(n: int, backend_db: Path, database_url: str, pii_key: str, out_csv: Pat
             "phone_hash": phone_hash(crypto, r["phone"]) if r["phone"] else None,
             "email_enc": crypto.encrypt(r["email"]) if r["email"] else None} for r in res_rows])
         boxes, devices, requests = [], [], []
+        heads: dict[str, tuple[int, str]] = {}
+        for r in res_rows:
+            if r["household_code"] not in heads or r["position"] < heads[r["household_code"]][0]:
+                heads[r["household_code"]] = (r["position"], r["name"])
         for i, h in enumerate(hh_rows):
             token = secrets.token_urlsafe(32)
             lang = "en" if rnd.random() < 0.05 else "ko"
@@ -129,8 +134,12 @@ def seed(n: int, backend_db: Path, database_url: str, pii_key: str, out_csv: Pat
                     "delivery_address_masked": pii.mask_phone("02-1234-5678"),
                     "options": {"certificate_type": "resident-copy"}, "status": "delivered", "step_index": 0,
                     "attempts": 0, "next_run_at": when, "result": {}, "created_at": when, "updated_at": when})
+            # the cookies the app gives a paired box (tvapp.tv.device.sync_front_cookies)
+            view, who = front_cookies(DeviceInfo(0, ids[h["code"]], "keyboard", lang, size),
+                                      HouseholdInfo(0, h["code"], "", pii.mask_name(heads[h["code"]][1])))
             boxes.append({"token": token, "household": h["code"], "receipt": receipts[0],
-                          "epay": epay_no(i, 1), "lang": lang, "size": size})
+                          "epay": epay_no(i, 1), "lang": lang, "size": size,
+                          "cookie": "tv_device=%s; tv_view=%s; tv_who=%s" % (token, view, who)})
         c.execute(insert(Device), devices)
         c.execute(insert(Request), requests)
         rids = dict(c.execute(select(Request.receipt_no, Request.id)

@@ -81,6 +81,13 @@ class System:
     def backend_db(self) -> Path:
         return self.var / "backend.sqlite3"
 
+    @property
+    def upstream(self) -> str | None:
+        """gunicorn's own address behind the front (None: no front)."""
+        conf = self.var / "front" / "nginx.conf"
+        m = re.search(r"server (127\.0\.0\.1:\d+) ", conf.read_text()) if conf.exists() else None
+        return "http://%s" % m.group(1) if m else None
+
     def stop(self) -> None:
         stop(self.proc, signal.SIGINT, 30)
         if getattr(self, "log", None):
@@ -111,7 +118,7 @@ class System:
                 cmd = " ".join(c.cmdline())
             except psutil.Error:
                 continue
-            role = ("web" if "gunicorn" in cmd else "redis" if "redis-server" in cmd
+            role = ("web" if "gunicorn" in cmd else "redis" if "redis-server" in cmd else "front" if "nginx" in cmd
                     else "back end" if "reference_backend" in cmd else "workers and sweep")
             roles.setdefault(role, []).append(c.pid)
         roles.setdefault("launcher", []).append(self.proc.pid)
@@ -239,7 +246,7 @@ local i = 0
 request = function()
   i = i %% #boxes + 1
   local b = boxes[i]
-  local h = {["Cookie"] = "tv_device=" .. b[1]}
+  local h = {["Cookie"] = b[1]}
   if b[2] ~= "" then h["If-None-Match"] = b[2] end
   return wrk.format("GET", "%s", h)
 end
