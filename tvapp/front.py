@@ -17,7 +17,11 @@ box's ``tv_view`` cookie (language and text size) and serves it, and its
 a response without ``X-Accel-Expires``, any with ``Set-Cookie``, any request
 without a well-formed ``tv_view`` or ``tv_device`` cookie (an unpaired box;
 the app clears ``tv_view`` when it finds a box unpaired), any method but GET
-and HEAD. The box's own ``Cache-Control: private, no-cache`` reaches it unchanged.
+and HEAD. No ``proxy_cache_lock``: every personal screen shares its cache key
+with every other household's (it is never stored), and nginx's lock would
+make them wait for each other in steps of half a second; an expired shared
+screen is refreshed by one request while the others get the stale copy
+(``proxy_cache_use_stale updating``). The box's own ``Cache-Control: private, no-cache`` reaches it unchanged.
 
 What it costs: a shared screen may be up to ``FRONT_CACHE_SECONDS`` behind a
 news change, and its clock is the moment nginx fetched it (the box ticks it on
@@ -84,8 +88,6 @@ http {{
       proxy_cache_bypass $tv_no_view $tv_no_box;
       proxy_no_cache $tv_no_view $tv_no_box;
       proxy_ignore_headers Cache-Control Expires Vary;
-      proxy_cache_lock on;
-      proxy_cache_lock_timeout 5s;
       proxy_cache_use_stale updating;
       proxy_cache_background_update on;
       add_header X-TV-Cache $upstream_cache_status always;

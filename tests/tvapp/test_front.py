@@ -169,3 +169,28 @@ def test_the_ticker_still_streams_through_the_front(front, demo):
         assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/event-stream")
         first = next(r.iter_lines(decode_unicode=True))  # arrives at once: not held in nginx's buffer
         assert first is not None
+
+
+@pytest.mark.browser
+def test_a_box_shows_its_own_name_on_a_screen_from_the_cache(front, demo, browser, tmp_path):
+    """Real Chromium: two households' boxes get the same cached news list; each
+    shows its own household's name (tv.js, from its own cookie)."""
+    from remote_nav.driver import TvDriver
+
+    seen = {}
+    for code, name in (("1144012-0001", "김*수"), ("1144012-0002", "박*민")):
+        tv = TvDriver.open(browser)
+        try:
+            tv.page.goto(front + "/tv/")  # a new box: a cookie, and the pairing screen
+            token = next(c["value"] for c in tv.page.context.cookies() if c["name"] == "tv_device")
+            s = requests.Session()
+            s.cookies.set("tv_device", token)
+            set_household(s, demo, code)
+            tv.page.goto(front + "/tv/news/")  # through the app: it sets the front's cookies
+            r = tv.page.goto(front + "/tv/news/")
+            seen[code] = r.headers.get("x-tv-cache")
+            assert tv.page.inner_text(".tv-who").strip() == "%s 님 댁" % name
+            tv.page.screenshot(path=str(tmp_path / ("front-%s.png" % code)))
+        finally:
+            tv.close()
+    assert seen["1144012-0002"] in ("HIT", "STALE", "UPDATING"), seen
