@@ -35,7 +35,9 @@ same boxes run, unmeasured, before each household run: 15), BENCH_LOAD_PHASES
 (shared,households,personal,costs). ``make bench`` with the defaults takes about
 ten minutes; the full runs recorded in BENCHMARKS.md are
 ``BENCH_LOAD_USERS=10000 BENCH_LOAD_SECONDS=60 BENCH_LOAD_LADDER=1000,1500,2000,2500,3000
-BENCH_LOAD_STEPS=100,150,200,300 python -m bench bench_load``.
+BENCH_LOAD_STEPS=100,150,200,300 python -m bench bench_load`` (run D, with the front: ladder
+2000,3000,4000,5000,6000,8000). BENCH_LOAD_WEB_FRONT (nginx; none: gunicorn faces the boxes) and
+BENCH_LOAD_FRONT_CACHE_SECONDS (2) set the front.
 """
 
 from __future__ import annotations

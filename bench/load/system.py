@@ -1,6 +1,6 @@
 """The pieces of the load run, each a separate process of its own: the whole
 system (``python -m tvapp.launcher``: private Redis, reference back end,
-migrations, demo data, gunicorn, workers, the sweep), a private nginx, wrk
+migrations, demo data, the nginx front, gunicorn, workers, the sweep), a private nginx, wrk
 and the boxes (wrk, ``bench.load.boxes``); and CPU accounting per process tree (psutil)."""
 
 from __future__ import annotations
