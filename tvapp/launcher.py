@@ -138,6 +138,16 @@ def gunicorn_cmd(config, bind: str | None = None) -> list[str]:
             "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
 
 
+def front_cmd(config) -> list[str]:
+    """nginx's command for the front (``tvapp.front``); a missing nginx or upstream is one clear line."""
+    from tvapp import front
+
+    try:
+        return front.prepare(config)[0]
+    except RuntimeError as exc:
+        raise Stop(str(exc)) from None
+
+
 def run_all() -> int:
     config = load_config()
     var = config.VAR_DIR
@@ -177,11 +187,7 @@ def run_all() -> int:
             sup.start("web", gunicorn_cmd(config, "127.0.0.1:%d" % app_port))
             wait_until(lambda: requests.get("http://127.0.0.1:%d/livez" % app_port, timeout=2).status_code == 204,
                        90, "the web app (gunicorn)")
-            try:
-                cmd, _dir = front.prepare(config)
-            except RuntimeError as exc:
-                raise Stop(str(exc)) from None
-            sup.start("front", cmd, logfile=True)
+            sup.start("front", front_cmd(config), logfile=True)
         else:
             sup.start("web", gunicorn_cmd(config))
         for i in range(config.WORKERS):
@@ -235,12 +241,7 @@ def exec_role(role: str) -> int:
     if role == "web":
         os.execv(sys.executable, gunicorn_cmd(config))
     if role == "front":
-        from tvapp import front
-
-        try:
-            cmd, _dir = front.prepare(config)
-        except RuntimeError as exc:
-            raise Stop(str(exc)) from None
+        cmd = front_cmd(config)
         os.execv(cmd[0], cmd)
     if role == "worker":
         from services.worker import main
