@@ -45,6 +45,9 @@ PROXY = """      proxy_pass http://tv_app;
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Request-Id $tv_request_id;
+      proxy_hide_header X-Request-Id;  # a cached screen's would be another request's
+      add_header X-Request-Id $tv_request_id always;
       proxy_read_timeout 120s;
       proxy_send_timeout 60s;
 """
@@ -72,6 +75,11 @@ http {{
     "~^(ko|en)\\.(normal|large|xlarge)$" 0;
     default 1;
   }}
+  # The box's own request id when it sent a sane one, else nginx's.
+  map $http_x_request_id $tv_request_id {{
+    "~^[A-Za-z0-9._-]{{1,64}}$" $http_x_request_id;
+    default $request_id;
+  }}
   map $cookie_tv_device $tv_no_box {{
     "" 1;
     default 0;
@@ -85,6 +93,10 @@ http {{
 {proxy}      proxy_set_header X-TV-Front "1";
       proxy_cache tv_screens;
       proxy_cache_key "$uri?$args|$cookie_tv_view";
+      # A box's validators reach the app (household screens answer 304s); the
+      # app never answers the front's own fetch of a shared screen with one.
+      proxy_set_header If-None-Match $http_if_none_match;
+      proxy_set_header If-Modified-Since $http_if_modified_since;
       proxy_cache_bypass $tv_no_view $tv_no_box;
       proxy_no_cache $tv_no_view $tv_no_box;
       proxy_ignore_headers Cache-Control Expires Vary;

@@ -38,6 +38,21 @@ cookie), with ``X-Accel-Expires`` so nginx keeps it ``FRONT_CACHE_SECONDS``
 (never past the entry's end). A box whose front cookies are not what the app
 knows of it is answered by Flask, which sets them.
 
+A *household screen* (나의 민원, a request, the bills) is the household's
+own; it is decorated with :func:`household_screen` and rendered for every
+box that has no current copy, but validated without rendering: its weak
+``ETag`` is a digest of what the screen is made of - the path and query, the
+box and household as the device cache holds them, the shared-content
+version, the household's stamp (``services.webcache.household_stamp``,
+dropped by any commit that changes what the screen shows), for bills screens
+the digest of the bills they were rendered from (``services.taxes.bills``),
+the build and the day in Korea (``14:05`` today, ``5월 3일`` after). A box
+whose ``If-None-Match`` still matches gets a 304 (from :class:`FastPath`, no
+Flask); a render that touched the session (a form's CSRF token) gets no
+validator. Its header clock is then the one its copy was rendered with, so
+every validated answer (200 or 304) also sets ``tv_now`` (the server's time,
+ms) and tv.js counts from the later of the two.
+
 Every other HTML response gets ``Cache-Control: private, no-cache`` unless it
 set its own: TV pages are tied to a household. Static files are linked with
 ``?v=<digest>`` and served with a year's ``max-age`` (immutable) when the
@@ -48,6 +63,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import re
 import secrets
@@ -55,6 +71,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from dataclasses import astuple
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 from pathlib import Path
@@ -64,8 +81,10 @@ from urllib.parse import parse_qsl
 from flask import current_app, g, request
 from flask.globals import _cv_request
 from markupsafe import escape
+from redis.exceptions import RedisError
 from werkzeug.http import parse_cookie, parse_date, parse_etags
 
+from services import webcache
 from services.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -85,6 +104,7 @@ KST = timezone(timedelta(hours=9))
 WHO_SLOT = b'<span class="tv-who-name"></span>'  # where tv.js puts the name in the front's copy
 FRONT_ENVIRON = "HTTP_X_TV_FRONT"  # "1": asked by the front (tvapp.front), which may cache the answer
 ENVIRON_KEY = "tvapp.shared_screen"
+NOW_COOKIE = "tv_now"  # the server's time (ms) with a household screen's answer; tv.js reads it
 ROOT = Path(__file__).resolve().parents[1]
 # What a screen's bytes are made of besides the database: a deploy changes the build id.
 BUILD_SOURCES = ("tvapp", "remote_nav", "broadcast_feed/tvtext.py", "broadcast_feed/text.py",
@@ -109,6 +129,7 @@ class ScreenCache:
         self._lock = threading.Lock()
         self.renders = 0
         self.hits = 0
+        self.household_renders = 0  # household screens rendered (their 304s are not)
 
     def get(self, key) -> Entry | None:
         with self._lock:
@@ -260,8 +281,11 @@ def _for_front(environ) -> bool:
 
 def _respond(entry: Entry, now: float):
     front = _for_front(request.environ)
+    # The front passes a box's validators on (household screens need them);
+    # its copy of a shared screen is always whole: it answers boxes' 304s itself.
     status, headers, body = answer(entry, now, None if front else g.household.label, g.get("device_since"),
-                                   request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since"),
+                                   None if front else request.headers.get("If-None-Match"),
+                                   None if front else request.headers.get("If-Modified-Since"),
                                    current_app.config.get("FRONT_CACHE_SECONDS", 0) if front else 0)
     resp = current_app.response_class(body, status=status, mimetype="text/html")
     for name, value in headers:
@@ -299,6 +323,112 @@ def shared_screen(*arg_names: str):
         return inner
 
     return wrap
+
+
+# -- household screens --------------------------------------------------------------
+
+def household_tag(build: str, path: str, query: str, device, household, version: int, stamp: str,
+                  bills: str, now: float) -> str:
+    """The validator of a household screen: a digest of everything it is made of."""
+    day = datetime.fromtimestamp(now, KST).date().isoformat()
+    raw = json.dumps([build, path, query, list(device), list(household), version, stamp, bills, day],
+                     ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def _current_validators(redis, household, bills: bool) -> tuple[str, str] | None:
+    """``(stamp, bills digest)`` as they stand, in one round trip; None when
+    either is missing (then nothing can validate: render)."""
+    from services.taxes.bills import content_key
+
+    keys = [webcache.household_key(household[0])] + ([content_key(household[1])] if bills else [])
+    got = redis.mget(keys)
+    if any(v is None for v in got):
+        return None
+    stamp = got[0].decode()
+    return stamp, got[1].decode() if bills else ""
+
+
+def _now_cookie(now: float) -> str:
+    return "%s=%d; Path=/tv; SameSite=Lax" % (NOW_COOKIE, int(now * 1000))
+
+
+def _household_headers(tag: str, now: float) -> list[tuple[str, str]]:
+    return [("ETag", 'W/"%s"' % tag), ("Cache-Control", CACHE_CONTROL), ("Vary", "Cookie"),
+            ("Set-Cookie", _now_cookie(now))]
+
+
+def household_screen(bills: bool = False):
+    """Validate a household screen (see the module's docstring); ``bills``:
+    it shows the household's bills (read through ``tvapp.taxes``, which notes
+    their digest on ``g.bills_seen``)."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            version, hh = g.get("content_version"), g.get("household")
+            if version is None or hh is None:
+                return view(*args, **kwargs)
+            rt = current_app.extensions["runtime"]
+            build = current_app.extensions["screen_build"]
+            env = request.environ
+            path, query = env.get("PATH_INFO", ""), env.get("QUERY_STRING", "")
+            device, household = astuple(g.device), astuple(hh)
+            now = time.time()
+            inm = request.headers.get("If-None-Match")
+            try:
+                if inm:  # a copy Flask can validate (the fast path declined: cookies to set, say)
+                    current = _current_validators(rt.redis, household, bills)
+                    if current is not None:
+                        tag = household_tag(build, path, query, device, household, version, *current, now)
+                        if parse_etags(inm).contains_weak(tag):
+                            return _household_304(tag, now)
+                stamp = webcache.household_stamp(rt.redis, hh.id)  # before anything is read
+            except (RedisError, RuntimeError):
+                return view(*args, **kwargs)
+            seen: list = []
+            if bills:
+                g.bills_seen = seen
+            sess = _session_object()
+            accessed_before = sess.accessed if sess is not None else False
+            if sess is not None:
+                sess.accessed = False
+            cache = current_app.extensions.get("screen_cache")
+            if cache is not None:
+                cache.household_renders += 1
+            try:
+                resp = current_app.make_response(view(*args, **kwargs))
+            finally:
+                g.pop("bills_seen", None)
+                personal = sess is None or sess.accessed
+                if sess is not None:
+                    sess.accessed = accessed_before or personal
+            if (resp.status_code != 200 or resp.mimetype != "text/html" or resp.is_streamed or personal
+                    or "Set-Cookie" in resp.headers or (bills and len(set(seen)) != 1)):
+                return resp
+            tag = household_tag(build, path, query, device, household, version, stamp, seen[0] if bills else "",
+                                now)
+            if inm and parse_etags(inm).contains_weak(tag):
+                return _household_304(tag, now)
+            for name, value in _household_headers(tag, now):
+                if name == "Set-Cookie":
+                    resp.headers.add(name, value)
+                else:
+                    resp.headers[name] = value
+            return resp
+
+        inner.household_screen_bills = bills  # FastPath validates it
+        return inner
+
+    return wrap
+
+
+def _household_304(tag: str, now: float):
+    resp = current_app.response_class(status=304)
+    for name, value in _household_headers(tag, now):
+        resp.headers.add(name, value)
+    resp.headers.remove("Content-Type")
+    return resp
 
 
 # -- the fast path ----------------------------------------------------------------
@@ -360,8 +490,10 @@ class FastPath:
         if cache is None or m is None:
             return None
         endpoint, view_args = app.url_map.bind_to_environ(environ).match()
-        arg_names = getattr(app.view_functions.get(endpoint), "shared_screen_args", None)
-        if arg_names is None:
+        view = app.view_functions.get(endpoint)
+        arg_names = getattr(view, "shared_screen_args", None)
+        bills = getattr(view, "household_screen_bills", None)
+        if arg_names is None and (bills is None or not environ.get("HTTP_IF_NONE_MATCH")):
             return None
         from tvapp.tv.device import HASH_PURPOSE, DeviceInfo, HouseholdInfo, read_cached
 
@@ -381,6 +513,8 @@ class FastPath:
             want = front_cookies(DeviceInfo(*entry["d"]), HouseholdInfo(*entry["h"]))
             if (cookies.get(VIEW_COOKIE), cookies.get(WHO_COOKIE)) != want:
                 return None
+        if arg_names is None:
+            return self._household(environ, entry, version, bills)
         key = make_key(app.extensions["screen_build"], endpoint, view_args, args, arg_names, lang, size, version)
         screen = cache.get(key)
         now = time.time()
@@ -388,7 +522,8 @@ class FastPath:
             return None
         cache.hits += 1
         code, headers, body = answer(screen, now, None if front else entry["h"][3], entry["at"],
-                                     environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE"),
+                                     None if front else environ.get("HTTP_IF_NONE_MATCH"),
+                                     None if front else environ.get("HTTP_IF_MODIFIED_SINCE"),
                                      app.config.get("FRONT_CACHE_SECONDS", 0) if front else 0)
         rid = environ.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex[:12]
         headers = screen.replay + headers + [("X-Request-Id", rid)]
@@ -397,6 +532,20 @@ class FastPath:
             return "304 NOT MODIFIED", headers, b""
         headers.append(("Content-Length", str(len(body))))
         return "200 OK", headers, body
+
+    def _household(self, environ, entry, version, bills):
+        """A 304 for a household screen whose copy the box has is current; else None."""
+        rt = self.app.extensions["runtime"]
+        current = _current_validators(rt.redis, entry["h"], bills)
+        if current is None:
+            return None
+        now = time.time()
+        tag = household_tag(self.app.extensions["screen_build"], environ.get("PATH_INFO", ""),
+                            environ.get("QUERY_STRING", ""), entry["d"], entry["h"], version, *current, now)
+        if not parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(tag):
+            return None
+        rid = environ.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex[:12]
+        return "304 NOT MODIFIED", _household_headers(tag, now) + [("X-Request-Id", rid)], b""
 
 
 # -- HTTP caching for everything else ------------------------------------------

@@ -12,13 +12,19 @@ wrk rather than locust: locust's own cost (0.35 ms of CPU a request at 1,000
 boxes, 1.1 ms at 10,000, and p99 500 ms against nginx at 10,000 boxes)
 would have taken the machine from the system; wrk, event-driven C, costs
 0.13-0.27 ms of CPU a request (its Lua and its timers) and measured p99 under 1 ms for 10,000 boxes
-against nginx on this machine. What it does not do, the locust boxes did:
-keep each box's ETags (every load here is a full fetch, which costs the app
-about what a 304 does) and send the certificate POST with its CSRF token.
+against nginx on this machine.
+
+A box keeps its copy of each screen as a browser does (``copies``: a folder
+of one "box etag" file a screen, read when a run starts and written when it
+ends) and revalidates it (If-None-Match); :func:`prime` has every box load
+every screen once, as boxes in use already have. Without ``copies`` every
+load is a full fetch. What the locust boxes did and these do not: send the
+certificate POST with its CSRF token.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import signal
@@ -50,6 +56,7 @@ class Result:
     name: str
     requests: int = 0
     errors: int = 0
+    notmod: int = 0  # 304s: the box's copy was current
     seconds: float = 0.0
     hist: dict = field(default_factory=dict)  # microseconds -> count
     error_kinds: dict = field(default_factory=dict)
@@ -73,6 +80,7 @@ class Result:
     def add(self, other: "Result") -> None:
         self.requests += other.requests
         self.errors += other.errors
+        self.notmod += other.notmod
         self.seconds = max(self.seconds, other.seconds)
         for us, n in other.hist.items():
             self.hist[us] = self.hist.get(us, 0) + n
@@ -92,22 +100,34 @@ def split(users: int, mix: list) -> list[tuple[str, str, int]]:
     return [(n, p, c) for (n, _w, p), c in zip(mix, counts, strict=True)]
 
 
+def copies_file(copies: Path, path: str) -> Path:
+    return copies / ("copies-%s.txt" % hashlib.sha256(path.encode()).hexdigest()[:10])
+
+
 class Population:
     """One wrk process per screen, started together; ``wait()`` gives the results."""
 
     def __init__(self, base: str, boxes_csv: Path, users: int, seconds: int, pacing: float, mix: list,
-                 news: list[str], out: Path, timeout: int = 30):
+                 news: list[str], out: Path, timeout: int = 30, copies: Path | None = None, prime: bool = False):
         self.parts = split(users, mix)
         self.seconds, self.out, self.procs = seconds, out, []
         out.mkdir(parents=True, exist_ok=True)
+        if copies is not None:
+            copies.mkdir(parents=True, exist_ok=True)
         for k, (name, path, conns) in enumerate(self.parts):
             # wrk keeps its timers in a list it walks on every turn of its loop: a
             # few hundred boxes a thread keep that walk short (0.4 ms of CPU a
             # request with 10,000 boxes on one thread, measured).
+            if prime:
+                conns = 8  # back to back: every box once, at what the system can take
             threads = max(1, min(8, -(-conns // 400)))
+            kept = str(copies_file(copies, path)) if copies is not None else ""
             env = dict(os.environ, BOX_LIST=str(boxes_csv), BOX_LIMIT=str(users), BOX_PATH=path,
                        BOX_NEWS=",".join(news), BOX_PACING=str(int(pacing * 1000)),
-                       BOX_CONNECTIONS=str(conns // threads))
+                       BOX_CONNECTIONS=str(conns // threads), BOX_THREADS=str(threads),
+                       BOX_ETAGS_IN=kept, BOX_ETAGS_OUT=kept, BOX_PRIME="1" if prime else "0",
+                       BOX_DONE=str(out / ("done-%d" % k)))
+            self.threads = getattr(self, "threads", 0) + threads
             log = open(out / ("screen-%d.txt" % k), "wb")
             cmd = ["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % seconds, "--timeout", "%ds" % timeout,
                    "-s", str(LUA), base]
@@ -153,14 +173,32 @@ def parse(name: str, text: str) -> Result:
         if n:
             r.error_kinds[kind] = n
     r.errors = connect + read + write + status + timeout
+    m = re.search(r"BOX_NOTMOD (\d+)", text)
+    r.notmod = int(m.group(1)) if m else 0
     for us, n in re.findall(r"BOX_LATENCY (\d+) (\d+)", text):
         r.hist[int(us)] = r.hist.get(int(us), 0) + int(n)
     return r
 
 
 def run(base: str, boxes_csv: Path, users: int, seconds: int, pacing: float, mix: list, news: list[str],
-        out: Path, on_start=None) -> tuple[Result, list[Result]]:
-    pop = Population(base, boxes_csv, users, seconds, pacing, mix, news, out)
+        out: Path, on_start=None, copies: Path | None = None) -> tuple[Result, list[Result]]:
+    pop = Population(base, boxes_csv, users, seconds, pacing, mix, news, out, copies=copies)
     if on_start:
         on_start(pop, time.time())
+    return pop.wait()
+
+
+def prime(base: str, boxes_csv: Path, users: int, mix: list, news: list[str], out: Path, copies: Path,
+          limit: int = 900) -> tuple[Result, list[Result]]:
+    """Every box loads every screen of ``mix`` once, back to back (8
+    connections a screen), keeping its copies in ``copies``."""
+    pop = Population(base, boxes_csv, users, limit, 1.0, mix, news, out, copies=copies, prime=True)
+    deadline = time.time() + limit
+    while time.time() < deadline and len(list(out.glob("done-*"))) < pop.threads:
+        if all(p.poll() is not None for _n, p, _l in pop.procs):
+            break
+        time.sleep(0.5)
+    for _n, p, _l in pop.procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)  # wrk stops and reports what it measured
     return pop.wait()

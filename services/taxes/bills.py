@@ -89,6 +89,16 @@ def _cache_key(household_code: str) -> str:
     return "bills:%s" % household_code
 
 
+def content_key(household_code: str) -> str:
+    """Where the digest of the cached bills is kept while they are (the web
+    tier validates a box's copy of a bills screen against it)."""
+    return "bills-digest:%s" % household_code
+
+
+def content_digest(runtime, raw: list[dict]) -> str:
+    return runtime.crypto.keyed_hash(json.dumps(raw, ensure_ascii=False, sort_keys=True), "bills-digest")[:20]
+
+
 def _cached(runtime, household_code: str) -> list[dict] | None:
     try:
         raw = runtime.redis.get(_cache_key(household_code))
@@ -97,10 +107,13 @@ def _cached(runtime, household_code: str) -> list[dict] | None:
         return None
 
 
-def _remember(runtime, household_code: str, raw: list[dict]) -> None:
+def _remember(runtime, household_code: str, raw: list[dict], digest: str) -> None:
     try:
-        runtime.redis.set(_cache_key(household_code),
-                          runtime.crypto.encrypt(json.dumps(raw, ensure_ascii=False)), ex=CACHE_SECONDS)
+        pipe = runtime.redis.pipeline(transaction=True)
+        pipe.set(_cache_key(household_code), runtime.crypto.encrypt(json.dumps(raw, ensure_ascii=False)),
+                 ex=CACHE_SECONDS)
+        pipe.set(content_key(household_code), digest, ex=CACHE_SECONDS)
+        pipe.execute()
     except (RedisError, RuntimeError):
         pass
 
@@ -108,20 +121,24 @@ def _remember(runtime, household_code: str, raw: list[dict]) -> None:
 def forget(runtime, household_code: str) -> None:
     """Drop a household's cached bills (a payment changed them)."""
     try:
-        runtime.redis.delete(_cache_key(household_code))
+        runtime.redis.delete(_cache_key(household_code), content_key(household_code))
     except (RedisError, RuntimeError):
         log.warning("cached bills not dropped; they expire within %d s", CACHE_SECONDS)
 
 
-def household_bills(runtime, household_code: str, fresh: bool = False) -> list[Bill]:
+def household_bills(runtime, household_code: str, fresh: bool = False, seen: list | None = None) -> list[Bill]:
     """Unpaid first (overdue, then by due date), then paid (latest first).
 
     What the back end said is kept for ``CACHE_SECONDS`` (encrypted, in Redis)
     so a box paging through its bills does not ask the back end each time;
     a payment drops it (:func:`forget`). ``fresh`` asks the back end anyway
     (whatever decides about money does: ``payments`` reads the back end
-    itself)."""
+    itself).
+
+    ``seen``: a list the digest of what was read is appended to (the web
+    tier's validator for a screen showing these bills, :func:`content_key`)."""
     raw = None if fresh else _cached(runtime, household_code)
+    fetched = raw is None
     if raw is None:
         try:
             raw = runtime.bridge.tax_bills(household_code)
@@ -129,7 +146,11 @@ def household_bills(runtime, household_code: str, fresh: bool = False) -> list[B
             raise BillsUnavailable("구청 시스템에 연결할 수 없어 고지서를 불러오지 못했습니다.") from exc
         except BackendRefused as exc:
             raise BillsUnavailable(exc.message) from exc
-        _remember(runtime, household_code, raw)
+    digest = content_digest(runtime, raw) if fetched or seen is not None else ""
+    if fetched:
+        _remember(runtime, household_code, raw, digest)
+    if seen is not None:
+        seen.append(digest)
     bills = [Bill(**b) for b in raw]
     unpaid = sorted((b for b in bills if not b.paid), key=lambda b: (not b.overdue, b.due_date, b.epay_no))
     paid = sorted((b for b in bills if b.paid), key=lambda b: b.paid_at or "", reverse=True)

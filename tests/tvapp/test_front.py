@@ -91,6 +91,11 @@ def test_a_shared_screen_is_the_same_cached_bytes_for_every_household(front, dem
         assert "X-Accel-Expires" not in rb.headers
         again, cached = get(b, front, path, headers={"If-None-Match": rb.headers["ETag"]})
         assert again.status_code == 304 or no_clock(again.text) != no_clock(rb.text), path
+        # a cached screen carries this request's id, not the one that filled the cache
+        mine, cached = get(b, front, path, headers={"X-Request-Id": "box-b-%d" % len(path)})
+        assert cached in ("HIT", "STALE", "UPDATING") and mine.headers["X-Request-Id"] == "box-b-%d" % len(path)
+        odd, _ = get(b, front, path, headers={"X-Request-Id": "<script>"})
+        assert re.fullmatch(r"[0-9a-f]{32}", odd.headers["X-Request-Id"]), odd.headers["X-Request-Id"]
     assert unquote(a.cookies["tv_who"]) == "김*수" and unquote(b.cookies["tv_who"]) == "박*민"
     assert a.cookies["tv_view"] == b.cookies["tv_view"] == "ko.normal"
 
@@ -105,6 +110,12 @@ def test_personal_screens_never_come_from_the_cache(front, demo):
             assert ca not in ("HIT", "STALE") and cb not in ("HIT", "STALE"), path
             assert "김*수 님 댁" in ra.text and "박*민" not in ra.text, path
             assert "박*민 님 댁" in rb.text and "김*수" not in rb.text, path
+    for path in ("/tv/requests/", "/tv/taxes/"):  # household screens: validated by the app, through the front
+        ra, _ = get(a, front, path)
+        again, cached = get(a, front, path, headers={"If-None-Match": ra.headers["ETag"]})
+        assert again.status_code == 304 and cached not in ("HIT", "STALE"), path
+        other, _ = get(b, front, path, headers={"If-None-Match": ra.headers["ETag"]})
+        assert other.status_code == 200 and "박*민 님 댁" in other.text, path
 
 
 def test_a_box_without_a_household_is_never_given_a_cached_screen(front, demo):
@@ -194,3 +205,35 @@ def test_a_box_shows_its_own_name_on_a_screen_from_the_cache(front, demo, browse
         finally:
             tv.close()
     assert seen["1144012-0002"] in ("HIT", "STALE", "UPDATING"), seen
+
+
+@pytest.mark.browser
+def test_a_kept_household_screen_shows_the_time_now(front, demo, browser):
+    """Real Chromium: revisiting 나의 민원 revalidates its copy (a 304: the page
+    keeps the time it was rendered at) and takes the server's time from the
+    answer's tv_now cookie, which tv.js counts from."""
+    from remote_nav.driver import TvDriver
+
+    tv = TvDriver.open(browser)
+    try:
+        tv.page.goto(front + "/tv/")
+        token = next(c["value"] for c in tv.page.context.cookies() if c["name"] == "tv_device")
+        s = requests.Session()
+        s.cookies.set("tv_device", token)
+        set_household(s, demo, "1144012-0001")
+        statuses = []
+        tv.page.on("response", lambda r: statuses.append(r.status) if "/tv/requests/" in r.url else None)
+        tv.page.goto(front + "/tv/requests/")
+        rendered = int(tv.page.get_attribute("#tv-clock", "data-now"))
+        time.sleep(1.2)
+        tv.page.goto(front + "/tv/")
+        tv.page.goto(front + "/tv/requests/")
+        kept = int(tv.page.get_attribute("#tv-clock", "data-now"))
+        cookie = int(next(c["value"] for c in tv.page.context.cookies() if c["name"] == "tv_now"))
+        assert kept == rendered, statuses  # the box's own copy, not a new rendering
+        assert cookie >= rendered + 1000  # the time of the 304, not of the copy
+        shown = tv.page.inner_text("#tv-clock").strip()
+        kst = [time.strftime("%H:%M", time.gmtime(t + 9 * 3600)) for t in (cookie / 1000, time.time())]
+        assert shown in kst, (shown, kst)
+    finally:
+        tv.close()

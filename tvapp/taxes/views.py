@@ -11,13 +11,14 @@ import secrets
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from services import ledger
+from services import ledger, webcache
 from services.models import Resident
 from services.payments import Card
 from services.pii import mask_email, mask_phone
 from services.taxes import bills as bills_mod
 from services.taxes import payments
 from services.taxes.models import TaxPayment
+from tvapp.screen_cache import household_screen
 from tvapp.tv.device import tv_device_required
 
 bp = Blueprint("taxes", __name__, url_prefix="/tv/taxes")
@@ -46,6 +47,7 @@ def _flow() -> dict:
 
 def _save(f: dict) -> None:
     rt().redis.set("taxflow:%d" % g.device.id, rt().crypto.encrypt(json.dumps(f, ensure_ascii=False)), ex=FLOW_TTL)
+    webcache.forget_household_quietly(g.household.id)  # a bill's screen shows where its receipt goes
 
 
 def _calm(title, text, next_text, href, label, status=200):
@@ -56,7 +58,7 @@ def _calm(title, text, next_text, href, label, status=200):
 
 
 def _bills(fresh: bool = False):
-    return bills_mod.household_bills(rt(), g.household.code, fresh=fresh)
+    return bills_mod.household_bills(rt(), g.household.code, fresh=fresh, seen=g.get("bills_seen"))
 
 
 def _down(e):
@@ -111,6 +113,7 @@ def _pages(items, page):
 
 @bp.get("/")
 @tv_device_required
+@household_screen(bills=True)
 def bill_list():
     try:
         all_bills = _bills()
@@ -126,6 +129,7 @@ def bill_list():
 
 @bp.get("/history")
 @tv_device_required
+@household_screen(bills=True)
 def history():
     try:
         paid = [b for b in _bills() if b.paid]
@@ -138,6 +142,7 @@ def history():
 
 @bp.get("/bill/<epay_no>")
 @tv_device_required
+@household_screen(bills=True)
 def bill(epay_no):
     b, other = _bill_or_redirect(epay_no)
     if other:

@@ -18,7 +18,7 @@ from flask import (
 
 from services import handoff, ledger, pairing
 from services.households import get_household, sync_household
-from tvapp.screen_cache import shared_screen
+from tvapp.screen_cache import household_screen, shared_screen
 from tvapp.tv import bp
 from tvapp.tv.device import (
     LANGS,
@@ -83,6 +83,7 @@ def pair_poll():
 # ------------------------------------------------------------------ my requests
 @bp.get("/requests/")
 @tv_device_required
+@household_screen()
 def requests_list():
     page = page_arg()
     with runtime().session() as s:
@@ -102,6 +103,7 @@ def requests_list():
 
 @bp.get("/requests/<receipt_no>")
 @tv_device_required
+@household_screen()
 def request_detail(receipt_no):
     if len(receipt_no) > 32:
         abort(404)

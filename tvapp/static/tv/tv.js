@@ -31,14 +31,19 @@
   }
   function pad2(n) { return n < 10 ? '0' + n : '' + n; }
 
-  /* ---- clock: server time plus elapsed box time (the box's clock may be wrong) */
+  /* ---- clock: server time plus elapsed box time (the box's clock may be wrong).
+   * A screen revalidated with a 304 keeps the time it was rendered at; its
+   * answer set tv_now to the server's time now: the later of the two counts. */
   var clock = byId('tv-clock');
   if (clock) {
-    var base = parseInt(attr(clock, 'data-now'), 10) || new Date().getTime(), t0 = new Date().getTime();
+    var nowCookie = /(?:^|;\s*)tv_now=(\d+)/.exec(doc.cookie || '');
+    var base = Math.max(parseInt(attr(clock, 'data-now'), 10) || 0, nowCookie ? parseInt(nowCookie[1], 10) : 0) ||
+      new Date().getTime(), t0 = new Date().getTime();
     var tick = function () {
       var d = new Date(base + (new Date().getTime() - t0) + 9 * 3600000);  /* KST */
       setText(clock, pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()));
     };
+    tick();
     win.setInterval(tick, 20000);
   }
 

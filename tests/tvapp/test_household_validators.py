@@ -1,0 +1,178 @@
+"""Household screens (나의 민원, a request, the bills) validated without
+rendering (tvapp.screen_cache.household_screen): a box's copy gets a 304
+while nothing it shows has changed, and a 200 with the new page the moment
+anything has - a request's status, its timeline, a payment, the bills the back
+end gives, the receipt choice, the box's language; never another household's
+validator; no validator for a page with a form; the server's time with every
+answer (``tv_now``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from services import ledger, pipeline, webcache
+from services.models import Request
+from services.taxes import bills as bills_mod
+from services.taxes.models import TaxPayment
+from tests.tvapp.test_tax_screens import DUE, OVERDUE, card_screen, pay, taxtv  # noqa: F401  (fixture)
+from tests.tvapp.test_tv_screens import add_request, csrf, pair
+
+HOUSEHOLD = "1144012-0001"
+
+
+def text(r):
+    return r.get_data(as_text=True)
+
+
+def renders(app):
+    return app.extensions["screen_cache"].household_renders
+
+
+def revalidate(box, path, r):
+    return box.get(path, headers={"If-None-Match": r.headers["ETag"]})
+
+
+def now_cookie(r) -> int:
+    m = re.search(r"tv_now=(\d+); Path=/tv", ";".join(r.headers.getlist("Set-Cookie")))
+    assert m, r.headers
+    return int(m.group(1))
+
+
+@pytest.fixture
+def boxes(demo, app):
+    a, b = app.test_client(), app.test_client()
+    a.household_id = pair(a, demo, HOUSEHOLD)
+    b.household_id = pair(b, demo, "1144012-0002")
+    return a, b
+
+
+def test_an_unchanged_screen_is_a_304_without_rendering(boxes, demo, app):
+    a, _ = boxes
+    receipt = add_request(demo, a.household_id)
+    for path in ("/tv/requests/", "/tv/requests/%s" % receipt, "/tv/requests/?page=1"):
+        r = a.get(path)
+        assert r.status_code == 200 and r.headers["ETag"].startswith('W/"'), path
+        assert r.headers["Cache-Control"] == "private, no-cache" and "Cookie" in r.headers["Vary"]
+        first = now_cookie(r)
+        before = renders(app)
+        again = revalidate(a, path, r)
+        assert again.status_code == 304 and again.data == b"", path
+        assert again.headers["ETag"] == r.headers["ETag"]
+        assert renders(app) == before, path  # answered from Redis alone
+        assert now_cookie(again) >= first  # the clock of the kept copy is set right by tv.js
+        other = a.get(path, headers={"If-None-Match": 'W/"not-this-one"'})
+        assert other.status_code == 200 and receipt in text(other)
+
+
+def test_a_status_change_or_a_new_step_is_seen_at_once(boxes, demo):
+    a, _ = boxes
+    receipt = add_request(demo, a.household_id)
+    lst, detail = a.get("/tv/requests/"), a.get("/tv/requests/%s" % receipt)
+    assert "접수" in text(lst)
+    with demo.session() as s:  # the worker moves it on
+        req = s.query(Request).filter_by(receipt_no=receipt).one()
+        req.status = "delivering"
+    r = revalidate(a, "/tv/requests/", lst)
+    assert r.status_code == 200 and r.headers["ETag"] != lst.headers["ETag"]
+    assert "보내는 중" in text(r)
+    detail2 = revalidate(a, "/tv/requests/%s" % receipt, detail)
+    assert detail2.status_code == 200
+    assert revalidate(a, "/tv/requests/%s" % receipt, detail2).status_code == 304
+    with demo.session() as s:  # a timeline step alone (the request row untouched)
+        req = s.query(Request).filter_by(receipt_no=receipt).one()
+        ledger.append_event(s, req.id, "fax-try-1", "fax_attempt", {"attempt": 1})
+    assert revalidate(a, "/tv/requests/%s" % receipt, detail2).status_code == 200
+
+
+def test_no_household_gets_another_households_validator(boxes, demo):
+    a, b = boxes
+    ra = a.get("/tv/requests/")
+    rb = b.get("/tv/requests/")
+    assert ra.headers["ETag"] != rb.headers["ETag"]
+    r = revalidate(b, "/tv/requests/", ra)
+    assert r.status_code == 200 and "박*민 님 댁" in text(r) and "김*수" not in text(r)
+
+
+def test_a_language_change_or_a_lapsed_stamp_renders_again(boxes, demo):
+    a, _ = boxes
+    r = a.get("/tv/requests/")
+    page = text(a.get("/tv/settings/"))
+    assert a.post("/tv/settings/lang", data={"lang": "en", "csrf_token": csrf(page)}).status_code in (302, 303)
+    en = revalidate(a, "/tv/requests/", r)
+    assert en.status_code == 200 and 'lang="en"' in text(en)
+    assert revalidate(a, "/tv/requests/", en).status_code == 304
+    demo.redis.delete(webcache.household_key(a.household_id))  # lapsed (or Redis lost it)
+    assert revalidate(a, "/tv/requests/", en).status_code == 200
+
+
+def test_a_page_with_a_form_gets_no_validator(app, demo):
+    """A page carrying the session's CSRF token is this session's own: no
+    validator (a kept copy would keep a token the session may have changed)."""
+    from flask import render_template_string
+
+    from tvapp.screen_cache import household_screen
+    from tvapp.tv.device import tv_device_required
+
+    @app.get("/tv/test-form/<int:with_form>")
+    @tv_device_required
+    @household_screen()
+    def test_form(with_form):
+        return render_template_string("<p>{{ csrf_token() if with_form else 'no form' }}</p>", with_form=with_form)
+
+    box = app.test_client()
+    pair(box, demo, HOUSEHOLD)
+    assert "ETag" in box.get("/tv/test-form/0").headers
+    r = box.get("/tv/test-form/1")
+    assert r.status_code == 200 and "ETag" not in r.headers and "Set-Cookie" in r.headers
+
+
+def test_bills_screens_follow_payments_the_back_end_and_the_receipt_choice(taxtv, demo, app):  # noqa: F811
+    tv = taxtv
+    paths = ("/tv/taxes/", "/tv/taxes/bill/%s" % DUE, "/tv/taxes/history")
+    first = {p: tv.get(p) for p in paths}
+    for p, r in first.items():
+        assert r.status_code == 200 and r.headers["ETag"].startswith('W/"'), p
+        assert revalidate(tv, p, r).status_code == 304, p
+    code = HOUSEHOLD
+
+    # the cached bills run out; the back end says the same: rendered again, same validator
+    demo.redis.delete(bills_mod._cache_key(code), bills_mod.content_key(code))
+    before = renders(app)
+    assert revalidate(tv, "/tv/taxes/", first["/tv/taxes/"]).status_code == 304
+    assert renders(app) == before + 1
+
+    # where the receipt goes (kept per box in Redis) shows on the bill's screen
+    page = text(tv.get("/tv/taxes/bill/%s/receipt" % DUE))
+    tv.post("/tv/taxes/bill/%s/receipt" % DUE, data=dict(use="fax", fax="0212345678", csrf_token=csrf(page)))
+    r = revalidate(tv, "/tv/taxes/bill/%s" % DUE, first["/tv/taxes/bill/%s" % DUE])
+    assert r.status_code == 200 and "영수증: 팩스 02-" in text(r)
+
+    # a payment: the list loses the bill, the history gains it
+    lst = tv.get("/tv/taxes/")
+    page, order_id = card_screen(tv, OVERDUE)
+    assert pay(tv, page, order_id).status_code == 302
+    with demo.session() as s:  # the pipeline (run here) tells the back end and drops the cached bills
+        rid = s.scalar(select(TaxPayment.request_id).where(TaxPayment.order_id == order_id))
+    pipeline.process_request(rid)
+    after = revalidate(tv, "/tv/taxes/", lst)
+    assert after.status_code == 200 and "납부할 고지서 1건" in text(after)
+    hist = revalidate(tv, "/tv/taxes/history", first["/tv/taxes/history"])
+    assert hist.status_code == 200 and "주민세" in text(hist)
+
+
+def test_without_redis_household_screens_render_without_validators(boxes, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    a, _ = boxes
+    r = a.get("/tv/requests/")
+
+    def down(*_a, **_k):
+        raise RedisDown("test: Redis is down")
+
+    monkeypatch.setattr(webcache, "household_stamp", down)
+    monkeypatch.setattr("tvapp.screen_cache._current_validators", down)
+    again = revalidate(a, "/tv/requests/", r)
+    assert again.status_code == 200 and "ETag" not in again.headers
