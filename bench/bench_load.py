@@ -37,7 +37,10 @@ ten minutes; the full runs recorded in BENCHMARKS.md are
 ``BENCH_LOAD_USERS=10000 BENCH_LOAD_SECONDS=60 BENCH_LOAD_LADDER=1000,1500,2000,2500,3000
 BENCH_LOAD_STEPS=100,150,200,300 python -m bench bench_load`` (run D, with the front: ladder
 2000,3000,4000,5000,6000,8000). BENCH_LOAD_WEB_FRONT (nginx; none: gunicorn faces the boxes) and
-BENCH_LOAD_FRONT_CACHE_SECONDS (2) set the front.
+BENCH_LOAD_FRONT_CACHE_SECONDS (2) set the front. BENCH_LOAD_COPIES: keep (the default: the boxes keep
+their copies of screens and revalidate them as browsers do, after a first pass in which every box loads every
+screen once - households in use during a deadline evening) or none (every load a full fetch, as in runs A-D).
+Phases 3 and the costs always fetch in full: they measure rendering.
 """
 
 from __future__ import annotations
@@ -88,6 +91,9 @@ class Settings:
         self.ladder = [int(x) for x in os.environ.get("BENCH_LOAD_LADDER", "500,1000,1500,2000").split(",") if x]
         self.ladder_seconds = env_int("BENCH_LOAD_LADDER_SECONDS", 30)
         self.warmup = env_int("BENCH_LOAD_WARMUP", 15)
+        # keep: boxes keep their copies of screens (ETags) as browsers do, after a first pass in which
+        # every box loads every screen once; none: every load is a full fetch (a population just switched on)
+        self.copies = os.environ.get("BENCH_LOAD_COPIES", "keep")
         # gunicorn: enough connections for every box to keep its own alive between screens
         self.web = dict(WEB_WORKERS=self.web_workers, WEB_THREADS=self.web_threads, WEB_KEEPALIVE=int(self.pacing * 3) + 5,
                         WEB_CONNECTIONS=max(1000, self.users + 500),
@@ -99,12 +105,14 @@ class Settings:
         return ("settings: %d households seeded; phase 2: %d boxes, one screen each per %.0f s (%.0f screens/s "
                 "offered), %d s measured after a %d s warm-up; phase 1 wrk: %d connections, %d s per run; "
                 "personal steps %s req/s, %d s each; gunicorn %d workers x %d threads (%s), keep-alive %d s, "
-                "%d connections per worker; front %s (shared screens kept %d s)" % (
+                "%d connections per worker; front %s (shared screens kept %d s); boxes' copies: %s" % (
                     self.households, self.users, self.pacing, self.users / self.pacing, self.seconds, self.warmup,
                     self.connections, self.wrk_seconds,
                     "/".join("%g" % s for s in self.steps), self.step_seconds, self.web["WEB_WORKERS"],
                     self.web["WEB_THREADS"], self.web["WEB_WORKER_CLASS"], self.web["WEB_KEEPALIVE"],
-                    self.web["WEB_CONNECTIONS"], self.web["WEB_FRONT"], self.web["FRONT_CACHE_SECONDS"]))
+                    self.web["WEB_CONNECTIONS"], self.web["WEB_FRONT"], self.web["FRONT_CACHE_SECONDS"],
+                    "kept (ETags; every box first loads every screen once)" if self.copies == "keep"
+                    else "none (every load a full fetch)"))
 
 
 def print_machine() -> None:
@@ -254,7 +262,7 @@ class CpuWindow(threading.Thread):
 
 
 def run_boxes(system, base: str, boxes_csv: Path, users: int, seconds: int, s: Settings, mix: list,
-              out: Path, news: list[str]):
+              out: Path, news: list[str], copies: Path | None = None):
     """One population for ``seconds``: ``(total, per-screen rows, CPU over the run but its first and
     last seconds)``."""
     from bench.load import boxes
@@ -266,7 +274,7 @@ def run_boxes(system, base: str, boxes_csv: Path, users: int, seconds: int, s: S
         w.start()
         windows.append(w)
 
-    total, rows = boxes.run(base, boxes_csv, users, seconds, s.pacing, mix, news, out, on_start)
+    total, rows = boxes.run(base, boxes_csv, users, seconds, s.pacing, mix, news, out, on_start, copies=copies)
     windows[0].join(5)
     return total, rows, windows[0].result
 
@@ -286,18 +294,39 @@ def settle(system, seconds: float = 180) -> None:
 
 
 def households_run(system, boxes_csv: Path, users: int, seconds: int, s: Settings, tmp: Path, name: str,
-                   news: list[str], mix=None):
+                   news: list[str], mix=None, copies: Path | None = None):
     """One population, measured after a warm-up run of the same boxes (a box in
     use has its identity and bills cached; the first screen of a box just
-    switched on costs more: see BENCHMARKS.md)."""
+    switched on costs more: see BENCHMARKS.md). ``copies``: the boxes keep
+    their copies of the screens there (``bench.load.boxes``)."""
     from bench.load.boxes import HOUSEHOLD
 
     mix = mix or HOUSEHOLD
     if s.warmup:
         settle(system)
-        run_boxes(system, system.base, boxes_csv, users, s.warmup, s, mix, tmp / (name + "-warmup"), news)
+        run_boxes(system, system.base, boxes_csv, users, s.warmup, s, mix, tmp / (name + "-warmup"), news,
+                  copies=copies)
     settle(system)
-    return run_boxes(system, system.base, boxes_csv, users, seconds, s, mix, tmp / name, news)
+    return run_boxes(system, system.base, boxes_csv, users, seconds, s, mix, tmp / name, news, copies=copies)
+
+
+def prime_copies(system, boxes_csv: Path, s: Settings, tmp: Path, news: list[str]) -> Path | None:
+    """Every box loads every screen once (the copies boxes in use have); None
+    when the boxes keep no copies."""
+    from bench.load import boxes
+
+    if s.copies != "keep":
+        return None
+    copies = tmp / "copies"
+    settle(system)
+    t = time.time()
+    total, rows = boxes.prime(system.base, boxes_csv, s.users, boxes.HOUSEHOLD, news, tmp / "prime", copies)
+    kept = sum(1 for f in copies.glob("copies-*.txt") for _line in open(f))
+    print("first pass: every one of %d boxes loaded every screen once, back to back: %d loads in %.0f s "
+          "(%.0f/s), errors: %s; %d copies kept (a copy of a shared screen from the front holds for its minute)" % (
+              s.users, total.requests, time.time() - t, total.requests / max(1.0, time.time() - t),
+              errors_text(total), kept))
+    return copies
 
 
 def cpu_line(cpu: dict, total) -> tuple[float, float]:
@@ -343,20 +372,21 @@ def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> 
                   s.users, calib, total.rps, total.percentile(50), total.percentile(99), errors_text(total),
                   (cpu or {}).get("_generator", 0) * 1000 / max(1, total.rps * (cpu or {}).get("_wall", 1))))
 
+    copies = prime_copies(system, boxes_csv, s, tmp, news)
     if s.ladder:
         print("\npopulation ladder (%d s each, after a %d s warm-up): the largest population that meets the "
               "target" % (s.ladder_seconds, s.warmup))
-        print("%10s %9s %9s %8s %8s %8s %10s %10s" % ("households", "offered/s", "served/s", "p50 ms", "p99 ms",
-                                                      "errors", "system/req", "wrk/req"))
+        print("%10s %9s %9s %8s %8s %8s %6s %10s %10s" % ("households", "offered/s", "served/s", "p50 ms",
+                                                          "p99 ms", "errors", "304s", "system/req", "wrk/req"))
         best = None
         for users in s.ladder:
             total, _rows, cpu = households_run(system, boxes_csv, users, s.ladder_seconds, s, tmp,
-                                               "ladder-%d" % users, news)
+                                               "ladder-%d" % users, news, copies=copies)
             per_sys, per_gen = cpu_line(cpu, total) if cpu else (0.0, 0.0)
             ok = meets(total, users, s)
-            print("%10d %9.0f %9.1f %8.1f %8.1f %8d %7.2f ms %7.3f ms %s" % (
+            print("%10d %9.0f %9.1f %8.1f %8.1f %8d %5.0f%% %7.2f ms %7.3f ms %s" % (
                 users, users / s.pacing, total.rps, total.percentile(50), total.percentile(99), total.errors,
-                per_sys, per_gen, "meets" if ok else "does not"))
+                100.0 * total.notmod / max(1, total.requests), per_sys, per_gen, "meets" if ok else "does not"))
             if ok:
                 best = users
             else:
@@ -366,16 +396,17 @@ def phase_households(system, nginx, boxes_csv: Path, s: Settings, tmp: Path) -> 
 
     print("\n%d households: %.0f screens/s offered, %d s measured after a %d s warm-up" % (
         s.users, s.users / s.pacing, s.seconds, s.warmup))
-    total, rows, cpu = households_run(system, boxes_csv, s.users, s.seconds, s, tmp, "households", news)
-    print("%-22s %6s %9s %8s %8s %8s %8s" % ("screen", "boxes", "requests", "errors", "req/s", "p50 ms", "p99 ms"))
+    total, rows, cpu = households_run(system, boxes_csv, s.users, s.seconds, s, tmp, "households", news,
+                                      copies=copies)
+    print("%-22s %6s %9s %8s %8s %8s %8s %6s" % ("screen", "boxes", "requests", "errors", "req/s", "p50 ms", "p99 ms",
+                                                 "304s"))
     from bench.load.boxes import HOUSEHOLD, split
 
     boxes_per = {n: c for n, _p, c in split(s.users, HOUSEHOLD)}
-    for r in rows:
-        print("%-22s %6d %9d %8d %8.1f %8.1f %8.1f" % (r.name, boxes_per.get(r.name, 0), r.requests, r.errors,
-                                                       r.rps, r.percentile(50), r.percentile(99)))
-    print("%-22s %6d %9d %8d %8.1f %8.1f %8.1f" % ("all screens", s.users, total.requests, total.errors, total.rps,
-                                                   total.percentile(50), total.percentile(99)))
+    for r in rows + [total]:
+        print("%-22s %6d %9d %8d %8.1f %8.1f %8.1f %5.0f%%" % (
+            r.name, boxes_per.get(r.name, s.users), r.requests, r.errors, r.rps, r.percentile(50),
+            r.percentile(99), 100.0 * r.notmod / max(1, r.requests)))
     print("result: %d households, %.0f req/s served of %.0f offered, p50 %.1f ms, p99 %.1f ms, %d errors "
           "(%.2f%%; %s): target (p99 < 100 ms, no errors) %s" % (
               s.users, total.rps, s.users / s.pacing, total.percentile(50), total.percentile(99), total.errors,

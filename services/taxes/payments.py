@@ -140,8 +140,16 @@ def prepare(session, runtime, household_id: int, bill: bills_mod.Bill, method: s
 
 
 def set_delivery(runtime, p: TaxPayment, method: str, address: str | None) -> None:
+    """Where the receipt goes; an order that already says so is left as it is
+    (a box showing its confirm screen again writes nothing)."""
     from services.pii import mask_email, mask_phone
 
+    if p.delivery_method == method and p.delivery_address_enc and address:
+        try:
+            if runtime.crypto.decrypt(p.delivery_address_enc) == address:
+                return
+        except ValueError:
+            pass
     if method == "email" and address and email_delivery.valid_address(address):
         p.delivery_method, p.delivery_masked = "email", mask_email(address)
         p.delivery_address_enc = runtime.crypto.encrypt(address)

@@ -35,7 +35,7 @@ def test_value_is_capped_cleaned_and_encrypted_at_rest(runtime):
     v = handoff.get(runtime, t, owner="1")["value"]
     assert v.startswith("abc") and len(v) == handoff.MAX_LENGTH
     raw = runtime.redis.hget("handoff:" + t, "v")
-    assert b"ccc" not in raw
+    assert b"c" * 16 not in raw  # (three c's can occur in a ciphertext's base64 by chance)
     assert 0 < runtime.redis.ttl("handoff:" + t) <= handoff.TTL
 
 
