@@ -42,14 +42,15 @@ A *household screen* (나의 민원, a request, the bills) is the household's
 own; it is decorated with :func:`household_screen` and rendered for every
 box that has no current copy, but validated without rendering: its weak
 ``ETag`` is a digest of what the screen is made of - the path and query, the
-box and household as the device cache holds them, the shared-content
-version, the household's stamp (``services.webcache.household_stamp``,
+box and household as the device cache holds them, the household's stamp (``services.webcache.household_stamp``,
 dropped by any commit that changes what the screen shows), for bills screens
 the digest of the bills they were rendered from (``services.taxes.bills``),
 the build and the day in Korea (``14:05`` today, ``5월 3일`` after). A box
 whose ``If-None-Match`` still matches gets a 304 (from :class:`FastPath`, no
 Flask); a render that touched the session (a form's CSRF token) gets no
-validator. Its header clock is then the one its copy was rendered with, so
+validator. The ticker in a kept copy is brought up to date by ticker.js, which
+gets the current state the moment it connects (a news change does not make
+every household's copies stale). Its header clock is then the one its copy was rendered with, so
 every validated answer (200 or 304) also sets ``tv_now`` (the server's time,
 ms) and tv.js counts from the later of the two.
 
@@ -327,11 +328,12 @@ def shared_screen(*arg_names: str):
 
 # -- household screens --------------------------------------------------------------
 
-def household_tag(build: str, path: str, query: str, device, household, version: int, stamp: str,
-                  bills: str, now: float) -> str:
-    """The validator of a household screen: a digest of everything it is made of."""
+def household_tag(build: str, path: str, query: str, device, household, stamp: str, bills: str,
+                  now: float) -> str:
+    """The validator of a household screen: a digest of everything it is made
+    of but the ticker (ticker.js sets it on load)."""
     day = datetime.fromtimestamp(now, KST).date().isoformat()
-    raw = json.dumps([build, path, query, list(device), list(household), version, stamp, bills, day],
+    raw = json.dumps([build, path, query, list(device), list(household), stamp, bills, day],
                      ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
@@ -380,7 +382,7 @@ def household_screen(bills: bool = False):
                 if inm:  # a copy Flask can validate (the fast path declined: cookies to set, say)
                     current = _current_validators(rt.redis, household, bills)
                     if current is not None:
-                        tag = household_tag(build, path, query, device, household, version, *current, now)
+                        tag = household_tag(build, path, query, device, household, *current, now)
                         if parse_etags(inm).contains_weak(tag):
                             return _household_304(tag, now)
                 stamp = webcache.household_stamp(rt.redis, hh.id)  # before anything is read
@@ -406,8 +408,7 @@ def household_screen(bills: bool = False):
             if (resp.status_code != 200 or resp.mimetype != "text/html" or resp.is_streamed or personal
                     or "Set-Cookie" in resp.headers or (bills and len(set(seen)) != 1)):
                 return resp
-            tag = household_tag(build, path, query, device, household, version, stamp, seen[0] if bills else "",
-                                now)
+            tag = household_tag(build, path, query, device, household, stamp, seen[0] if bills else "", now)
             if inm and parse_etags(inm).contains_weak(tag):
                 return _household_304(tag, now)
             for name, value in _household_headers(tag, now):
@@ -514,7 +515,7 @@ class FastPath:
             if (cookies.get(VIEW_COOKIE), cookies.get(WHO_COOKIE)) != want:
                 return None
         if arg_names is None:
-            return self._household(environ, entry, version, bills)
+            return self._household(environ, entry, bills)
         key = make_key(app.extensions["screen_build"], endpoint, view_args, args, arg_names, lang, size, version)
         screen = cache.get(key)
         now = time.time()
@@ -533,7 +534,7 @@ class FastPath:
         headers.append(("Content-Length", str(len(body))))
         return "200 OK", headers, body
 
-    def _household(self, environ, entry, version, bills):
+    def _household(self, environ, entry, bills):
         """A 304 for a household screen whose copy the box has is current; else None."""
         rt = self.app.extensions["runtime"]
         current = _current_validators(rt.redis, entry["h"], bills)
@@ -541,7 +542,7 @@ class FastPath:
             return None
         now = time.time()
         tag = household_tag(self.app.extensions["screen_build"], environ.get("PATH_INFO", ""),
-                            environ.get("QUERY_STRING", ""), entry["d"], entry["h"], version, *current, now)
+                            environ.get("QUERY_STRING", ""), entry["d"], entry["h"], *current, now)
         if not parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(tag):
             return None
         rid = environ.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex[:12]
