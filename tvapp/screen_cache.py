@@ -200,6 +200,26 @@ def _session_object():
     return getattr(ctx, "_session", None)
 
 
+class _SessionWatch:
+    """Around a render: did it touch the session (a CSRF token, say)? Then
+    what it made is this session's own. The session's own ``accessed`` flag
+    keeps what it had before, or gains this."""
+
+    def __enter__(self):
+        self.sess = _session_object()
+        self.before = self.sess.accessed if self.sess is not None else False
+        if self.sess is not None:
+            self.sess.accessed = False
+        self.personal = True
+        return self
+
+    def __exit__(self, *exc):
+        self.personal = self.sess is None or self.sess.accessed
+        if self.sess is not None:
+            self.sess.accessed = self.before or self.personal
+        return False
+
+
 def _render(view, args, kwargs, now: float):
     """Render with a blank box and household and markers; an Entry, or a
     response (markers filled) when the result must not be cached."""
@@ -214,22 +234,16 @@ def _render(view, args, kwargs, now: float):
     if change is not None:
         until = min(until, change.timestamp())
     real = g.device, g.household
-    sess = _session_object()
-    accessed_before = sess.accessed if sess is not None else False
-    if sess is not None:
-        sess.accessed = False
     g.device = DeviceInfo(0, 0, real[0].family, real[0].lang, real[0].text_size)
     g.household = HouseholdInfo(0, "", "", MARK_WHO)
     g.screen_marks = True
     try:
-        resp = current_app.make_response(view(*args, **kwargs))
+        with _SessionWatch() as watch:
+            resp = current_app.make_response(view(*args, **kwargs))
     finally:
         g.device, g.household = real
         g.screen_marks = False
-        # The session (a CSRF token, say) went into the page: it is this box's own.
-        personal = sess is None or sess.accessed
-        if sess is not None:
-            sess.accessed = accessed_before or personal
+    personal = watch.personal
     cacheable = (resp.status_code == 200 and resp.mimetype == "text/html" and not resp.is_streamed
                  and not resp.direct_passthrough and not personal
                  and "Set-Cookie" not in resp.headers)
@@ -391,21 +405,15 @@ def household_screen(bills: bool = False):
             seen: list = []
             if bills:
                 g.bills_seen = seen
-            sess = _session_object()
-            accessed_before = sess.accessed if sess is not None else False
-            if sess is not None:
-                sess.accessed = False
             cache = current_app.extensions.get("screen_cache")
             if cache is not None:
                 cache.household_renders += 1
             try:
-                resp = current_app.make_response(view(*args, **kwargs))
+                with _SessionWatch() as watch:
+                    resp = current_app.make_response(view(*args, **kwargs))
             finally:
                 g.pop("bills_seen", None)
-                personal = sess is None or sess.accessed
-                if sess is not None:
-                    sess.accessed = accessed_before or personal
-            if (resp.status_code != 200 or resp.mimetype != "text/html" or resp.is_streamed or personal
+            if (resp.status_code != 200 or resp.mimetype != "text/html" or resp.is_streamed or watch.personal
                     or "Set-Cookie" in resp.headers or (bills and len(set(seen)) != 1)):
                 return resp
             tag = household_tag(build, path, query, device, household, stamp, seen[0] if bills else "", now)
