@@ -52,7 +52,15 @@ _INFO_CONTENT = "webcache_content_changed"
 _INFO_DEVICES = "webcache_devices_changed"
 _INFO_HOUSEHOLDS = "webcache_households_changed"
 # Rows a household's personal screens show: table -> how to find the household.
-_HOUSEHOLD_ATTR = {"households": "id", "residents": "household_id", "requests": "household_id"}
+_HOUSEHOLD_ATTR = {"households": "id", "residents": "household_id", "requests": "household_id",
+                   "tax_payments": "household_id"}  # a payment order: its card screen, its result
+# Rows no screen shows until they change: a payment order is made by the screen
+# that shows it (the card screen's copy stays good), and shown elsewhere once paid.
+_SHOWN_ONCE_CHANGED = ("tax_payments",)
+# Columns no personal screen shows: a row whose only change is in these (a worker
+# taking or renewing its lease, a retry being scheduled) leaves the copies current.
+_UNSHOWN = {"requests": frozenset({"lease_until", "lease_owner", "next_run_at", "attempts", "updated_at",
+                                   "last_error"})}
 _BY_REQUEST = ("request_events",)  # rows that belong to a request
 
 
@@ -135,6 +143,14 @@ def _redis():
 DEVICE_FIELDS = ("household_id", "lang", "text_size", "family", "token_hash")
 
 
+def _shown_change(obj, table: str) -> bool:
+    """Did a flush change something of this row a screen shows (not merely set
+    a column to what it held)?"""
+    unshown = _UNSHOWN.get(table, frozenset())
+    state = inspect(obj)
+    return any(a.history.has_changes() for a in state.attrs if a.key not in unshown)
+
+
 def _device_changed(obj) -> bool:
     state = inspect(obj)
     return any(state.attrs[f].history.has_changes() for f in DEVICE_FIELDS)
@@ -148,6 +164,10 @@ def _note_changes(session, _flush_context) -> None:
         if table in _content_tables:
             session.info[_INFO_CONTENT] = True
         elif table in _HOUSEHOLD_ATTR:
+            if obj in session.dirty and not _shown_change(obj, table):
+                continue
+            if table in _SHOWN_ONCE_CHANGED and obj in session.new:
+                continue
             session.info.setdefault(_INFO_HOUSEHOLDS, set()).add(getattr(obj, _HOUSEHOLD_ATTR[table], None))
         elif table in _BY_REQUEST:
             request_ids.add(getattr(obj, "request_id", None))

@@ -56,6 +56,13 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["runtime"] = runtime
 
     babel.init_app(app, locale_selector=_locale)
+
+    @app.before_request
+    def _tv_csrf():  # before Flask-WTF's check (hooks run in the order registered)
+        from tvapp.tv.device import seed_csrf
+
+        seed_csrf()
+
     csrf.init_app(app)
 
     @app.before_request

@@ -47,8 +47,12 @@ dropped by any commit that changes what the screen shows), for bills screens
 the digest of the bills they were rendered from (``services.taxes.bills``),
 the build and the day in Korea (``14:05`` today, ``5월 3일`` after). A box
 whose ``If-None-Match`` still matches gets a 304 (from :class:`FastPath`, no
-Flask); a render that touched the session (a form's CSRF token) gets no
-validator. The ticker in a kept copy is brought up to date by ticker.js, which
+Flask); a render that touched the session gets no validator, except on a
+screen declared a form screen (``form=True``): a TV box's CSRF secret is
+derived from its device cookie (``tvapp.tv.device.seed_csrf``), so the token
+on its kept copy stays good, and the validator includes that secret's digest.
+A screen that shows the box's own flow state (``flow=``: a certificate
+request's choices, where a receipt goes) has that state's digest in it too. The ticker in a kept copy is brought up to date by ticker.js, which
 gets the current state the moment it connects (a news change does not make
 every household's copies stale). Its header clock is then the one its copy was rendered with, so
 every validated answer (200 or 304) also sets ``tv_now`` (the server's time,
@@ -343,26 +347,63 @@ def shared_screen(*arg_names: str):
 # -- household screens --------------------------------------------------------------
 
 def household_tag(build: str, path: str, query: str, device, household, stamp: str, bills: str,
-                  now: float) -> str:
+                  now: float, extra: str = "") -> str:
     """The validator of a household screen: a digest of everything it is made
     of but the ticker (ticker.js sets it on load)."""
     day = datetime.fromtimestamp(now, KST).date().isoformat()
-    raw = json.dumps([build, path, query, list(device), list(household), stamp, bills, day],
+    raw = json.dumps([build, path, query, list(device), list(household), stamp, bills, day, extra],
                      ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
-def _current_validators(redis, household, bills: bool) -> tuple[str, str] | None:
-    """``(stamp, bills digest)`` as they stand, in one round trip; None when
-    either is missing (then nothing can validate: render)."""
+class Spec(NamedTuple):
+    """What a household screen is made of besides the household's rows."""
+
+    bills: bool  # the household's bills (their digest, ``services.taxes.bills.content_key``)
+    flow: object  # device id -> the Redis key of the box's flow state the screen shows, or None
+    form: bool  # a form: its CSRF token is the box's (``tvapp.tv.device.csrf_secret``)
+
+
+def _flow_part(raw) -> str:
+    return hashlib.sha256(raw).hexdigest()[:16] if raw is not None else "-"
+
+
+def _form_part(secret_key, token: str) -> str:
+    from tvapp.tv.device import csrf_secret
+
+    return hashlib.sha256(csrf_secret(secret_key, token).encode()).hexdigest()[:16]
+
+
+def _current_validators(redis, household, device_id: int, spec: Spec) -> tuple[str, str, str] | None:
+    """``(stamp, bills digest, flow digest)`` as they stand, in one round trip;
+    None when the stamp or a bills digest is missing (then nothing can
+    validate: render). A box with no flow state is a state of its own."""
     from services.taxes.bills import content_key
 
-    keys = [webcache.household_key(household[0])] + ([content_key(household[1])] if bills else [])
+    keys = [webcache.household_key(household[0])]
+    if spec.bills:
+        keys.append(content_key(household[1]))
+    if spec.flow is not None:
+        keys.append(spec.flow(device_id))
     got = redis.mget(keys)
-    if any(v is None for v in got):
+    if got[0] is None or (spec.bills and got[1] is None):
         return None
-    stamp = got[0].decode()
-    return stamp, got[1].decode() if bills else ""
+    return (got[0].decode(), got[1].decode() if spec.bills else "",
+            _flow_part(got[-1]) if spec.flow is not None else "")
+
+
+def _bills_again(rt, household_code: str) -> bool:
+    """The household's bills have run out of the cache: ask the back end again
+    (which keeps them and their digest), so a copy of the same bills is
+    validated without rendering. False when the back end cannot say (render:
+    the screen tells the box)."""
+    from services.taxes import bills as bills_mod
+
+    try:
+        bills_mod.household_bills(rt, household_code)
+    except bills_mod.BillsUnavailable:
+        return False
+    return True
 
 
 def _now_cookie(now: float) -> str:
@@ -374,10 +415,17 @@ def _household_headers(tag: str, now: float) -> list[tuple[str, str]]:
             ("Set-Cookie", _now_cookie(now))]
 
 
-def household_screen(bills: bool = False):
-    """Validate a household screen (see the module's docstring); ``bills``:
-    it shows the household's bills (read through ``tvapp.taxes``, which notes
-    their digest on ``g.bills_seen``)."""
+def household_screen(bills: bool = False, flow=None, form: bool = False):
+    """Validate a household screen (see the module's docstring).
+
+    ``bills``: it shows the household's bills (read through ``tvapp.taxes``,
+    which notes their digest on ``g.bills_seen``). ``flow``: a function of the
+    device id giving the Redis key of the box's flow state the screen shows
+    (a certificate request's choices, where a receipt goes); the stored value's
+    digest is part of the validator. ``form``: the screen has forms; it may
+    read the session for its CSRF token and nothing else, and is validated
+    only when that token is the box's own (``tvapp.tv.device.seed_csrf``)."""
+    spec = Spec(bills, flow, form)
 
     def wrap(view):
         @functools.wraps(view)
@@ -390,16 +438,27 @@ def household_screen(bills: bool = False):
             env = request.environ
             path, query = env.get("PATH_INFO", ""), env.get("QUERY_STRING", "")
             device, household = astuple(g.device), astuple(hh)
+            form_part = ""
+            if form:
+                from tvapp.tv.device import COOKIE, CSRF_FIELD, csrf_secret
+
+                token = request.cookies.get(COOKIE, "")
+                form_part = _form_part(current_app.secret_key, token)
             now = time.time()
             inm = request.headers.get("If-None-Match")
             try:
                 if inm:  # a copy Flask can validate (the fast path declined: cookies to set, say)
-                    current = _current_validators(rt.redis, household, bills)
+                    current = _current_validators(rt.redis, household, g.device.id, spec)
+                    if (current is None and bills and rt.redis.exists(webcache.household_key(hh.id))
+                            and _bills_again(rt, hh.code)):
+                        current = _current_validators(rt.redis, household, g.device.id, spec)
                     if current is not None:
-                        tag = household_tag(build, path, query, device, household, *current, now)
+                        tag = household_tag(build, path, query, device, household, *current[:2], now,
+                                            current[2] + form_part)
                         if parse_etags(inm).contains_weak(tag):
                             return _household_304(tag, now)
                 stamp = webcache.household_stamp(rt.redis, hh.id)  # before anything is read
+                flow_part = _flow_part(rt.redis.get(flow(g.device.id))) if flow is not None else ""
             except (RedisError, RuntimeError):
                 return view(*args, **kwargs)
             seen: list = []
@@ -413,10 +472,17 @@ def household_screen(bills: bool = False):
                     resp = current_app.make_response(view(*args, **kwargs))
             finally:
                 g.pop("bills_seen", None)
-            if (resp.status_code != 200 or resp.mimetype != "text/html" or resp.is_streamed or watch.personal
+            if form:
+                sess = watch.sess
+                personal = (sess is None or sess.modified
+                            or dict.get(sess, CSRF_FIELD) != csrf_secret(current_app.secret_key, token))
+            else:
+                personal = watch.personal
+            if (resp.status_code != 200 or resp.mimetype != "text/html" or resp.is_streamed or personal
                     or "Set-Cookie" in resp.headers or (bills and len(set(seen)) != 1)):
                 return resp
-            tag = household_tag(build, path, query, device, household, stamp, seen[0] if bills else "", now)
+            tag = household_tag(build, path, query, device, household, stamp, seen[0] if bills else "", now,
+                                flow_part + form_part)
             if inm and parse_etags(inm).contains_weak(tag):
                 return _household_304(tag, now)
             for name, value in _household_headers(tag, now):
@@ -426,7 +492,7 @@ def household_screen(bills: bool = False):
                     resp.headers[name] = value
             return resp
 
-        inner.household_screen_bills = bills  # FastPath validates it
+        inner.household_screen = spec  # FastPath validates it
         return inner
 
     return wrap
@@ -501,8 +567,8 @@ class FastPath:
         endpoint, view_args = app.url_map.bind_to_environ(environ).match()
         view = app.view_functions.get(endpoint)
         arg_names = getattr(view, "shared_screen_args", None)
-        bills = getattr(view, "household_screen_bills", None)
-        if arg_names is None and (bills is None or not environ.get("HTTP_IF_NONE_MATCH")):
+        spec = getattr(view, "household_screen", None)
+        if arg_names is None and (spec is None or not environ.get("HTTP_IF_NONE_MATCH")):
             return None
         from tvapp.tv.device import HASH_PURPOSE, DeviceInfo, HouseholdInfo, read_cached
 
@@ -523,7 +589,7 @@ class FastPath:
             if (cookies.get(VIEW_COOKIE), cookies.get(WHO_COOKIE)) != want:
                 return None
         if arg_names is None:
-            return self._household(environ, entry, bills)
+            return self._household(environ, entry, spec, m.group(1))
         key = make_key(app.extensions["screen_build"], endpoint, view_args, args, arg_names, lang, size, version)
         screen = cache.get(key)
         now = time.time()
@@ -542,15 +608,16 @@ class FastPath:
         headers.append(("Content-Length", str(len(body))))
         return "200 OK", headers, body
 
-    def _household(self, environ, entry, bills):
+    def _household(self, environ, entry, spec: Spec, token: str):
         """A 304 for a household screen whose copy the box has is current; else None."""
         rt = self.app.extensions["runtime"]
-        current = _current_validators(rt.redis, entry["h"], bills)
+        current = _current_validators(rt.redis, entry["h"], entry["d"][0], spec)
         if current is None:
             return None
         now = time.time()
+        extra = current[2] + (_form_part(self.app.secret_key, token) if spec.form else "")
         tag = household_tag(self.app.extensions["screen_build"], environ.get("PATH_INFO", ""),
-                            environ.get("QUERY_STRING", ""), entry["d"], entry["h"], *current, now)
+                            environ.get("QUERY_STRING", ""), entry["d"], entry["h"], *current[:2], now, extra)
         if not parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(tag):
             return None
         rid = environ.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex[:12]

@@ -107,7 +107,7 @@ function response(status, headers, body)
   elseif status == 200 and k and boxes[k] then
     local tag = headers["ETag"] or headers["Etag"] or headers["etag"]
     etags[k] = tag
-    if tag then kept[ids[k]] = tag end
+    kept[ids[k]] = tag or false  -- false: the box has no copy any more
   end
   answered = answered + 1
   if prime and answered == #boxes then
@@ -126,14 +126,27 @@ function done(summary, latency, requests)
     local us, count = latency(n)
     io.write(string.format("BOX_LATENCY %d %d\n", us, count))
   end
-  local n304, out = 0, os.getenv("BOX_ETAGS_OUT")
-  local f = out and out ~= "" and io.open(out, "w")
+  local n304, out, all = 0, os.getenv("BOX_ETAGS_OUT"), {}
   for _, t in ipairs(threads) do
     n304 = n304 + (t:get("notmod") or 0)
-    if f then
-      for n, tag in pairs(t:get("kept") or {}) do f:write(string.format("%d %s\n", n, tag)) end
-    end
+    for n, tag in pairs(t:get("kept") or {}) do all[n] = tag end
   end
-  if f then f:close() end
+  -- the copies of boxes this run did not drive (a smaller population) stay as they were
+  local src = os.getenv("BOX_ETAGS_IN")
+  local g = src and src ~= "" and io.open(src)
+  if g then
+    for line in g:lines() do
+      local n, tag = line:match("^(%d+) (.+)$")
+      if n and all[tonumber(n)] == nil then all[tonumber(n)] = tag end
+    end
+    g:close()
+  end
+  local f = out and out ~= "" and io.open(out, "w")
+  if f then
+    for n, tag in pairs(all) do
+      if tag then f:write(string.format("%d %s\n", n, tag)) end
+    end
+    f:close()
+  end
   io.write(string.format("BOX_NOTMOD %d\n", n304))
 end

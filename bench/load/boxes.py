@@ -48,10 +48,11 @@ HOUSEHOLD = [
     ("납부 시작(카드)", 4, "/tv/taxes/bill/{epay}/card"),
 ]
 SHARED_NAMES = {"처음 화면", "지역 소식", "소식 기사", "증명서 목록"}
-# Screens a box revalidates for as long as its household's records do not change (the
-# shared screens' copies hold for their minute; the who screen has a form, the card
-# screen opens a payment order: both are always fetched whole).
-KEPT_NAMES = {"나의 민원", "나의 민원 상세", "지방세 고지서", "고지서"}
+# Screens a box revalidates for as long as its household's records (and its own
+# choices) do not change; the shared screens' copies hold for their minute. The who
+# screen's forms carry the box's own token, and the card screen's order stays the
+# household's open order until it is paid: both are kept like the others.
+KEPT_NAMES = {"나의 민원", "나의 민원 상세", "지방세 고지서", "고지서", "증명서 신청: 누구", "납부 시작(카드)"}
 PERSONAL = [s for s in HOUSEHOLD if s[0] not in SHARED_NAMES]
 
 

@@ -120,6 +120,8 @@ def prepare(session, runtime, household_id: int, bill: bills_mod.Bill, method: s
                            tax_year=bill.tax_year, due_date=bill.due_date, amount=bill.amount,
                            late_charge=bill.late_charge, total=bill.total, method=method,
                            provider=_provider_name(runtime), status=READY)
+            if delivery is not None:  # in the row as made (a new order is no change to what screens show)
+                set_delivery(runtime, p, delivery.get("method", "none"), delivery.get("address"))
             try:
                 with session.begin_nested():
                     session.add(p)

@@ -182,7 +182,7 @@ def test_personal_screens_are_private_and_never_shared(boxes, demo):
         assert r.headers["Cache-Control"] == "private, no-cache", path
         assert "Cookie" in r.headers["Vary"], path
         # household screens are validated per household (test_household_validators); the rest not at all
-        assert ("ETag" in r.headers) == path.startswith(("/tv/requests/", "/tv/taxes/")), path
+        assert ("ETag" in r.headers) == path.startswith(("/tv/requests/", "/tv/taxes/", "/tv/certificates/")), path
     assert receipt in text(a.get("/tv/requests/"))
     assert receipt not in text(b.get("/tv/requests/"))
     assert b.get("/tv/requests/%s" % receipt).status_code == 404

@@ -18,7 +18,7 @@ from services.certificates import requests as certs
 from services.korean import eul
 from services.models import Request
 from tvapp.certificates import flow as flows
-from tvapp.screen_cache import shared_screen
+from tvapp.screen_cache import household_screen, shared_screen
 from tvapp.tv.device import tv_device_required
 
 bp = Blueprint("certs", __name__, url_prefix="/tv/certificates")
@@ -79,33 +79,32 @@ def catalogue_list():
 
 @bp.get("/<cert_type>/")
 @tv_device_required
+@household_screen(flow=flows.key, form=True)  # the household's residents; the box's choices
 def who(cert_type):
     if cert_type not in catalogue.BY_CODE:
         return _calm("없는 증명서입니다", "선택하신 증명서를 찾을 수 없습니다.", "목록에서 다시 골라 주세요.",
                      url_for("certs.catalogue_list"), "증명서 목록", 404)
-    f = _flow()
-    if f.get("type") != cert_type:
-        f = {"type": cert_type}
-        _save(f)
+    f = _flow()  # read only: choosing whose starts (or restarts) the request's flow
+    chosen = f.get("resident_id") if f.get("type") == cert_type else None
     with rt().session() as s:
         people = certs.residents(s, rt(), g.household.id)
     return render_template("certificates/who.html", ctype=catalogue.get(cert_type), people=people,
-                           chosen=f.get("resident_id"))
+                           chosen=chosen)
 
 
 @bp.post("/<cert_type>/who")
 @tv_device_required
 def who_post(cert_type):
+    if cert_type not in catalogue.BY_CODE:
+        return redirect(url_for("certs.catalogue_list"))
     f = _flow()
-    if f.get("type") != cert_type:
-        return redirect(url_for("certs.who", cert_type=cert_type))
     try:
         rid = int(request.form.get("resident_id", ""))
         with rt().session() as s:
             certs.resident_in_household(s, g.household.id, rid)
     except (ValueError, certs.FlowError):
         return redirect(url_for("certs.who", cert_type=cert_type))
-    if f.get("resident_id") != rid:
+    if f.get("type") != cert_type or f.get("resident_id") != rid:  # another request, or another person
         f = {"type": cert_type, "resident_id": rid}
     _save(f)
     return redirect(url_for("certs.options", cert_type=cert_type))

@@ -10,12 +10,12 @@ import json
 TTL = 1800
 
 
-def _key(device_id: int) -> str:
+def key(device_id: int) -> str:
     return "certflow:%d" % device_id
 
 
 def load(runtime, device_id: int) -> dict:
-    raw = runtime.redis.get(_key(device_id))
+    raw = runtime.redis.get(key(device_id))
     if not raw:
         return {}
     try:
@@ -25,8 +25,8 @@ def load(runtime, device_id: int) -> dict:
 
 
 def save(runtime, device_id: int, flow: dict) -> None:
-    runtime.redis.set(_key(device_id), runtime.crypto.encrypt(json.dumps(flow, ensure_ascii=False)), ex=TTL)
+    runtime.redis.set(key(device_id), runtime.crypto.encrypt(json.dumps(flow, ensure_ascii=False)), ex=TTL)
 
 
 def clear(runtime, device_id: int) -> None:
-    runtime.redis.delete(_key(device_id))
+    runtime.redis.delete(key(device_id))

@@ -36,7 +36,7 @@ def rt():
 # -- flow state (where the receipt goes), encrypted in Redis per box ----------
 
 def _flow() -> dict:
-    raw = rt().redis.get("taxflow:%d" % g.device.id)
+    raw = rt().redis.get(_flow_key(g.device.id))
     if not raw:
         return {}
     try:
@@ -46,7 +46,7 @@ def _flow() -> dict:
 
 
 def _save(f: dict) -> None:
-    rt().redis.set("taxflow:%d" % g.device.id, rt().crypto.encrypt(json.dumps(f, ensure_ascii=False)), ex=FLOW_TTL)
+    rt().redis.set(_flow_key(g.device.id), rt().crypto.encrypt(json.dumps(f, ensure_ascii=False)), ex=FLOW_TTL)
     webcache.forget_household_quietly(g.household.id)  # a bill's screen shows where its receipt goes
 
 
@@ -140,9 +140,13 @@ def history():
                            page_url=lambda n: url_for("taxes.history", page=n))
 
 
+def _flow_key(device_id: int) -> str:
+    return "taxflow:%d" % device_id
+
+
 @bp.get("/bill/<epay_no>")
 @tv_device_required
-@household_screen(bills=True)
+@household_screen(bills=True, flow=_flow_key)
 def bill(epay_no):
     b, other = _bill_or_redirect(epay_no)
     if other:
@@ -215,6 +219,7 @@ def _open_order(epay_no, method, open_states=("ready",)):
 
 @bp.get("/bill/<epay_no>/card")
 @tv_device_required
+@household_screen(bills=True, flow=_flow_key, form=True)  # the order is the household's: tax_payments
 def card(epay_no):
     b, order_id, total, stop = _open_order(epay_no, "card")
     if stop is not None:

@@ -29,14 +29,17 @@ lag a back-end change by that long.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import json
+import re
 import secrets
 import time
 from dataclasses import astuple, dataclass
 from datetime import timedelta
 from urllib.parse import quote
 
-from flask import after_this_request, current_app, g, redirect, request, url_for
+from flask import after_this_request, current_app, g, redirect, request, session, url_for
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
@@ -107,8 +110,44 @@ def token_hash(token: str) -> str:
     return runtime().crypto.keyed_hash(token, HASH_PURPOSE)
 
 
+# -- the box's CSRF secret -------------------------------------------------------
+# Flask-WTF signs a secret it keeps in the session (``csrf_token``). A TV box's
+# secret is derived from its device token instead (an HMAC under the app's secret
+# key), put in the session for the request without marking it changed: the
+# tokens on a box's pages stay valid for as long as the box is the same box,
+# whatever happens to its session cookie, and a form screen the box keeps can be
+# validated like any other household screen (``tvapp.screen_cache``). Knowing
+# the secret needs the HttpOnly device cookie, which is what identifies the box
+# to every TV view anyway.
+
+CSRF_FIELD = "csrf_token"  # Flask-WTF's session key and form field
+TOKEN_RE = re.compile(r"[A-Za-z0-9_\-]{1,128}")
+
+
+def csrf_secret(secret_key, token: str) -> str:
+    key = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    return hmac.new(key, b"tv-csrf|" + token.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def seed_csrf(token: str | None = None) -> None:
+    """Give this request's session the box's CSRF secret (before Flask-WTF
+    checks a POST: registered ahead of it in ``create_app``; and when a box
+    gets a new device token, so the page it is answered with carries tokens
+    for it)."""
+    if not request.path.startswith("/tv/"):
+        return
+    token = token if token is not None else request.cookies.get(COOKIE, "")
+    if not token or not TOKEN_RE.fullmatch(token):
+        return
+    sess = session._get_current_object()
+    if isinstance(sess, dict):
+        dict.__setitem__(sess, CSRF_FIELD, csrf_secret(current_app.secret_key, token))  # nothing to save
+    g.pop(CSRF_FIELD, None)  # a token made for the old secret
+
+
 def _set_cookie(token: str) -> None:
     secure = current_app.config.get("ENV") == "production"
+    seed_csrf(token)
 
     @after_this_request
     def _cookie(resp):
