@@ -374,10 +374,7 @@ def _form_part(secret_key, token: str) -> str:
     return hashlib.sha256(csrf_secret(secret_key, token).encode()).hexdigest()[:16]
 
 
-def _current_validators(redis, household, device_id: int, spec: Spec) -> tuple[str, str, str] | None:
-    """``(stamp, bills digest, flow digest)`` as they stand, in one round trip;
-    None when the stamp or a bills digest is missing (then nothing can
-    validate: render). A box with no flow state is a state of its own."""
+def _validator_keys(household, device_id: int, spec: Spec) -> list[str]:
     from services.taxes.bills import content_key
 
     keys = [webcache.household_key(household[0])]
@@ -385,7 +382,16 @@ def _current_validators(redis, household, device_id: int, spec: Spec) -> tuple[s
         keys.append(content_key(household[1]))
     if spec.flow is not None:
         keys.append(spec.flow(device_id))
-    got = redis.mget(keys)
+    return keys
+
+
+def _current_validators(redis, household, device_id: int, spec: Spec, got=None) -> tuple[str, str, str] | None:
+    """``(stamp, bills digest, flow digest)`` as they stand, in one round trip
+    (none when ``got``: the values of :func:`_validator_keys`, read already);
+    None when the stamp or a bills digest is missing (then nothing can
+    validate: render). A box with no flow state is a state of its own."""
+    if got is None:
+        got = redis.mget(_validator_keys(household, device_id, spec))
     if got[0] is None or (spec.bills and got[1] is None):
         return None
     return (got[0].decode(), got[1].decode() if spec.bills else "",
@@ -513,6 +519,7 @@ COOKIE_RE = re.compile(r"(?:^|;)\s*tv_device=([A-Za-z0-9_\-]{1,128})\s*(?:;|$)")
 PER_RESPONSE = {"etag", "last-modified", "content-length", "date", "x-request-id", "set-cookie", "server",
                 "cache-control", "vary", "x-accel-expires"}  # the last three: ``answer`` gives them
 _replay_lock = threading.Lock()
+HINTS_MAX = 50000
 
 
 class FastPath:
@@ -529,6 +536,7 @@ class FastPath:
         self.app = app
         self.wsgi_app = wsgi_app
         self.served = 0
+        self.households: dict = {}  # token hash -> (device id, household) as last read
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and environ.get("PATH_INFO", "").startswith("/tv/"):
@@ -573,7 +581,12 @@ class FastPath:
         from tvapp.tv.device import HASH_PURPOSE, DeviceInfo, HouseholdInfo, read_cached
 
         rt = app.extensions["runtime"]
-        entry, _gen, version = read_cached(rt, rt.crypto.keyed_hash(m.group(1), HASH_PURPOSE))
+        th = rt.crypto.keyed_hash(m.group(1), HASH_PURPOSE)
+        # A household screen's validators are read in the same round trip as the
+        # box, for the household this process last saw it in (checked below).
+        hint = self.households.get(th) if arg_names is None else None
+        extra = _validator_keys(hint[1], hint[0], spec) if hint else ()
+        entry, _gen, version, more = read_cached(rt, th, extra)
         if entry is None or not entry.get("h"):
             return None
         args = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)[::-1])
@@ -589,7 +602,13 @@ class FastPath:
             if (cookies.get(VIEW_COOKIE), cookies.get(WHO_COOKIE)) != want:
                 return None
         if arg_names is None:
-            return self._household(environ, entry, spec, m.group(1))
+            seen = (entry["d"][0], entry["h"])
+            if hint != seen:
+                if len(self.households) >= HINTS_MAX:
+                    self.households.clear()
+                self.households[th] = seen
+                more = None
+            return self._household(environ, entry, spec, m.group(1), more)
         key = make_key(app.extensions["screen_build"], endpoint, view_args, args, arg_names, lang, size, version)
         screen = cache.get(key)
         now = time.time()
@@ -608,10 +627,10 @@ class FastPath:
         headers.append(("Content-Length", str(len(body))))
         return "200 OK", headers, body
 
-    def _household(self, environ, entry, spec: Spec, token: str):
+    def _household(self, environ, entry, spec: Spec, token: str, got=None):
         """A 304 for a household screen whose copy the box has is current; else None."""
         rt = self.app.extensions["runtime"]
-        current = _current_validators(rt.redis, entry["h"], entry["d"][0], spec)
+        current = _current_validators(rt.redis, entry["h"], entry["d"][0], spec, got)
         if current is None:
             return None
         now = time.time()

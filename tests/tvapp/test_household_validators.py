@@ -251,3 +251,25 @@ def test_the_card_screen_is_validated_until_its_order_changes(taxtv, demo, app):
     assert pay(tv, text(again), order_id).status_code == 302
     after = revalidate(tv, path, again)
     assert after.status_code == 302 and "/tv/taxes/result/" in after.headers["Location"]
+
+
+def test_a_box_paired_again_is_validated_for_its_new_household(boxes, demo, app):
+    """The fast path reads a box's validators with the box itself, for the
+    household it last saw the box in: a box now in another household is
+    answered for that one."""
+    from services.models import Device
+    from tests.tvapp.test_tv_screens import device_of
+
+    a, b = boxes
+    r = a.get("/tv/requests/")
+    assert revalidate(a, "/tv/requests/", r).status_code == 304  # the fast path has seen the box
+    theirs = add_request(demo, b.household_id)
+    with demo.session() as s:
+        s.get(Device, device_of(a, demo).id).household_id = b.household_id
+    again = revalidate(a, "/tv/requests/", r)
+    assert again.status_code == 200 and theirs in text(again)
+    assert revalidate(a, "/tv/requests/", again).status_code == 304
+    with demo.session() as s:  # their request moves on: seen at once
+        s.query(Request).filter_by(receipt_no=theirs).one().status = "delivering"
+    moved = revalidate(a, "/tv/requests/", again)
+    assert moved.status_code == 200 and "보내는 중" in text(moved)

@@ -156,24 +156,35 @@ def _set_cookie(token: str) -> None:
         return resp
 
 
-def read_cached(rt, th: str):
-    """``(entry, generation, content version)`` for the box whose token hashes
-    to ``th``, in one Redis round trip; the entry is None when missing or
-    stale; all three are None when Redis does not answer (the database decides)."""
+_DECRYPTED: dict = {}  # a cached entry's ciphertext -> what it says (the same bytes say the same)
+_DECRYPTED_MAX = 20000
+
+
+def read_cached(rt, th: str, extra: list | tuple = ()):
+    """``(entry, generation, content version, extra values)`` for the box whose
+    token hashes to ``th``, in one Redis round trip that also reads the keys of
+    ``extra``; the entry is None when missing or stale; all but the last are
+    None when Redis does not answer (the database decides)."""
     try:
-        raw, gen, version = rt.redis.mget(
-            [webcache.device_key(th), webcache.device_gen_key(th), webcache.CONTENT_VERSION_KEY])
+        raw, gen, version, *more = rt.redis.mget(
+            [webcache.device_key(th), webcache.device_gen_key(th), webcache.CONTENT_VERSION_KEY, *extra])
     except (RedisError, RuntimeError):
-        return None, None, None
+        return None, None, None, []
     gen, version = int(gen or 0), int(version or 0)
     if raw:
-        try:
-            entry = json.loads(rt.crypto.decrypt(raw.decode()))
-        except (ValueError, UnicodeDecodeError):
-            entry = None
+        entry = _DECRYPTED.get(raw)
+        if entry is None:
+            try:
+                entry = json.loads(rt.crypto.decrypt(raw.decode()))
+            except (ValueError, UnicodeDecodeError):
+                entry = None
+            if entry is not None:
+                if len(_DECRYPTED) >= _DECRYPTED_MAX:
+                    _DECRYPTED.clear()
+                _DECRYPTED[raw] = entry
         if entry and entry.get("gen") == gen:
-            return entry, gen, version
-    return None, gen, version
+            return entry, gen, version, more
+    return None, gen, version, more
 
 
 def _remember(rt, th: str, gen: int, loaded_at: float) -> None:
@@ -206,7 +217,7 @@ def load_device(create: bool = True) -> DeviceInfo | None:
     gen = None
     if token and len(token) <= 128:
         th = token_hash(token)
-        entry, gen, g.content_version = read_cached(rt, th)
+        entry, gen, g.content_version, _ = read_cached(rt, th)
         if entry is not None:
             g.device = DeviceInfo(*entry["d"])
             g.household = HouseholdInfo(*entry["h"]) if entry["h"] else None
