@@ -60,6 +60,17 @@ local prime = os.getenv("BOX_PRIME") == "1"
 local delays, i, answered = 0, 0, 0
 notmod, kept = 0, {}  -- globals: done() collects them from every thread
 
+local function each_copy(fn)  -- the copies the boxes had when the run began (BOX_ETAGS_IN)
+  local src = os.getenv("BOX_ETAGS_IN")
+  local f = src and src ~= "" and io.open(src)
+  if not f then return end
+  for line in f:lines() do
+    local n, tag = line:match("^(%d+) (.+)$")
+    if n then fn(tonumber(n), tag) end
+  end
+  f:close()
+end
+
 function init(args)
   local all, mine = read_boxes(), {}
   for n = 1, #all do
@@ -69,16 +80,10 @@ function init(args)
       mine[n] = #boxes
     end
   end
-  local src = os.getenv("BOX_ETAGS_IN")
-  local f = src and src ~= "" and io.open(src)
-  if f then
-    for line in f:lines() do
-      local n, tag = line:match("^(%d+) (.+)$")
-      local k = n and mine[tonumber(n)]
-      if k then etags[k] = tag; kept[tonumber(n)] = tag end
-    end
-    f:close()
-  end
+  each_copy(function(n, tag)
+    local k = mine[n]
+    if k then etags[k] = tag; kept[n] = tag end
+  end)
   math.randomseed(os.time() + tonumber(tostring(boxes):match("0x(%x+)") or "0", 16) % 100000)
   i = prime and 0 or math.random(math.max(1, #boxes))
 end
@@ -132,15 +137,9 @@ function done(summary, latency, requests)
     for n, tag in pairs(t:get("kept") or {}) do all[n] = tag end
   end
   -- the copies of boxes this run did not drive (a smaller population) stay as they were
-  local src = os.getenv("BOX_ETAGS_IN")
-  local g = src and src ~= "" and io.open(src)
-  if g then
-    for line in g:lines() do
-      local n, tag = line:match("^(%d+) (.+)$")
-      if n and all[tonumber(n)] == nil then all[tonumber(n)] = tag end
-    end
-    g:close()
-  end
+  each_copy(function(n, tag)
+    if all[n] == nil then all[n] = tag end
+  end)
   local f = out and out ~= "" and io.open(out, "w")
   if f then
     for n, tag in pairs(all) do
