@@ -368,10 +368,16 @@ def _flow_part(raw) -> str:
     return hashlib.sha256(raw).hexdigest()[:16] if raw is not None else "-"
 
 
-def _form_part(secret_key, token: str) -> str:
-    from tvapp.tv.device import csrf_secret
+def _form_part(secret: str) -> str:
+    """The box's CSRF secret as the validator holds it (``tvapp.tv.device.csrf_secret``)."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
-    return hashlib.sha256(csrf_secret(secret_key, token).encode()).hexdigest()[:16]
+
+def _current_tag(build: str, path: str, query: str, device, household, current: tuple, now: float,
+                 form_part: str) -> str:
+    """The validator a screen would have now, from :func:`_current_validators`."""
+    stamp, bills, flow = current
+    return household_tag(build, path, query, device, household, stamp, bills, now, flow + form_part)
 
 
 def _validator_keys(household, device_id: int, spec: Spec) -> list[str]:
@@ -448,8 +454,8 @@ def household_screen(bills: bool = False, flow=None, form: bool = False):
             if form:
                 from tvapp.tv.device import COOKIE, CSRF_FIELD, csrf_secret
 
-                token = request.cookies.get(COOKIE, "")
-                form_part = _form_part(current_app.secret_key, token)
+                secret = csrf_secret(current_app.secret_key, request.cookies.get(COOKIE, ""))
+                form_part = _form_part(secret)
             now = time.time()
             inm = request.headers.get("If-None-Match")
             try:
@@ -459,8 +465,7 @@ def household_screen(bills: bool = False, flow=None, form: bool = False):
                             and _bills_again(rt, hh.code)):
                         current = _current_validators(rt.redis, household, g.device.id, spec)
                     if current is not None:
-                        tag = household_tag(build, path, query, device, household, *current[:2], now,
-                                            current[2] + form_part)
+                        tag = _current_tag(build, path, query, device, household, current, now, form_part)
                         if parse_etags(inm).contains_weak(tag):
                             return _household_304(tag, now)
                 stamp = webcache.household_stamp(rt.redis, hh.id)  # before anything is read
@@ -481,7 +486,7 @@ def household_screen(bills: bool = False, flow=None, form: bool = False):
             if form:
                 sess = watch.sess
                 personal = (sess is None or sess.modified
-                            or dict.get(sess, CSRF_FIELD) != csrf_secret(current_app.secret_key, token))
+                            or dict.get(sess, CSRF_FIELD) != secret)
             else:
                 personal = watch.personal
             if (resp.status_code != 200 or resp.mimetype != "text/html" or resp.is_streamed or personal
@@ -634,9 +639,13 @@ class FastPath:
         if current is None:
             return None
         now = time.time()
-        extra = current[2] + (_form_part(self.app.secret_key, token) if spec.form else "")
-        tag = household_tag(self.app.extensions["screen_build"], environ.get("PATH_INFO", ""),
-                            environ.get("QUERY_STRING", ""), entry["d"], entry["h"], *current[:2], now, extra)
+        form_part = ""
+        if spec.form:
+            from tvapp.tv.device import csrf_secret
+
+            form_part = _form_part(csrf_secret(self.app.secret_key, token))
+        tag = _current_tag(self.app.extensions["screen_build"], environ.get("PATH_INFO", ""),
+                           environ.get("QUERY_STRING", ""), entry["d"], entry["h"], current, now, form_part)
         if not parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(tag):
             return None
         rid = environ.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex[:12]
