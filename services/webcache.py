@@ -1,7 +1,7 @@
 """What the web tier may cache, and when it must forget it.
 
-Two things are cached by ``tvapp`` and invalidated from here, after the
-database commit that changed them (never before: a reader racing the commit
+What ``tvapp`` caches, and how it is invalidated from here after the
+database commit that changed it (never before: a reader racing the commit
 would cache the old row again):
 
 - **the shared-content version** (``CONTENT_VERSION_KEY``, a Redis counter):
@@ -24,6 +24,11 @@ would cache the old row again):
   read on every TV request. Each box has a generation counter
   (``device_gen_key``); a commit that changed a ``devices`` row bumps it, so a
   cache entry written from a read that raced the change is never believed.
+- **the front's records** (``FRONT_PREFIX``): for each box and household
+  screen, the validator it was last given and the keys above (stamp, bills,
+  flow, the box's generation, the build) with the values it was made from;
+  nginx answers the box's 304 while they all still hold, so the record needs
+  no invalidation of its own.
 
 Without a current runtime (``services.core.runtime.set_runtime``) or with
 Redis down nothing is bumped and a warning is logged; readers fall back to the
@@ -46,6 +51,10 @@ DEVICE_GEN_PREFIX = "webcache:device-gen:"
 DEVICE_GEN_TTL = 24 * 3600  # longer than any device entry lives
 HOUSEHOLD_PREFIX = "webcache:household:"
 HOUSEHOLD_STAMP_SECONDS = 3600
+# The front's records (tvapp.front, tvapp.screen_cache.keep_for_front): a box's
+# household screen and the values it was made from, so nginx answers its 304s.
+FRONT_PREFIX = "webcache:front:"
+FRONT_BUILD_KEY = "webcache:front-build"  # the build that wrote them: a new one retires them
 
 _content_tables: set[str] = set()
 _INFO_CONTENT = "webcache_content_changed"

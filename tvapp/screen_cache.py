@@ -78,6 +78,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import astuple
 from datetime import datetime, timedelta, timezone
+from datetime import time as dt_time
 from email.utils import formatdate
 from pathlib import Path
 from typing import NamedTuple
@@ -353,7 +354,7 @@ def household_tag(build: str, path: str, query: str, device, household, stamp: s
     day = datetime.fromtimestamp(now, KST).date().isoformat()
     raw = json.dumps([build, path, query, list(device), list(household), stamp, bills, day, extra],
                      ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+    return "h" + hashlib.sha256(raw.encode()).hexdigest()[:23]  # "h": the front looks only these up
 
 
 class Spec(NamedTuple):
@@ -391,17 +392,85 @@ def _validator_keys(household, device_id: int, spec: Spec) -> list[str]:
     return keys
 
 
-def _current_validators(redis, household, device_id: int, spec: Spec, got=None) -> tuple[str, str, str] | None:
-    """``(stamp, bills digest, flow digest)`` as they stand, in one round trip
-    (none when ``got``: the values of :func:`_validator_keys`, read already);
-    None when the stamp or a bills digest is missing (then nothing can
-    validate: render). A box with no flow state is a state of its own."""
+def _current_validators(redis, household, device_id: int, spec: Spec, got=None):
+    """``((stamp, bills digest, flow digest), the raw values)`` as they stand,
+    in one round trip (none when ``got``: the values of :func:`_validator_keys`,
+    read already); None when the stamp or a bills digest is missing (then
+    nothing can validate: render). A box with no flow state is a state of its own."""
     if got is None:
         got = redis.mget(_validator_keys(household, device_id, spec))
     if got[0] is None or (spec.bills and got[1] is None):
         return None
     return (got[0].decode(), got[1].decode() if spec.bills else "",
-            _flow_part(got[-1]) if spec.flow is not None else "")
+            _flow_part(got[-1]) if spec.flow is not None else ""), got
+
+
+# -- the front's records ----------------------------------------------------------
+#
+# A box's revalidation of a household screen is answered by the front itself
+# (tvapp.front, front_lua/) when the record the app wrote for that box and
+# screen still holds: the validator it gave, and each key the screen was made
+# from with its value's SHA-1 ("-": absent) - the household's stamp, the bills
+# digest, the flow state, the box's cache generation (bumped when its row
+# changes: pairing, language, text size) and the build. The front names the
+# record (a digest of the box's cookies and the URI) in X-TV-Front-Key.
+
+FRONT_KEY_RE = re.compile(r"[A-Za-z0-9+/]{27}=")
+
+
+def _front_record(environ) -> str | None:
+    """The record the front looks this request up under, when the front asked
+    and the box sent one device cookie (so the front and the app read the same)."""
+    name = environ.get("HTTP_X_TV_FRONT_KEY", "")
+    if not name or not _for_front(environ) or not FRONT_KEY_RE.fullmatch(name):
+        return None
+    if environ.get("HTTP_COOKIE", "").count("tv_device=") != 1:
+        return None
+    return webcache.FRONT_PREFIX + name
+
+
+def _front_cookies_current() -> bool:
+    """The box sent the front cookies the app wants it to have (else it is
+    given new ones, and a record under the old ones would never be asked for)."""
+    from tvapp.tv.device import VIEW_COOKIE, WHO_COOKIE, front_cookies
+
+    want = front_cookies(g.device, g.get("household"))
+    return (request.cookies.get(VIEW_COOKIE), request.cookies.get(WHO_COOKIE)) == want
+
+
+def _until_tomorrow(now: float) -> int:
+    """Seconds to midnight in Korea: a household validator holds the day."""
+    today = datetime.fromtimestamp(now, KST)
+    midnight = datetime.combine(today.date() + timedelta(days=1), dt_time(0), KST)
+    return int(midnight.timestamp() - now)
+
+
+def _sha1(value) -> str:
+    if value is None:
+        return "-"
+    return hashlib.sha1(value if isinstance(value, bytes) else str(value).encode()).hexdigest()
+
+
+def keep_for_front(redis, record: str | None, tag: str, build: str, keys, values, box, now: float) -> None:
+    """Write the front's record of a household screen just validated or
+    rendered: ``keys``/``values`` as :func:`_validator_keys` names them and as
+    the screen was made from them; ``box``: (token hash, cache generation)."""
+    if record is None or not box or box[1] is None:
+        return  # a box whose identity was not read under a generation cannot be checked by one
+    ttl = min(webcache.HOUSEHOLD_STAMP_SECONDS, _until_tomorrow(now))
+    if ttl < 2:
+        return
+    deps = []
+    for key, value in zip([*keys, webcache.device_gen_key(box[0]), webcache.FRONT_BUILD_KEY],
+                          [*values, box[1] or None, build], strict=True):  # generation 0: no counter yet
+        deps += [key, _sha1(value)]
+    try:
+        pipe = redis.pipeline(transaction=False)
+        pipe.set(record, json.dumps({"t": tag, "d": deps}), ex=ttl)
+        pipe.set(webcache.FRONT_BUILD_KEY, build)
+        pipe.execute()
+    except (RedisError, RuntimeError):
+        log.debug("front record not written", exc_info=True)
 
 
 def _bills_again(rt, household_code: str) -> bool:
@@ -458,18 +527,23 @@ def household_screen(bills: bool = False, flow=None, form: bool = False):
                 form_part = _form_part(secret)
             now = time.time()
             inm = request.headers.get("If-None-Match")
+            keys = _validator_keys(household, g.device.id, spec)
+            # The front's record of this box's copy, when its front cookies are current.
+            record = _front_record(env) if _front_cookies_current() else None
             try:
                 if inm:  # a copy Flask can validate (the fast path declined: cookies to set, say)
-                    current = _current_validators(rt.redis, household, g.device.id, spec)
-                    if (current is None and bills and rt.redis.exists(webcache.household_key(hh.id))
+                    found = _current_validators(rt.redis, household, g.device.id, spec)
+                    if (found is None and bills and rt.redis.exists(webcache.household_key(hh.id))
                             and _bills_again(rt, hh.code)):
-                        current = _current_validators(rt.redis, household, g.device.id, spec)
-                    if current is not None:
-                        tag = _current_tag(build, path, query, device, household, current, now, form_part)
+                        found = _current_validators(rt.redis, household, g.device.id, spec)
+                    if found is not None:
+                        tag = _current_tag(build, path, query, device, household, found[0], now, form_part)
                         if parse_etags(inm).contains_weak(tag):
+                            keep_for_front(rt.redis, record, tag, build, keys, found[1], g.get("device_cache"), now)
                             return _household_304(tag, now)
                 stamp = webcache.household_stamp(rt.redis, hh.id)  # before anything is read
-                flow_part = _flow_part(rt.redis.get(flow(g.device.id))) if flow is not None else ""
+                flow_raw = rt.redis.get(flow(g.device.id)) if flow is not None else None
+                flow_part = _flow_part(flow_raw) if flow is not None else ""
             except (RedisError, RuntimeError):
                 return view(*args, **kwargs)
             seen: list = []
@@ -494,6 +568,8 @@ def household_screen(bills: bool = False, flow=None, form: bool = False):
                 return resp
             tag = household_tag(build, path, query, device, household, stamp, seen[0] if bills else "", now,
                                 flow_part + form_part)
+            made_from = [stamp] + ([seen[0]] if bills else []) + ([flow_raw] if flow is not None else [])
+            keep_for_front(rt.redis, record, tag, build, keys, made_from, g.get("device_cache"), now)
             if inm and parse_etags(inm).contains_weak(tag):
                 return _household_304(tag, now)
             for name, value in _household_headers(tag, now):
@@ -613,7 +689,7 @@ class FastPath:
                     self.households.clear()
                 self.households[th] = seen
                 more = None
-            return self._household(environ, entry, spec, m.group(1), more)
+            return self._household(environ, entry, spec, m.group(1), th, more)
         key = make_key(app.extensions["screen_build"], endpoint, view_args, args, arg_names, lang, size, version)
         screen = cache.get(key)
         now = time.time()
@@ -632,11 +708,11 @@ class FastPath:
         headers.append(("Content-Length", str(len(body))))
         return "200 OK", headers, body
 
-    def _household(self, environ, entry, spec: Spec, token: str, got=None):
+    def _household(self, environ, entry, spec: Spec, token: str, th: str, got=None):
         """A 304 for a household screen whose copy the box has is current; else None."""
         rt = self.app.extensions["runtime"]
-        current = _current_validators(rt.redis, entry["h"], entry["d"][0], spec, got)
-        if current is None:
+        found = _current_validators(rt.redis, entry["h"], entry["d"][0], spec, got)
+        if found is None:
             return None
         now = time.time()
         form_part = ""
@@ -644,10 +720,13 @@ class FastPath:
             from tvapp.tv.device import csrf_secret
 
             form_part = _form_part(csrf_secret(self.app.secret_key, token))
-        tag = _current_tag(self.app.extensions["screen_build"], environ.get("PATH_INFO", ""),
-                           environ.get("QUERY_STRING", ""), entry["d"], entry["h"], current, now, form_part)
+        build = self.app.extensions["screen_build"]
+        tag = _current_tag(build, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), entry["d"],
+                           entry["h"], found[0], now, form_part)
         if not parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(tag):
             return None
+        keep_for_front(rt.redis, _front_record(environ), tag, build,
+                       _validator_keys(entry["h"], entry["d"][0], spec), found[1], (th, entry["gen"]), now)
         rid = environ.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex[:12]
         return "304 NOT MODIFIED", _household_headers(tag, now) + [("X-Request-Id", rid)], b""
 

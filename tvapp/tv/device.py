@@ -218,6 +218,7 @@ def load_device(create: bool = True) -> DeviceInfo | None:
     if token and len(token) <= 128:
         th = token_hash(token)
         entry, gen, g.content_version, _ = read_cached(rt, th)
+        g.device_cache = (th, gen)  # the box's cache key and the generation its identity was read under
         if entry is not None:
             g.device = DeviceInfo(*entry["d"])
             g.household = HouseholdInfo(*entry["h"]) if entry["h"] else None
@@ -239,6 +240,7 @@ def load_device(create: bool = True) -> DeviceInfo | None:
             s.flush()
             _set_cookie(token)
             gen = None  # a new box: nothing to cache until it comes back with its cookie
+            g.device_cache = None
         elif utcnow() - d.last_seen_at > SEEN_EVERY:
             d.last_seen_at = utcnow()
         g.device = _info(d)
