@@ -49,6 +49,8 @@ def port_free(host: str, port: int) -> bool:
 
 
 class Supervisor:
+    LAST = ("redis", "backend")  # stopped after everything that uses them
+
     def __init__(self, log_dir: Path):
         self.procs: list[tuple[str, list[str], subprocess.Popen, bool]] = []
         self.log_dir = log_dir
@@ -72,16 +74,21 @@ class Supervisor:
                 raise Stop("%s stopped unexpectedly (exit %s); see var/log/" % (name, p.returncode))
 
     def stop_all(self) -> None:
-        for _name, _cmd, p, _r in reversed(self.procs):
-            if p.poll() is None:
-                p.terminate()
-        deadline = time.time() + 10
-        for _name, _cmd, p, _r in reversed(self.procs):
-            try:
-                p.wait(max(0.1, deadline - time.time()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        """Stop what uses Redis and the back end first, then them: a worker
+        finishing its job as it stops still reaches them."""
+        first = [p for name, _cmd, p, _r in reversed(self.procs) if name not in self.LAST]
+        last = [p for name, _cmd, p, _r in reversed(self.procs) if name in self.LAST]
+        for group in (first, last):
+            for p in group:
+                if p.poll() is None:
+                    p.terminate()
+            deadline = time.time() + 10
+            for p in group:
+                try:
+                    p.wait(max(0.1, deadline - time.time()))
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
 
 
 def wait_until(check, seconds: float, what: str) -> None:
