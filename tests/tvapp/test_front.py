@@ -328,3 +328,27 @@ def test_the_front_answers_a_kept_household_screen_until_anything_on_it_changes(
     set_household(a, demo, None)
     r, by_front = revalidated(a, front, "/tv/taxes/", copy)
     assert r.status_code == 302 and r.headers["Location"].endswith("/tv/pair") and not by_front
+
+
+def test_the_front_reaches_redis_as_the_app_does_or_not_at_all():
+    t = front_mod.redis_target("redis://:s%40cret@10.0.0.5:6380/3")
+    assert (t["host"], t["port"], t["db"], t["password"], t["username"], t["unix"]) == \
+        ("10.0.0.5", 6380, 3, "s@cret", None, None)
+    t = front_mod.redis_target("redis://tv:pw@cache")
+    assert (t["host"], t["port"], t["db"], t["username"], t["password"]) == ("cache", 6379, 0, "tv", "pw")
+    t = front_mod.redis_target("unix:///run/redis.sock?db=2")
+    assert (t["unix"], t["db"], t["password"]) == ("/run/redis.sock", 2, None)
+    for url in ("rediss://cache:6380/0", "redis+sentinel://a,b/mymaster", "redis://cache/notanumber", ""):
+        assert front_mod.redis_target(url) is None, url  # the app answers household 304s instead
+    # a value cannot end the Lua string it is written into
+    assert front_mod._lua_str("x]===]y") == "[====[x]===]y]====]" and front_mod._lua_str(None) == "nil"
+
+
+def test_without_lua_the_front_passes_every_household_revalidation_to_the_app(tmp_path):
+    plain = front_mod.render(tmp_path, "127.0.0.1:1", "127.0.0.1:2")
+    assert "lua" not in plain and 'proxy_set_header X-TV-Front-Key "";' in plain
+    with_lua = front_mod.render(tmp_path, "127.0.0.1:1", "127.0.0.1:2", lua=["/m/ndk.so", "/m/lua.so"])
+    assert with_lua.startswith("# Written") and "load_module /m/ndk.so;\nload_module /m/lua.so;" in with_lua
+    assert 'access_by_lua_block { require("tvfront").access() }' in with_lua
+    # whatever a client sends, only the front's own name for its record reaches the app
+    assert with_lua.count("proxy_set_header X-TV-Front-Key") == 2
