@@ -266,8 +266,8 @@ def revalidated(s, url, path, copy):
     return r, cached == "VALIDATED"
 
 
-@pytest.mark.skipif(front_mod.lua_modules() is None, reason="nginx's Lua module (libnginx-mod-http-lua) is not installed")
 def test_the_front_answers_a_kept_household_screen_until_anything_on_it_changes(front, demo):
+    assert front_mod.lua_modules(), "nginx's Lua module is missing: scripts/system-deps.sh test installs it"
     a, b = box(front, demo, "1144012-0001"), box(front, demo, "1144012-0002")
     with demo.session() as db:
         household = db.scalar(select(Household).where(Household.code == "1144012-0001"))
