@@ -224,12 +224,11 @@ def prepare(config, directory: Path | None = None) -> tuple[list[str], Path]:
     target = redis_target(config.REDIS_URL) if lua else None
     if target:
         from services import webcache
-        from tvapp.screen_cache import CACHE_CONTROL, NOW_COOKIE
+        from tvapp.screen_cache import CACHE_CONTROL, NOW_COOKIE_FORMAT
 
         conf_lua = d / "tvfront_conf.lua"
         conf_lua.touch(mode=0o600)  # it may hold Redis's password
-        conf_lua.write_text(lua_conf(target, webcache.FRONT_PREFIX, CACHE_CONTROL,
-                                     NOW_COOKIE + "=%d; Path=/tv; SameSite=Lax"))
+        conf_lua.write_text(lua_conf(target, webcache.FRONT_PREFIX, CACHE_CONTROL, NOW_COOKIE_FORMAT))
     conf = d / "nginx.conf"
     conf.write_text(render(d, "%s:%d" % (config.HOST, config.PORT), config.FRONT_UPSTREAM,
                            config.FRONT_WORKERS, DEFAULT_MAX_BYTES + 2 * 1024 * 1024,

@@ -111,6 +111,7 @@ WHO_SLOT = b'<span class="tv-who-name"></span>'  # where tv.js puts the name in 
 FRONT_ENVIRON = "HTTP_X_TV_FRONT"  # "1": asked by the front (tvapp.front), which may cache the answer
 ENVIRON_KEY = "tvapp.shared_screen"
 NOW_COOKIE = "tv_now"  # the server's time (ms) with a household screen's answer; tv.js reads it
+NOW_COOKIE_FORMAT = NOW_COOKIE + "=%d; Path=/tv; SameSite=Lax"  # ms; the front sets it the same way
 ROOT = Path(__file__).resolve().parents[1]
 # What a screen's bytes are made of besides the database: a deploy changes the build id.
 BUILD_SOURCES = ("tvapp", "remote_nav", "broadcast_feed/tvtext.py", "broadcast_feed/text.py",
@@ -488,7 +489,7 @@ def _bills_again(rt, household_code: str) -> bool:
 
 
 def _now_cookie(now: float) -> str:
-    return "%s=%d; Path=/tv; SameSite=Lax" % (NOW_COOKIE, int(now * 1000))
+    return NOW_COOKIE_FORMAT % int(now * 1000)
 
 
 def _household_headers(tag: str, now: float) -> list[tuple[str, str]]:
@@ -529,13 +530,15 @@ def household_screen(bills: bool = False, flow=None, form: bool = False):
             inm = request.headers.get("If-None-Match")
             keys = _validator_keys(household, g.device.id, spec)
             # The front's record of this box's copy, when its front cookies are current.
-            record = _front_record(env) if _front_cookies_current() else None
+            record = _front_record(env)
+            if record is not None and not _front_cookies_current():
+                record = None
             try:
                 if inm:  # a copy Flask can validate (the fast path declined: cookies to set, say)
-                    found = _current_validators(rt.redis, household, g.device.id, spec)
+                    found = _current_validators(rt.redis, household, g.device.id, spec, rt.redis.mget(keys))
                     if (found is None and bills and rt.redis.exists(webcache.household_key(hh.id))
                             and _bills_again(rt, hh.code)):
-                        found = _current_validators(rt.redis, household, g.device.id, spec)
+                        found = _current_validators(rt.redis, household, g.device.id, spec, rt.redis.mget(keys))
                     if found is not None:
                         tag = _current_tag(build, path, query, device, household, found[0], now, form_part)
                         if parse_etags(inm).contains_weak(tag):
