@@ -18,7 +18,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services import webcache
 from services.core.db import Base
 from services.models import AwareDateTime, utcnow
 
@@ -151,8 +150,3 @@ class AuditEntry(Base):
     object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow, index=True)
-
-
-# Published items and ticker messages are on every shared TV screen: a commit
-# that touches either makes those screens render again.
-webcache.shared_content(NewsItem.__tablename__, TickerMessage.__tablename__)

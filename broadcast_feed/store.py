@@ -148,17 +148,6 @@ def live_item(s, item_id: int, now: datetime) -> NewsItem | None:
     return s.scalar(select(NewsItem).where(NewsItem.id == item_id, *_live(now)))
 
 
-def next_change(s, now: datetime) -> datetime | None:
-    """When what the TV shows next changes by the clock alone (an item or a
-    ticker message running out), or None. Everything else that changes the
-    screens is a commit (see ``services.webcache``)."""
-    item = s.scalar(select(func.min(NewsItem.expires_at)).where(*_live(now), NewsItem.expires_at.is_not(None)))
-    ticker = s.scalar(select(func.min(TickerMessage.expires_at)).where(
-        TickerMessage.state == T_PUBLISHED, TickerMessage.expires_at > now))
-    found = [t for t in (item, ticker) if t is not None]
-    return min(found) if found else None
-
-
 def due_to_publish(s, now: datetime) -> list[NewsItem]:
     return list(s.scalars(select(NewsItem).where(
         NewsItem.state == "submitted", NewsItem.publish_at.is_not(None),

@@ -6,7 +6,7 @@ set -euo pipefail
 
 run_pkgs=(redis-server fonts-nanum)
 test_pkgs=("${run_pkgs[@]}" postgresql chromium chromium-driver zbar-tools libtiff-tools
-  ghostscript poppler-utils hylafax-server hylafax-client kannel kannel-extras nginx libnginx-mod-http-lua wrk)
+  ghostscript poppler-utils hylafax-server hylafax-client kannel kannel-extras nginx wrk)
 
 case "${1:-run}" in
   run) want=("${run_pkgs[@]}") ;;

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import pii
+from services.core import versions
 from services.core.crypto import Crypto
 from services.models import Household, Resident, utcnow
 
@@ -46,6 +47,7 @@ def upsert_household(session: Session, crypto: Crypto, record: dict) -> Househol
         res.phone_hash = phone_hash(crypto, phone) if phone else None
         email = r.get("email")
         res.email_enc = crypto.encrypt(email) if email else None
+    versions.household_changed(session, hh.id)  # its residents are on its screens
     session.flush()
     return hh
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services import pii
+from services.core import versions
 from services.core.crypto import Crypto
 from services.models import TERMINAL, Request, RequestEvent, utcnow
 
@@ -112,7 +113,8 @@ def create_request(
 def append_event(
     session: Session, request_id: int, key: str, kind: str, detail: dict | None = None
 ) -> bool:
-    """Append an event once per (request, key). Returns True if it was new."""
+    """Append an event once per (request, key). Returns True if it was new
+    (and counts a change to the household's screens)."""
     exists = session.scalar(
         select(RequestEvent.id).where(
             RequestEvent.request_id == request_id, RequestEvent.key == key
@@ -128,6 +130,8 @@ def append_event(
             session.flush()
     except IntegrityError:
         return False
+    req = session.get(Request, request_id)
+    versions.household_changed(session, req.household_id if req is not None else None)
     return True
 
 
@@ -168,5 +172,6 @@ def cancel(session: Session, request: Request, reason: str = "cancelled by resid
         return False
     request.status = "cancelled"
     request.lease_until = None
+    versions.household_changed(session, request.household_id)
     append_event(session, request.id, "cancelled", "cancelled", {"reason": reason})
     return True

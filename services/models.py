@@ -225,7 +225,3 @@ class SmsOptOut(Base):
 
     phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
-
-
-# Commits that change devices (or shared content) tell the web tier's caches.
-from services import webcache  # noqa: E402,F401

@@ -20,6 +20,7 @@ from typing import Callable
 from sqlalchemy import and_, or_, select, update
 
 from services import ledger
+from services.core import versions
 from services.core.config import QUEUE_REQUESTS
 from services.core.jobs import enqueue, get_queue
 from services.core.runtime import Runtime, get_runtime
@@ -141,6 +142,7 @@ def process_request(request_id: int) -> str:
                 return "done"
             if req.lease_owner != runtime.instance:
                 return "lease-lost"
+            versions.household_changed(s, req.household_id)  # a step moves the request's status on
             try:
                 steps = pipeline_for(req.kind)
             except Fail as f:

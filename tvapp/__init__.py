@@ -57,12 +57,6 @@ def create_app(config: Config | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=_locale)
 
-    @app.before_request
-    def _tv_csrf():  # before Flask-WTF's check (hooks run in the order registered)
-        from tvapp.tv.device import seed_csrf
-
-        seed_csrf()
-
     csrf.init_app(app)
 
     @app.before_request
@@ -87,10 +81,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(verify_bp)
     app.add_template_filter(_kst, "kst")
 
-    from tvapp import i18n, mobile, screen_cache, tv
+    from tvapp import caching, i18n, mobile, tv
 
     i18n.init_app(app)
-    screen_cache.init_app(app)  # shared screens rendered once; 304s; Cache-Control
+    caching.init_app(app)  # validators, 304s, Cache-Control (the one caching module)
     tv.init_app(app)
     mobile.init_app(app)
     __import__("tvapp.gateway").gateway.init_app(app)  # SMS gateways and the phone simulator

@@ -6,7 +6,7 @@ nothing and talks to gunicorn over a few keep-alive connections, so the
 Python processes spend their time on screens, not on sockets.
 
 What it caches, and only that: a *shared screen* (home, the certificate
-catalogue, the news list and articles; ``tvapp.screen_cache``) is the same
+catalogue, the news list and articles; ``tvapp.caching``) is the same
 bytes for every box with the same language and text size once the household's
 masked name is left out. When nginx asks (``X-TV-Front: 1``) the app answers
 such a screen with the name left blank (``tv.js`` fills it from the box's
@@ -23,18 +23,9 @@ make them wait for each other in steps of half a second; an expired shared
 screen is refreshed by one request while the others get the stale copy
 (``proxy_cache_use_stale updating``). The box's own ``Cache-Control: private, no-cache`` reaches it unchanged.
 
-What it answers itself, with nginx's Lua module installed (Debian:
-libnginx-mod-http-lua; ``FRONT_VALIDATE=off`` leaves it to the app): a box
-revalidating a *household screen* (나의 민원, its bills, a form it keeps).
-The app writes, for each box and such screen it answers, a record in Redis
-(``tvapp.screen_cache.keep_for_front``): the validator it gave and each key
-the screen was made from with its value's digest. ``front_lua/tvfront.lua``
-names the record from the box's cookies and the URI (and tells the app the
-name in ``X-TV-Front-Key``, set here whatever the box sent) and, when the box
-offers a household validator, asks Redis in one call (``front_lua/check.lua``)
-whether all still hold; if so it answers the 304 with the app's headers, else
-the request goes on to the app as before. So a household's screen changes
-exactly when the app would say so, and most personal loads never reach Python.
+It also gzips what it sends (HTML, CSS, JavaScript, JSON): a screen is a few
+kilobytes on the wire. Household screens pass through to the app, which
+answers a box's revalidation with a 304 before rendering (``tvapp.caching``).
 
 What it costs: a shared screen may be up to ``FRONT_CACHE_SECONDS`` behind a
 news change, and its clock is the moment nginx fetched it (the box ticks it on
@@ -51,7 +42,6 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
 PROXY = """      proxy_pass http://tv_app;
       proxy_http_version 1.1;
@@ -67,7 +57,7 @@ PROXY = """      proxy_pass http://tv_app;
 """
 
 CONF = """# Written by tvapp.front at every start; edit that module, not this file.
-{modules}{user}worker_processes {workers};
+{user}worker_processes {workers};
 pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
 events {{ worker_connections {connections}; }}
@@ -79,7 +69,13 @@ http {{
   keepalive_timeout 75s;
   keepalive_requests 100000;
   client_max_body_size {max_body};
-{lua_http}  proxy_cache_path {dir}/cache levels=1:2 keys_zone=tv_screens:8m max_size=256m inactive=10m use_temp_path=off;
+  gzip on;
+  gzip_comp_level 5;
+  gzip_min_length 512;
+  gzip_proxied any;
+  gzip_vary on;
+  gzip_types text/css application/javascript text/javascript application/json image/svg+xml;
+  proxy_cache_path {dir}/cache levels=1:2 keys_zone=tv_screens:8m max_size=256m inactive=10m use_temp_path=off;
   upstream tv_app {{
     server {upstream} max_fails=0;
     keepalive 64;
@@ -102,11 +98,9 @@ http {{
     listen {listen} backlog=4096;
     location / {{
 {proxy}      proxy_set_header X-TV-Front "";
-      proxy_set_header X-TV-Front-Key "";
     }}
     location /tv/ {{
 {proxy}      proxy_set_header X-TV-Front "1";
-{lua_tv}
       proxy_cache tv_screens;
       proxy_cache_key "$uri?$args|$cookie_tv_view";
       # A box's validators reach the app (household screens answer 304s); the
@@ -136,77 +130,14 @@ def wanted(config) -> bool:
     return config.WEB_FRONT == "nginx" or nginx_binary() is not None
 
 
-LUA_MODULES = ("ndk_http_module.so", "ngx_http_lua_module.so")  # Debian: libnginx-mod-http-lua
-LUA_SOURCES = Path(__file__).resolve().parent / "front_lua"
-LUA_HTTP = """  lua_package_path "{dir}/?.lua;{src}/?.lua;;";
-  init_by_lua_block {{ require "tvfront" }}
-"""
-LUA_TV = """      set $tv_front_key "";
-      access_by_lua_block { require("tvfront").access() }
-      proxy_set_header X-TV-Front-Key $tv_front_key;
-"""
-
-
-def lua_modules(folder: str = "/usr/lib/nginx/modules") -> list[str] | None:
-    """nginx's Lua module and its NDK when installed, else None."""
-    found = [os.path.join(folder, m) for m in LUA_MODULES]
-    return found if all(os.path.exists(f) for f in found) else None
-
-
-def redis_target(url: str) -> dict | None:
-    """Where the front's Lua reaches Redis, from REDIS_URL; None when it
-    cannot (TLS, Sentinel or an unknown scheme: the app validates instead)."""
-    u = urlsplit(url)
-    q = parse_qs(u.query)
-    try:
-        db = int((u.path.lstrip("/") if u.scheme == "redis" else "") or q.get("db", ["0"])[0])
-        port = u.port or 6379
-    except ValueError:
-        return None
-    # as redis-py reads the URL: AUTH only with a password, as the user when one is named
-    password = u.password or q.get("password", [None])[0]
-    target = {"db": db, "password": unquote(password) if password else None,
-              "username": unquote(u.username) if password and u.username else None}
-    if u.scheme == "redis" and u.hostname:
-        return dict(target, host=u.hostname, port=port, unix=None)
-    if u.scheme == "unix" and u.path:
-        return dict(target, host=None, port=0, unix=u.path)
-    return None
-
-
-def _lua_str(value) -> str:
-    if value is None:
-        return "nil"
-    text = str(value)
-    level = "=" * 3
-    while "]%s]" % level in text:
-        level += "="
-    return "[%s[%s]%s]" % (level, text, level)
-
-
-def lua_conf(target: dict, prefix: str, cache_control: str, now_cookie: str) -> str:
-    """``tvfront_conf.lua``: what ``front_lua/tvfront.lua`` needs to know."""
-    fields = dict(host=_lua_str(target["host"]), port=str(int(target["port"])), unix=_lua_str(target["unix"]),
-                  db=str(int(target["db"])), username=_lua_str(target["username"]),
-                  password=_lua_str(target["password"]), script=_lua_str(LUA_SOURCES / "check.lua"),
-                  prefix=_lua_str(prefix), cache_control=_lua_str(cache_control),
-                  now_cookie=_lua_str(now_cookie), timeout_ms="200", idle_ms="30000", pool="64")
-    return "-- Written by tvapp.front at every start.\nreturn {\n%s\n}\n" % ",\n".join(
-        "  %s = %s" % kv for kv in fields.items())
-
-
 def render(directory: Path, listen: str, upstream: str, workers: int = 1, max_body: int = 6 * 1024 * 1024,
-           connections: int = 16384, lua: list[str] | None = None) -> str:
-    """nginx.conf; ``lua``: the module files to load for the front's own 304s
-    (``front_lua/tvfront.lua``), None to leave every request to the app."""
+           connections: int = 16384) -> str:
+    """nginx.conf."""
     # Started by root, nginx would drop its workers to nobody, who cannot reach a
     # private VAR_DIR (its cache and buffers); they stay the launcher's user.
     user = "user root;\n" if os.geteuid() == 0 else ""
-    modules = "".join("load_module %s;\n" % m for m in lua or ())
     return CONF.format(dir=directory, listen=listen, upstream=upstream, workers=max(1, workers),
-                       connections=connections, max_body=max_body, proxy=PROXY, user=user, modules=modules,
-                       lua_http=LUA_HTTP.format(dir=directory, src=LUA_SOURCES) if lua else "",
-                       lua_tv=LUA_TV if lua else '      proxy_set_header X-TV-Front-Key "";\n')
+                       connections=connections, max_body=max_body, proxy=PROXY, user=user)
 
 
 def prepare(config, directory: Path | None = None) -> tuple[list[str], Path]:
@@ -220,17 +151,7 @@ def prepare(config, directory: Path | None = None) -> tuple[list[str], Path]:
         raise RuntimeError("FRONT_UPSTREAM is not set: the host:port of the web app behind the front")
     d = (directory or config.VAR_DIR / "front").resolve()
     d.mkdir(parents=True, exist_ok=True)
-    lua = lua_modules() if config.FRONT_VALIDATE != "off" else None
-    target = redis_target(config.REDIS_URL) if lua else None
-    if target:
-        from services import webcache
-        from tvapp.screen_cache import CACHE_CONTROL, NOW_COOKIE_FORMAT
-
-        conf_lua = d / "tvfront_conf.lua"
-        conf_lua.touch(mode=0o600)  # it may hold Redis's password
-        conf_lua.write_text(lua_conf(target, webcache.FRONT_PREFIX, CACHE_CONTROL, NOW_COOKIE_FORMAT))
     conf = d / "nginx.conf"
     conf.write_text(render(d, "%s:%d" % (config.HOST, config.PORT), config.FRONT_UPSTREAM,
-                           config.FRONT_WORKERS, DEFAULT_MAX_BYTES + 2 * 1024 * 1024,
-                           lua=lua if target else None))
+                           config.FRONT_WORKERS, DEFAULT_MAX_BYTES + 2 * 1024 * 1024))
     return [binary, "-c", str(conf), "-p", str(d), "-g", "daemon off;"], d

@@ -89,7 +89,6 @@ class Config:
         self.FRONT_UPSTREAM = _env("FRONT_UPSTREAM", "")  # host:port of gunicorn behind the front
         # "auto": with nginx's Lua module installed, the front answers a box's
         # revalidation of a household screen itself from Redis; "off": the app does.
-        self.FRONT_VALIDATE = (_env("FRONT_VALIDATE") or "auto").lower()
         # Proxies in front of the web app whose X-Forwarded-For/-Proto to believe
         # (1 behind the front; 0 when gunicorn faces the boxes itself).
         self.PROXY_HOPS = _int("PROXY_HOPS", 0)

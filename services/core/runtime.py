@@ -52,3 +52,8 @@ def get_runtime() -> Runtime:
 def set_runtime(runtime: Runtime | None) -> None:
     global _current
     _current = runtime
+
+
+def current_runtime() -> Runtime | None:
+    """The runtime this process set, or None (never makes one)."""
+    return _current

@@ -90,8 +90,7 @@ def _cache_key(household_code: str) -> str:
 
 
 def content_key(household_code: str) -> str:
-    """Where the digest of the cached bills is kept while they are (the web
-    tier validates a box's copy of a bills screen against it)."""
+    """Where the digest of the cached bills is kept while they are."""
     return "bills-digest:%s" % household_code
 
 
@@ -126,17 +125,14 @@ def forget(runtime, household_code: str) -> None:
         log.warning("cached bills not dropped; they expire within %d s", CACHE_SECONDS)
 
 
-def household_bills(runtime, household_code: str, fresh: bool = False, seen: list | None = None) -> list[Bill]:
+def household_bills(runtime, household_code: str, fresh: bool = False) -> list[Bill]:
     """Unpaid first (overdue, then by due date), then paid (latest first).
 
     What the back end said is kept for ``CACHE_SECONDS`` (encrypted, in Redis)
     so a box paging through its bills does not ask the back end each time;
     a payment drops it (:func:`forget`). ``fresh`` asks the back end anyway
     (whatever decides about money does: ``payments`` reads the back end
-    itself).
-
-    ``seen``: a list the digest of what was read is appended to (the web
-    tier's validator for a screen showing these bills, :func:`content_key`)."""
+    itself)."""
     raw = None if fresh else _cached(runtime, household_code)
     fetched = raw is None
     if raw is None:
@@ -146,15 +142,26 @@ def household_bills(runtime, household_code: str, fresh: bool = False, seen: lis
             raise BillsUnavailable("구청 시스템에 연결할 수 없어 고지서를 불러오지 못했습니다.") from exc
         except BackendRefused as exc:
             raise BillsUnavailable(exc.message) from exc
-    digest = content_digest(runtime, raw) if fetched or seen is not None else ""
     if fetched:
-        _remember(runtime, household_code, raw, digest)
-    if seen is not None:
-        seen.append(digest)
+        _remember(runtime, household_code, raw, content_digest(runtime, raw))
     bills = [Bill(**b) for b in raw]
     unpaid = sorted((b for b in bills if not b.paid), key=lambda b: (not b.overdue, b.due_date, b.epay_no))
     paid = sorted((b for b in bills if b.paid), key=lambda b: b.paid_at or "", reverse=True)
     return unpaid + paid
+
+
+def digest(runtime, household_code: str) -> str:
+    """A digest of the household's bills as the screens would show them now
+    (asks the back end when what it said last has lapsed); raises
+    :class:`BillsUnavailable` like :func:`household_bills`."""
+    try:
+        found = runtime.redis.get(content_key(household_code))
+    except (RedisError, RuntimeError):
+        found = None
+    if found is None:
+        household_bills(runtime, household_code)
+        found = runtime.redis.get(content_key(household_code))
+    return found.decode() if isinstance(found, bytes) else str(found)
 
 
 def find(bills: list[Bill], epay_no: str) -> Bill | None:

@@ -27,9 +27,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
 
 from services import ledger, pipeline
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
+from services.core import versions
 from services.delivery import email as email_delivery
 from services.models import Household, Resident, utcnow
 from services.payments import Card, Declined, NotCharged, OutcomeUnknown, provider_for
@@ -97,6 +99,14 @@ def get_payment(session, order_id: str, household_id: int) -> TaxPayment | None:
                                                    TaxPayment.household_id == household_id))
 
 
+def _changed(p: TaxPayment) -> None:
+    """The order changed what the household's screens show (its card screen,
+    its result, the bills): count it when the session commits."""
+    session = object_session(p)
+    if session is not None:
+        versions.household_changed(session, p.household_id)
+
+
 def _provider_name(runtime) -> str:
     from services.payments import setting
 
@@ -126,6 +136,7 @@ def prepare(session, runtime, household_id: int, bill: bills_mod.Bill, method: s
                 with session.begin_nested():
                     session.add(p)
                     session.flush()
+                # A new order changes no screen: the one that made it shows it already.
             except IntegrityError:
                 continue  # another box made it a moment ago: use theirs
         if p.household_id != household_id:
@@ -136,6 +147,8 @@ def prepare(session, runtime, household_id: int, bill: bills_mod.Bill, method: s
             p.amount, p.late_charge, p.total = bill.amount, bill.late_charge, bill.total
             if delivery is not None:
                 set_delivery(runtime, p, delivery.get("method", "none"), delivery.get("address"))
+            if session.is_modified(p):
+                _changed(p)
             session.flush()
         return p
     raise PaymentFlowError("잠시 뒤에 다시 해 주세요.")
@@ -160,6 +173,8 @@ def set_delivery(runtime, p: TaxPayment, method: str, address: str | None) -> No
         p.delivery_address_enc = runtime.crypto.encrypt(address)
     else:
         p.delivery_method, p.delivery_masked, p.delivery_address_enc = "none", None, None
+    if p.id is not None:  # a new order changes no screen (see prepare)
+        _changed(p)
 
 
 # -- the lock -----------------------------------------------------------------
@@ -252,6 +267,7 @@ def _pay_locked(runtime, order_id, household_id, card: Card, shown_total) -> Out
             return outcome(s, p)
         household_code = s.get(Household, household_id).code
         p.status = PROCESSING
+        _changed(p)
     # Before any charge: is the bill still unpaid, for the same amount?
     try:
         bill = bills_mod.find([bills_mod.Bill(**b) for b in runtime.bridge.tax_bills(household_code)],
@@ -316,6 +332,7 @@ def _back_to_ready(runtime, order_id, household_id, reason, message) -> Outcome:
     with runtime.session() as s:
         p = get_payment(s, order_id, household_id)
         p.status, p.reason = READY, reason
+        _changed(p)
         result = outcome(s, p)
     return Outcome(result.order_id, NOT_CHARGED, reason, message, None, result.epay_no, result.total,
                    result.tax_item)
@@ -324,6 +341,7 @@ def _back_to_ready(runtime, order_id, household_id, reason, message) -> Outcome:
 def _close(p: TaxPayment, status: str, reason: str, message: str) -> None:
     """An order that took no money: the bill is free for a new order."""
     p.status, p.reason, p.message, p.active_key = status, reason, message, None
+    _changed(p)
 
 
 def mark_paid(p: TaxPayment, payment_key: str | None) -> None:
@@ -331,10 +349,12 @@ def mark_paid(p: TaxPayment, payment_key: str | None) -> None:
     p.payment_key = payment_key or p.payment_key
     p.approved_at = p.approved_at or utcnow()
     p.message = "%s %s을 납부했습니다." % (p.tax_item, bills_mod.won(p.total))
+    _changed(p)
 
 
 def _unknown(s, runtime, p: TaxPayment, reason: str) -> None:
     p.status, p.reason = UNKNOWN, reason
+    _changed(p)
     p.message = "결제 결과를 " + CHECKING + " 다시 납부하지 마세요."
     _open_request(s, runtime, p)
 
@@ -379,6 +399,7 @@ def open_virtual_account(runtime, *, order_id: str, household_id: int) -> Outcom
             p = get_payment(s, order_id, household_id)
             if p.status == READY:
                 p.method, p.status = "virtual_account", WAITING
+                _changed(p)
                 p.account_bank = (order.account or {}).get("bank")
                 p.account_no = (order.account or {}).get("accountNumber")
                 p.message = "입금을 기다리는 중입니다. 입금되면 납부가 끝나고 나의 민원에 표시됩니다."

@@ -12,8 +12,6 @@ ticker still streams; the app sees the box's address, not nginx's.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import time
 from urllib.parse import unquote
@@ -25,12 +23,8 @@ from sqlalchemy import select
 from broadcast_feed import demo as news_demo
 from broadcast_feed import store, workflow
 from broadcast_feed.models import NewsItem
-from services import webcache
 from services.models import Device, Household
-from services.taxes import bills as bills_mod
 from tests.support import procs
-from tests.tvapp.test_tv_screens import add_request, csrf
-from tvapp import front as front_mod
 from tvapp.tv.device import HASH_PURPOSE
 
 APPROVER = workflow.Actor(2, "ap", "approver")
@@ -245,110 +239,12 @@ def test_a_kept_household_screen_shows_the_time_now(front, demo, browser):
         tv.close()
 
 
-# -- household screens revalidated by the front itself (tvapp/front_lua) ------------------
+def test_the_front_gzips_screens_and_scripts(front, demo):
+    s = box(front, demo, "1144012-0001")
+    get(s, front, "/tv/")
+    r, _ = get(s, front, "/tv/", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers.get("Content-Encoding") == "gzip"
+    script = re.search(r'src="(/static/tv/tv\.js[^"]*)"', r.text).group(1)
+    js = requests.get(front + script, headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert js.status_code == 200 and js.headers.get("Content-Encoding") == "gzip"
 
-def record_of(s, url, path) -> str:
-    """The Redis key the front names a box's record of a screen by (front_lua/tvfront.lua)."""
-    raw = "\n".join([s.cookies["tv_device"], s.cookies.get("tv_view", ""), s.cookies.get("tv_who", ""), path])
-    return webcache.FRONT_PREFIX + base64.b64encode(hashlib.sha1(raw.encode()).digest()).decode()
-
-
-def kept(s, url, path):
-    """The box's copy of a household screen, once its front cookies are set."""
-    get(s, url, path)
-    r, _ = get(s, url, path)
-    assert r.status_code == 200 and r.headers["ETag"].startswith('W/"h'), path
-    return r
-
-
-def revalidated(s, url, path, copy):
-    r, cached = get(s, url, path, headers={"If-None-Match": copy.headers["ETag"]})
-    return r, cached == "VALIDATED"
-
-
-def test_the_front_answers_a_kept_household_screen_until_anything_on_it_changes(front, demo):
-    assert front_mod.lua_modules(), "nginx's Lua module is missing: scripts/system-deps.sh test installs it"
-    a, b = box(front, demo, "1144012-0001"), box(front, demo, "1144012-0002")
-    with demo.session() as db:
-        household = db.scalar(select(Household).where(Household.code == "1144012-0001"))
-        hid, code = household.id, household.code
-    add_request(demo, hid)
-    who = "/tv/certificates/resident-copy/"
-    for path in ("/tv/requests/", "/tv/taxes/", who):
-        copy = kept(a, front, path)
-        r, by_front = revalidated(a, front, path, copy)
-        assert r.status_code == 304 and by_front, path
-        assert r.headers["ETag"] == copy.headers["ETag"] and r.headers["Cache-Control"] == "private, no-cache"
-        assert re.fullmatch(r"\d{13}", a.cookies["tv_now"]) and r.headers["X-Request-Id"]
-        assert demo.redis.exists(record_of(a, front, path))
-        # another box offering a's validator: its own record (none), so the app, with its own screen
-        other, by_front = revalidated(b, front, path, copy)
-        assert other.status_code == 200 and not by_front and "박*민 님 댁" in other.text, path
-        # a box cannot name another's record: the front sets the name from the box's own cookies
-        forged = b.get(front + path, headers={"If-None-Match": copy.headers["ETag"],
-                                             "X-TV-Front-Key": record_of(a, front, path).split(":")[-1]})
-        assert forged.status_code == 200 and "박*민 님 댁" in forged.text
-        assert revalidated(a, front, path, copy)[1]  # a's record is a's still
-
-    # a new request in the household: the app renders it, and the front validates the new copy
-    copy = kept(a, front, "/tv/requests/")
-    receipt = add_request(demo, hid, "family-relation")
-    r, by_front = revalidated(a, front, "/tv/requests/", copy)
-    assert r.status_code == 200 and not by_front and receipt in r.text
-    assert revalidated(a, front, "/tv/requests/", r)[1]
-
-    # the box chooses whose certificate (its flow changes): the app shows the choice
-    copy = kept(a, front, who)
-    people = re.findall(r'name="resident_id" value="(\d+)"', copy.text)
-    chosen = a.post(front + who + "who", data={"csrf_token": csrf(copy.text), "resident_id": people[-1]},
-                    allow_redirects=False)
-    assert chosen.status_code == 302 and chosen.headers["Location"].endswith("/options")
-    r, by_front = revalidated(a, front, who, copy)
-    assert r.status_code == 200 and not by_front and r.headers["ETag"] != copy.headers["ETag"]
-    assert revalidated(a, front, who, r)[1]
-
-    # the bills lapse from the cache: the app asks the back end again, then the front takes over
-    copy = kept(a, front, "/tv/taxes/")
-    bills_mod.forget(demo, code)  # as when they lapse (CACHE_SECONDS)
-    r, by_front = revalidated(a, front, "/tv/taxes/", copy)
-    assert r.status_code == 304 and not by_front
-    assert revalidated(a, front, "/tv/taxes/", copy)[1]
-
-    # a record that is not what the app writes, a new build, Redis's scripts flushed
-    demo.redis.set(record_of(a, front, "/tv/taxes/"), '{"t": 1, "d": "x"}')
-    assert not revalidated(a, front, "/tv/taxes/", copy)[1]
-    assert revalidated(a, front, "/tv/taxes/", copy)[1]
-    demo.redis.set(webcache.FRONT_BUILD_KEY, "another-build")
-    r, by_front = revalidated(a, front, "/tv/taxes/", copy)
-    assert r.status_code == 304 and not by_front
-    demo.redis.script_flush()
-    assert revalidated(a, front, "/tv/taxes/", copy)[1]
-
-    # the box is unpaired from elsewhere: its row changed, so the app sends it to pairing
-    set_household(a, demo, None)
-    r, by_front = revalidated(a, front, "/tv/taxes/", copy)
-    assert r.status_code == 302 and r.headers["Location"].endswith("/tv/pair") and not by_front
-
-
-def test_the_front_reaches_redis_as_the_app_does_or_not_at_all():
-    t = front_mod.redis_target("redis://:s%40cret@10.0.0.5:6380/3")
-    assert (t["host"], t["port"], t["db"], t["password"], t["username"], t["unix"]) == \
-        ("10.0.0.5", 6380, 3, "s@cret", None, None)
-    t = front_mod.redis_target("redis://tv:pw@cache")
-    assert (t["host"], t["port"], t["db"], t["username"], t["password"]) == ("cache", 6379, 0, "tv", "pw")
-    t = front_mod.redis_target("unix:///run/redis.sock?db=2")
-    assert (t["unix"], t["db"], t["password"]) == ("/run/redis.sock", 2, None)
-    for url in ("rediss://cache:6380/0", "redis+sentinel://a,b/mymaster", "redis://cache/notanumber", ""):
-        assert front_mod.redis_target(url) is None, url  # the app answers household 304s instead
-    # a value cannot end the Lua string it is written into
-    assert front_mod._lua_str("x]===]y") == "[====[x]===]y]====]" and front_mod._lua_str(None) == "nil"
-
-
-def test_without_lua_the_front_passes_every_household_revalidation_to_the_app(tmp_path):
-    plain = front_mod.render(tmp_path, "127.0.0.1:1", "127.0.0.1:2")
-    assert "by_lua" not in plain and "load_module" not in plain and 'proxy_set_header X-TV-Front-Key "";' in plain
-    with_lua = front_mod.render(tmp_path, "127.0.0.1:1", "127.0.0.1:2", lua=["/m/ndk.so", "/m/lua.so"])
-    assert with_lua.startswith("# Written") and "load_module /m/ndk.so;\nload_module /m/lua.so;" in with_lua
-    assert 'access_by_lua_block { require("tvfront").access() }' in with_lua
-    # whatever a client sends, only the front's own name for its record reaches the app
-    assert with_lua.count("proxy_set_header X-TV-Front-Key") == 2

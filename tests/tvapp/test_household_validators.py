@@ -1,19 +1,21 @@
 """Household screens (나의 민원, a request, the bills) validated without
-rendering (tvapp.screen_cache.household_screen): a box's copy gets a 304
+rendering (tvapp.caching.household_screen): a box's copy gets a 304
 while nothing it shows has changed, and a 200 with the new page the moment
 anything has - a request's status, its timeline, a payment, the bills the back
 end gives, the receipt choice, the box's language; never another household's
-validator; no validator for a page with a form; the server's time with every
-answer (``tv_now``)."""
+validator; a form screen's validator holds its session's CSRF token; the
+server's time with every answer (``tv_now``)."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from flask import template_rendered
 from sqlalchemy import select
 
-from services import ledger, pipeline, webcache
+from services import ledger, pipeline
+from services.core import versions
 from services.models import Request
 from services.taxes import bills as bills_mod
 from services.taxes.models import TaxPayment
@@ -27,8 +29,19 @@ def text(r):
     return r.get_data(as_text=True)
 
 
+_rendered: list = []
+
+
+def _count(sender, template, context, **extra):
+    _rendered.append(template.name)
+
+
+template_rendered.connect(_count)
+
+
 def renders(app):
-    return app.extensions["screen_cache"].household_renders
+    """Templates rendered so far (a 304 renders none)."""
+    return len(_rendered)
 
 
 def revalidate(box, path, r):
@@ -72,9 +85,10 @@ def test_a_status_change_or_a_new_step_is_seen_at_once(boxes, demo):
     receipt = add_request(demo, a.household_id)
     lst, detail = a.get("/tv/requests/"), a.get("/tv/requests/%s" % receipt)
     assert "접수" in text(lst)
-    with demo.session() as s:  # the worker moves it on
+    with demo.session() as s:  # the worker moves it on (pipeline.run counts each step it takes)
         req = s.query(Request).filter_by(receipt_no=receipt).one()
         req.status = "delivering"
+        versions.household_changed(s, req.household_id)
     r = revalidate(a, "/tv/requests/", lst)
     assert r.status_code == 200 and r.headers["ETag"] != lst.headers["ETag"]
     assert "보내는 중" in text(r)
@@ -87,15 +101,6 @@ def test_a_status_change_or_a_new_step_is_seen_at_once(boxes, demo):
     assert revalidate(a, "/tv/requests/%s" % receipt, detail2).status_code == 200
 
 
-def test_a_news_change_leaves_household_copies_current(boxes, demo):
-    """The ticker on a kept copy is set by ticker.js on load (the stream's
-    first event is the current state): news does not make every household render."""
-    a, _ = boxes
-    r = a.get("/tv/requests/")
-    webcache.bump_content(demo.redis)
-    assert revalidate(a, "/tv/requests/", r).status_code == 304
-
-
 def test_no_household_gets_another_households_validator(boxes, demo):
     a, b = boxes
     ra = a.get("/tv/requests/")
@@ -105,7 +110,7 @@ def test_no_household_gets_another_households_validator(boxes, demo):
     assert r.status_code == 200 and "박*민 님 댁" in text(r) and "김*수" not in text(r)
 
 
-def test_a_language_change_or_a_lapsed_stamp_renders_again(boxes, demo):
+def test_a_language_change_or_a_lost_counter_renders_again(boxes, demo):
     a, _ = boxes
     r = a.get("/tv/requests/")
     page = text(a.get("/tv/settings/"))
@@ -113,30 +118,8 @@ def test_a_language_change_or_a_lapsed_stamp_renders_again(boxes, demo):
     en = revalidate(a, "/tv/requests/", r)
     assert en.status_code == 200 and 'lang="en"' in text(en)
     assert revalidate(a, "/tv/requests/", en).status_code == 304
-    demo.redis.delete(webcache.household_key(a.household_id))  # lapsed (or Redis lost it)
+    demo.redis.delete(versions.household_key(a.household_id))  # Redis lost it
     assert revalidate(a, "/tv/requests/", en).status_code == 200
-
-
-def test_a_page_with_a_form_gets_no_validator(app, demo):
-    """A page that reads the session (here for a CSRF token) without saying it
-    is a form screen (``form=True``) gets no validator: what it showed may
-    depend on the session."""
-    from flask import render_template_string
-
-    from tvapp.screen_cache import household_screen
-    from tvapp.tv.device import tv_device_required
-
-    @app.get("/tv/test-form/<int:with_form>")
-    @tv_device_required
-    @household_screen()
-    def test_form(with_form):
-        return render_template_string("<p>{{ csrf_token() if with_form else 'no form' }}</p>", with_form=with_form)
-
-    box = app.test_client()
-    pair(box, demo, HOUSEHOLD)
-    assert "ETag" in box.get("/tv/test-form/0").headers
-    r = box.get("/tv/test-form/1")
-    assert r.status_code == 200 and "ETag" not in r.headers
 
 
 def test_bills_screens_follow_payments_the_back_end_and_the_receipt_choice(taxtv, demo, app):  # noqa: F811
@@ -182,18 +165,18 @@ def test_without_redis_household_screens_render_without_validators(boxes, monkey
     def down(*_a, **_k):
         raise RedisDown("test: Redis is down")
 
-    monkeypatch.setattr(webcache, "household_stamp", down)
-    monkeypatch.setattr("tvapp.screen_cache._current_validators", down)
+    monkeypatch.setattr("services.core.versions.read", down)
+    monkeypatch.setattr(type(a.application.extensions["runtime"].redis), "mget", down)
     again = revalidate(a, "/tv/requests/", r)
     assert again.status_code == 200 and "ETag" not in again.headers
 
 
-def test_form_screens_are_validated_and_a_kept_copy_s_token_stays_good(boxes, demo, app):
+def test_form_screens_are_validated_with_their_session_s_token(boxes, demo, app):
     """The who screen of a certificate request has forms: it is validated all
-    the same, because the token on it is the box's own (derived from its device
-    cookie, not from its session): a kept copy's token works after the box lost
-    its session cookie, and never for another box. The box's choices (its
-    request's flow) and the household's residents are part of the validator."""
+    the same, with the session's CSRF token part of its validator: a box that
+    lost its session cookie is given the page again, with a token that works,
+    and another box's token never does. The box's choices (its request's
+    flow) and the household's residents are part of the validator."""
     a, b = boxes
     path = "/tv/certificates/resident-copy/"
     r = a.get(path)
@@ -205,7 +188,11 @@ def test_form_screens_are_validated_and_a_kept_copy_s_token_stays_good(boxes, de
     people = re.findall(r'name="resident_id" value="(\d+)"', page)
     assert len(people) >= 2
 
-    a.delete_cookie("session")  # a lost session (or a new browser profile): the box is the same box
+    a.delete_cookie("session")  # a lost session (or a new browser profile): the page is made again
+    fresh = revalidate(a, path, r)
+    assert fresh.status_code == 200 and fresh.headers["ETag"] != r.headers["ETag"]
+    token = csrf(text(fresh))
+    r = fresh
     other = csrf(text(b.get(path)))
     refused = a.post(path + "who", data={"csrf_token": other, "resident_id": people[1]})
     assert refused.status_code == 400  # another box's token is not this box's
@@ -221,8 +208,10 @@ def test_form_screens_are_validated_and_a_kept_copy_s_token_stays_good(boxes, de
     # the household's residents are what it lists
     from services.models import Resident
 
-    with demo.session() as s:
-        s.get(Resident, int(people[0])).relation = "세대원(변경)"
+    with demo.session() as s:  # as services.households.upsert_household does
+        person = s.get(Resident, int(people[0]))
+        person.relation = "세대원(변경)"
+        versions.household_changed(s, person.household_id)
     changed = revalidate(a, path, again)
     assert changed.status_code == 200 and "세대원(변경)" in text(changed)
 
@@ -254,15 +243,13 @@ def test_the_card_screen_is_validated_until_its_order_changes(taxtv, demo, app):
 
 
 def test_a_box_paired_again_is_validated_for_its_new_household(boxes, demo, app):
-    """The fast path reads a box's validators with the box itself, for the
-    household it last saw the box in: a box now in another household is
-    answered for that one."""
+    """A box now in another household is answered for that one."""
     from services.models import Device
     from tests.tvapp.test_tv_screens import device_of
 
     a, b = boxes
     r = a.get("/tv/requests/")
-    assert revalidate(a, "/tv/requests/", r).status_code == 304  # the fast path has seen the box
+    assert revalidate(a, "/tv/requests/", r).status_code == 304
     theirs = add_request(demo, b.household_id)
     with demo.session() as s:
         s.get(Device, device_of(a, demo).id).household_id = b.household_id
@@ -270,6 +257,8 @@ def test_a_box_paired_again_is_validated_for_its_new_household(boxes, demo, app)
     assert again.status_code == 200 and theirs in text(again)
     assert revalidate(a, "/tv/requests/", again).status_code == 304
     with demo.session() as s:  # their request moves on: seen at once
-        s.query(Request).filter_by(receipt_no=theirs).one().status = "delivering"
+        req = s.query(Request).filter_by(receipt_no=theirs).one()
+        req.status = "delivering"
+        versions.household_changed(s, req.household_id)
     moved = revalidate(a, "/tv/requests/", again)
     assert moved.status_code == 200 and "보내는 중" in text(moved)

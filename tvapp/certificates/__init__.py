@@ -17,8 +17,8 @@ from services.certificates import catalogue
 from services.certificates import requests as certs
 from services.korean import eul
 from services.models import Request
+from tvapp.caching import household_screen, shared_screen
 from tvapp.certificates import flow as flows
-from tvapp.screen_cache import household_screen, shared_screen
 from tvapp.tv.device import tv_device_required
 
 bp = Blueprint("certs", __name__, url_prefix="/tv/certificates")
@@ -72,7 +72,7 @@ def needs(*keys):
 
 @bp.get("/")
 @tv_device_required
-@shared_screen()
+@shared_screen
 def catalogue_list():
     return render_template("certificates/catalogue.html", items=catalogue.CATALOGUE, fee=catalogue.fee_text)
 

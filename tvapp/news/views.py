@@ -5,60 +5,33 @@ from __future__ import annotations
 import logging
 import math
 import threading
-import time
-from datetime import datetime
 
 from flask import Response, abort, current_app, g, jsonify, render_template, request, url_for
-from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from broadcast_feed import push, store, tvtext
 from broadcast_feed.text import SEOUL
-from services import webcache
 from services.models import utcnow
+from tvapp.caching import shared_screen
 from tvapp.news import bp
-from tvapp.screen_cache import shared_screen
 from tvapp.tv.device import tv_device_required
 
 log = logging.getLogger(__name__)
 
 PER_PAGE = 5
 MAX_CATEGORIES = 6
-TICKER_MEMO_SECONDS = 60.0  # at most, should a version bump be lost
 
 
 def runtime():
     return current_app.extensions["runtime"]
 
 
-_ticker_memo: dict = {}  # {"key": content version, "until": epoch s, "messages": [...]}
-_ticker_lock = threading.Lock()
-
-
-def _content_version() -> int | None:
-    if g.get("content_version") is not None:
-        return g.content_version
-    try:
-        return int(runtime().redis.get(webcache.CONTENT_VERSION_KEY) or 0)
-    except (RedisError, RuntimeError, ValueError):
-        return None
+_lock = threading.Lock()
 
 
 def ticker_messages() -> list[dict]:
-    """The ticker's active messages, read once per content version per process
-    (a message running out ends the memo; ``services.webcache`` bumps the
-    version on every ticker change)."""
-    version, now = _content_version(), time.time()
-    with _ticker_lock:
-        memo = dict(_ticker_memo)
-    if version is not None and memo.get("key") == version and now < memo["until"]:
-        return memo["messages"]
-    rows = push.ticker_payload(runtime())["messages"]
-    if version is not None:
-        ends = [datetime.fromisoformat(m["expires_at"]).timestamp() for m in rows]
-        with _ticker_lock:
-            _ticker_memo.update(key=version, messages=rows, until=min([now + TICKER_MEMO_SECONDS] + ends))
-    return rows
+    """The ticker's active messages (one small query)."""
+    return push.ticker_payload(runtime())["messages"]
 
 
 def ticker_texts() -> list[str]:
@@ -66,8 +39,7 @@ def ticker_texts() -> list[str]:
 
 
 def ticker_payload() -> dict:
-    """``push.ticker_payload``'s shape, from the memo (``at`` is now)."""
-    return {"messages": ticker_messages(), "at": utcnow().isoformat()}
+    return push.ticker_payload(runtime())
 
 
 @bp.app_context_processor
@@ -99,7 +71,7 @@ def _page_arg() -> int:
 
 @bp.get("/news/")
 @tv_device_required
-@shared_screen("page", "cat")
+@shared_screen
 def news_list():
     page = _page_arg()
     category = (request.args.get("cat") or "").strip()[:60] or None
@@ -129,7 +101,7 @@ def news_list():
 
 @bp.get("/news/<int:item_id>")
 @tv_device_required
-@shared_screen("p", "from", "cat")
+@shared_screen
 def article(item_id: int):
     back_args = {}
     if request.args.get("from", type=int):
@@ -173,7 +145,7 @@ BUSY_RETRY_MS = 60_000
 
 
 def _stream_slots() -> threading.BoundedSemaphore:
-    with _ticker_lock:
+    with _lock:
         if "slots" not in _streams:
             _streams["slots"] = threading.BoundedSemaphore(current_app.config.get("TICKER_STREAMS", 4))
         return _streams["slots"]

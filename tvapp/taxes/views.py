@@ -11,14 +11,15 @@ import secrets
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from services import ledger, webcache
+from services import ledger
+from services.core import versions
 from services.models import Resident
 from services.payments import Card
 from services.pii import mask_email, mask_phone
 from services.taxes import bills as bills_mod
 from services.taxes import payments
 from services.taxes.models import TaxPayment
-from tvapp.screen_cache import household_screen
+from tvapp.caching import household_screen
 from tvapp.tv.device import tv_device_required
 
 bp = Blueprint("taxes", __name__, url_prefix="/tv/taxes")
@@ -47,7 +48,7 @@ def _flow() -> dict:
 
 def _save(f: dict) -> None:
     rt().redis.set(_flow_key(g.device.id), rt().crypto.encrypt(json.dumps(f, ensure_ascii=False)), ex=FLOW_TTL)
-    webcache.forget_household_quietly(g.household.id)  # a bill's screen shows where its receipt goes
+    versions.bump_household(rt().redis, g.household.id)  # a bill's screen shows where its receipt goes
 
 
 def _calm(title, text, next_text, href, label, status=200):
@@ -58,7 +59,7 @@ def _calm(title, text, next_text, href, label, status=200):
 
 
 def _bills(fresh: bool = False):
-    return bills_mod.household_bills(rt(), g.household.code, fresh=fresh, seen=g.get("bills_seen"))
+    return bills_mod.household_bills(rt(), g.household.code, fresh=fresh)
 
 
 def _down(e):

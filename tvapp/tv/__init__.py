@@ -7,14 +7,12 @@ live in ``tvapp.tv.labels``. ``init_app`` wires the blueprint, remote_nav,
 the template helpers and the calm error screens.
 """
 
-from flask import Blueprint, g
+from flask import Blueprint
 
 bp = Blueprint("tv", __name__, url_prefix="/tv")
 
 
 def _annotate_when(request) -> bool:
-    if g.get("screen_done"):  # a shared screen, annotated once when rendered
-        return False
     return request.path.startswith("/tv") and request.path != "/tv/simulator"
 
 

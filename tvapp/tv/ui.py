@@ -11,8 +11,9 @@ from datetime import datetime, timedelta, timezone
 
 import pyqrcode
 from flask import g
+from markupsafe import Markup
 
-from tvapp.screen_cache import MARK_CLOCK, MARK_NOW, marking
+from tvapp.caching import for_front
 
 KST = timezone(timedelta(hours=9))
 
@@ -46,22 +47,28 @@ def group_digits(value: str, kind: str = "phone") -> str:
     return "%s-%s-%s" % (area, rest[:4], rest[4:])
 
 
-def tv_now_ms() -> int | str:
-    if marking():  # a shared screen: filled in per response (tvapp.screen_cache)
-        return MARK_NOW
+def tv_now_ms() -> int:
     return int(time.time() * 1000)
 
 
 def tv_clock() -> str:
-    if marking():
-        return MARK_CLOCK
     return datetime.now(KST).strftime("%H:%M")
+
+
+def tv_who() -> str:
+    """The household's masked name for the header; in the front's copy of a
+    shared screen an empty slot that tv.js fills from the box's cookie."""
+    if for_front():
+        return Markup('<span class="tv-who-name"></span>')
+    hh = g.get("household")
+    return hh.label if hh is not None else ""
 
 
 def init_app(app) -> None:
     app.add_template_global(qr_data_uri, "qr_data_uri")
     app.add_template_global(tv_now_ms, "tv_now_ms")
     app.add_template_global(tv_clock, "tv_clock")
+    app.add_template_global(tv_who, "tv_who")
     app.add_template_filter(group_digits, "group_digits")
 
     @app.context_processor

@@ -18,7 +18,7 @@ from flask import (
 
 from services import handoff, ledger, pairing
 from services.households import get_household, sync_household
-from tvapp.screen_cache import household_screen, shared_screen
+from tvapp.caching import household_screen, shared_screen
 from tvapp.tv import bp
 from tvapp.tv.device import (
     LANGS,
@@ -47,7 +47,7 @@ def page_arg() -> int:
 # ------------------------------------------------------------------ home
 @bp.get("/")
 @tv_device_required
-@shared_screen()
+@shared_screen
 def home():
     return render_template("tv/home.html")
 
