@@ -7,9 +7,13 @@ obtained (network, HTTP status, timeout): exit code 1.
 
 from __future__ import annotations
 
+from services.core.errors import AppError
 
-class FeedError(Exception):
+
+class FeedError(AppError):
     """Base class: ``reason`` is a short sentence shown in the console."""
+
+    status_code = 422
 
     exit_code = 1
 

@@ -38,6 +38,7 @@ from broadcast_feed.models import (
     Operator,
     TickerMessage,
 )
+from services.core.errors import AppError
 from services.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,8 @@ DEMO_PASSWORDS = frozenset(p for _, p, _ in DEMO_OPERATORS)
 _DUMMY_HASH = generate_password_hash("not-a-password")
 
 
-class WorkflowError(Exception):
-    status = 400
+class WorkflowError(AppError):
+    status_code = 400
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -72,19 +73,19 @@ class WorkflowError(Exception):
 
 
 class NotAllowed(WorkflowError):
-    status = 403
+    status_code = 403
 
 
 class NotFound(WorkflowError):
-    status = 404
+    status_code = 404
 
 
 class BadState(WorkflowError):
-    status = 409
+    status_code = 409
 
 
 class LoginFailed(WorkflowError):
-    status = 401
+    status_code = 401
 
 
 @dataclass(frozen=True)

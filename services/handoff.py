@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import secrets
 
+from services.core.errors import AppError
+
 TTL = 900
 MAX_LENGTH = 254  # an email address
 KINDS = ("email", "text")
 
 
-class HandoffError(ValueError):
+class HandoffError(AppError, ValueError):
     """Unknown or expired token, or a value that is not accepted."""
+
+    status_code = 404
 
 
 def _k(token: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from services import pii
 from services.core import versions
 from services.core.crypto import Crypto
+from services.core.errors import AppError
 from services.models import TERMINAL, Request, RequestEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ CHANNELS = ("tv", "sms")
 DELIVERY_METHODS = ("fax", "email", "none")
 
 
-class LedgerError(ValueError):
+class LedgerError(AppError, ValueError):
     """A request that cannot be recorded as asked; the message is for people."""
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from services.core.errors import AppError
 from services.households import resident_by_phone
 from services.models import Device, utcnow
 
@@ -52,7 +53,7 @@ EXPIRED = "expired_token"
 PAIRED = "paired"
 
 
-class PairingError(ValueError):
+class PairingError(AppError, ValueError):
     """A confirmation that cannot go on; ``reason`` for code, ``message`` for people."""
 
     MESSAGES = {

@@ -22,6 +22,7 @@ from sqlalchemy import and_, or_, select, update
 from services import ledger
 from services.core import versions
 from services.core.config import QUEUE_REQUESTS
+from services.core.errors import AppError
 from services.core.jobs import enqueue, get_queue
 from services.core.runtime import Runtime, get_runtime
 from services.models import COMPLETED, FAILED, TERMINAL, Request, utcnow
@@ -29,8 +30,10 @@ from services.models import COMPLETED, FAILED, TERMINAL, Request, utcnow
 log = logging.getLogger(__name__)
 
 
-class Retry(Exception):
+class Retry(AppError):
     """Try this step again later. ``reason`` is a short code; ``message`` is for people."""
+
+    status_code = 503
 
     def __init__(self, reason: str, message: str = "", after: float | None = None,
                  count: bool = True):
@@ -38,8 +41,10 @@ class Retry(Exception):
         self.reason, self.message, self.after, self.count = reason, message, after, count
 
 
-class Fail(Exception):
+class Fail(AppError):
     """End the request as failed with a reason the resident can read."""
+
+    status_code = 422
 
     def __init__(self, reason: str, message: str = "", detail: dict | None = None):
         super().__init__(reason)

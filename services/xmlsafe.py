@@ -14,12 +14,16 @@ import zlib
 
 from lxml import etree
 
+from services.core.errors import AppError
+
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-class UnsafeXML(ValueError):
+class UnsafeXML(AppError, ValueError):
     """The document was refused; ``reason`` is a short sentence for people."""
+
+    status_code = 422
 
     def __init__(self, reason: str):
         super().__init__(reason)

@@ -19,24 +19,31 @@ import requests
 
 from services.bridge import protocol
 from services.bridge.protocol import ProtocolError, child, envelope, q
+from services.core.errors import AppError
 
 log = logging.getLogger(__name__)
 
 
-class BackendUnavailable(Exception):
+class BackendUnavailable(AppError):
     """The back end cannot be reached now; try again later."""
 
+    status_code = 503
 
-class BackendRefused(Exception):
+
+class BackendRefused(AppError):
     """The back end answered and said no (not in household, parcel not theirs...)."""
+
+    status_code = 422
 
     def __init__(self, code: str, message: str, message_en: str):
         super().__init__(code)
         self.code, self.message, self.message_en = code, message, message_en
 
 
-class BackendProtocolError(Exception):
+class BackendProtocolError(AppError):
     """The back end answered something that does not follow the schema."""
+
+    status_code = 502
 
 
 class CircuitBreaker:

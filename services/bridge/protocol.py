@@ -11,6 +11,7 @@ from pathlib import Path
 from lxml import etree
 
 from services import xmlsafe
+from services.core.errors import AppError
 
 NS = "urn:tvgov:backend:1"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "backend" / "tvgov-backend-1.xsd"
@@ -18,8 +19,10 @@ MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
-class ProtocolError(ValueError):
+class ProtocolError(AppError, ValueError):
     """A message that does not follow the schema (either side)."""
+
+    status_code = 502
 
 
 def q(name: str) -> str:

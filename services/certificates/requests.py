@@ -13,11 +13,12 @@ from services import ledger, otp, pii, pipeline
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import catalogue
 from services.certificates.issue import preview_png
+from services.core.errors import AppError
 from services.delivery.email import valid_address
 from services.models import Household, Request, Resident
 
 
-class FlowError(ValueError):
+class FlowError(AppError, ValueError):
     """Something the resident must fix; ``message`` is in Korean."""
 
     def __init__(self, code: str, message: str):

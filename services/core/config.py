@@ -10,13 +10,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from services.core.errors import AppError
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SECRET = "dev-secret-not-for-production"
 DEFAULT_PII_KEY = "dev-pii-key-not-for-production"
 
 
-class ConfigError(RuntimeError):
+class ConfigError(AppError, RuntimeError):
     """A setting is missing or unsafe; the message says which and how to fix it."""
+
+    status_code = 500
 
 
 def _env(name: str, default=None):

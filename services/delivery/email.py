@@ -32,17 +32,23 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlparse
 
+from services.core.errors import AppError
+
 log = logging.getLogger(__name__)
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$")
 
 
-class EmailTemporaryError(Exception):
+class EmailTemporaryError(AppError):
     """Try again later (4xx, connection refused, timeout)."""
 
+    status_code = 503
 
-class EmailPermanentError(Exception):
+
+class EmailPermanentError(AppError):
     """The message cannot be delivered to that address (5xx, refused)."""
+
+    status_code = 422
 
 
 def valid_address(address: str) -> bool:

@@ -22,10 +22,14 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+from services.core.errors import AppError
+
 log = logging.getLogger(__name__)
 
 
-class PaymentError(Exception):
+class PaymentError(AppError):
+    status_code = 402
+
     def __init__(self, code: str, message: str = "", message_en: str = ""):
         super().__init__(code)
         self.code, self.message, self.message_en = code, message, message_en

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from services.core.errors import AppError
 
-class GatewayError(RuntimeError):
+
+class GatewayError(AppError, RuntimeError):
     """The gateway could not take the message (the message says why, without numbers)."""
+
+    status_code = 502
 
 
 class SmsGateway(ABC):

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from redis.exceptions import RedisError
 
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
+from services.core.errors import AppError
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,10 @@ KST = timezone(timedelta(hours=9))
 CACHE_SECONDS = 300
 
 
-class BillsUnavailable(Exception):
+class BillsUnavailable(AppError):
     """The back end cannot tell us the bills now; the message is for people."""
+
+    status_code = 503
 
     def __init__(self, message: str):
         super().__init__(message)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import object_session
 from services import ledger, pipeline
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.core import versions
+from services.core.errors import AppError
 from services.delivery import email as email_delivery
 from services.models import Household, Resident, utcnow
 from services.payments import Card, Declined, NotCharged, OutcomeUnknown, provider_for
@@ -58,7 +59,9 @@ NOTHING_CHARGED = "요금은 청구되지 않았습니다."
 METHODS = ("card", "phone", "virtual_account")
 
 
-class PaymentFlowError(Exception):
+class PaymentFlowError(AppError):
+    status_code = 409
+
     def __init__(self, message: str, fields: dict | None = None):
         super().__init__(message)
         self.message, self.fields = message, fields or {}
