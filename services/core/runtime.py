@@ -67,9 +67,10 @@ class Runtime:
     def reconfigure(self, config: Config) -> None:
         """Use ``config`` from now on; adapters are built again from it when next used."""
         self.config = config
-        for name, attr in vars(type(self)).items():
-            if isinstance(attr, adapter):
-                self.__dict__.pop(name, None)
+        for cls in type(self).__mro__:
+            for name, attr in vars(cls).items():
+                if isinstance(attr, adapter):
+                    self.__dict__.pop(name, None)
 
 
 _current: Runtime | None = None
