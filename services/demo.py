@@ -10,7 +10,6 @@ from services.households import sync_household
 log = logging.getLogger(__name__)
 
 
-
 def demo_household_codes(config) -> list[str]:
     """``Config.DEMO_HOUSEHOLDS``: household codes, comma-separated."""
     raw = config.DEMO_HOUSEHOLDS or ""
