@@ -6,7 +6,6 @@ and one operator per role. Idempotent."""
 from __future__ import annotations
 
 import logging
-import os
 
 from broadcast_feed import samples, store, tasks, workflow
 from broadcast_feed.models import INGESTED, PUBLISHED
@@ -36,7 +35,7 @@ def seed(rt, now=None) -> list[tuple[str, str, str]]:
                     if item.source_id == source_id:
                         item.state, item.went_live_at = PUBLISHED, now
                         store.audit(s, "demo", "publish", "item", item.id)
-    if os.environ.get("TVGOV_ENV") == "production":
+    if rt.config.is_production:
         log.info("demo operators not created in production")
         return []
     logins = workflow.ensure_demo_operators(rt)

@@ -241,6 +241,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="source name shown on the TV (default: the feed's title)")
     p.add_argument(
         "--store",
+        # An argparse default of this command-line tool (it runs without the app's
+        # Config: no database, no Redis), so it may read its own variable.
         default=os.environ.get("BROADCAST_FEED_STORE", str(DEFAULT_STORE)),
         help="JSON file that remembers items between runs (default: %(default)s)",
     )

@@ -11,7 +11,6 @@ skips unchanged entries, state changes check the current state.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from dataclasses import dataclass
 
@@ -29,10 +28,10 @@ from services.models import utcnow
 log = logging.getLogger(__name__)
 
 
-def district() -> District:
-    """The district CAP alerts are matched against (NEWS_DISTRICT_NAMES, comma separated,
-    overrides the names; the demo district's centre and geocode stay)."""
-    names = os.environ.get("NEWS_DISTRICT_NAMES")
+def district(config) -> District:
+    """The district CAP alerts are matched against (``Config.NEWS_DISTRICT_NAMES``, comma
+    separated, overrides the names; the demo district's centre and geocode stay)."""
+    names = config.NEWS_DISTRICT_NAMES
     if not names:
         return DEMO_DISTRICT
     return District(names=[n.strip() for n in names.split(",") if n.strip()],
@@ -62,12 +61,12 @@ def ingest_into(rt, source_id: int, *, upload=None, data: bytes | None = None,
     """Ingest one document into a source; a refusal is recorded on the source."""
     now = now or utcnow()
     images = fetch_image if fetch_images else None
-    cfg = workflow.settings()
+    cfg = workflow.settings(rt.config)
     sink = None
     try:
         with rt.session() as s:
             src = store.get_source(s, source_id)
-            sink = store.DbSink(s, src, district=district(), autopublish=cfg["cap_autopublish"],
+            sink = store.DbSink(s, src, district=district(rt.config), autopublish=cfg["cap_autopublish"],
                                 now=now, images=images)
             if upload is not None:
                 report = ingest_upload(upload, sink, source_name=src.name)

@@ -13,7 +13,6 @@ ticker changes are pushed to the TVs after the commit.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -98,10 +97,11 @@ class Actor:
         return what in CAN.get(self.role, ())
 
 
-def settings() -> dict:
+def settings(config) -> dict:
+    """The news settings of ``config`` (``NEWS_CAP_AUTOPUBLISH``, ``NEWS_SESSION_MINUTES``)."""
     return {
-        "cap_autopublish": os.environ.get("NEWS_CAP_AUTOPUBLISH", "1") not in ("0", "false", "no"),
-        "session_minutes": int(os.environ.get("NEWS_SESSION_MINUTES", "30") or 30),
+        "cap_autopublish": config.NEWS_CAP_AUTOPUBLISH,
+        "session_minutes": config.NEWS_SESSION_MINUTES,
     }
 
 
@@ -270,20 +270,20 @@ def withdraw_ticker(rt, actor: Actor, ticker_id: int) -> None:
 
 # -- operators -------------------------------------------------------------------
 
-def _check_password(password: str) -> None:
+def _check_password(config, password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise WorkflowError("비밀번호는 %d자 이상이어야 합니다" % MIN_PASSWORD)
-    if os.environ.get("TVGOV_ENV") == "production" and password in DEMO_PASSWORDS:
+    if config.is_production and password in DEMO_PASSWORDS:
         raise WorkflowError("데모 비밀번호는 운영 환경에서 쓸 수 없습니다")
 
 
-def _add_operator(s, username: str, password: str, role: str) -> Operator:
+def _add_operator(s, config, username: str, password: str, role: str) -> Operator:
     username = (username or "").strip().lower()
     if not username or len(username) > 64 or not username.replace("-", "").replace("_", "").isalnum():
         raise WorkflowError("아이디는 영문, 숫자, -, _ 로 64자까지입니다")
     if role not in ROLES:
         raise WorkflowError("역할이 올바르지 않습니다")
-    _check_password(password)
+    _check_password(config, password)
     if store.operator_by_name(s, username) is not None:
         raise BadState("이미 있는 아이디입니다")
     op = Operator(username=username, password_hash=generate_password_hash(password), role=role,
@@ -296,7 +296,7 @@ def _add_operator(s, username: str, password: str, role: str) -> Operator:
 def create_operator(rt, actor: Actor, username: str, password: str, role: str) -> int:
     _require(actor, "operators")
     with rt.session() as s:
-        op = _add_operator(s, username, password, role)
+        op = _add_operator(s, rt.config, username, password, role)
         store.audit(s, actor.username, "operator_create", "operator", op.id, role=role)
         return op.id
 
@@ -315,7 +315,7 @@ def set_operator(rt, actor: Actor, operator_id: int, *, active: bool | None = No
         if unlock:
             op.failed_attempts, op.locked_until = 0, None
         if password:
-            _check_password(password)
+            _check_password(rt.config, password)
             op.password_hash = generate_password_hash(password)
         store.audit(s, actor.username, "operator_update", "operator", op.id,
                     active=active, unlock=unlock, password=bool(password))
@@ -338,7 +338,7 @@ def authenticate(rt, username: str, password: str, now: datetime | None = None) 
                        % (MAX_FAILURES, LOCK_FOR.seconds // 60))
         else:
             ok = check_password_hash(op.password_hash, password or "")
-            if ok and os.environ.get("TVGOV_ENV") == "production" and password in DEMO_PASSWORDS:
+            if ok and rt.config.is_production and password in DEMO_PASSWORDS:
                 ok = False
             if ok:
                 op.failed_attempts, op.locked_until, op.last_login_at = 0, None, now
@@ -364,12 +364,12 @@ def current_actor(rt, operator_id: int) -> Actor | None:
 
 def ensure_demo_operators(rt) -> list[tuple[str, str, str]]:
     """One operator per role for the demo (idempotent); refused in production."""
-    if os.environ.get("TVGOV_ENV") == "production":
+    if rt.config.is_production:
         raise WorkflowError("production refuses the demo operators")
     with rt.session() as s:
         for username, password, role in DEMO_OPERATORS:
             if store.operator_by_name(s, username) is None:
-                _add_operator(s, username, password, role)
+                _add_operator(s, rt.config, username, password, role)
                 store.audit(s, "demo", "operator_create", "operator", None, role=role)
     return list(DEMO_OPERATORS)
 

@@ -8,6 +8,10 @@ behind the nginx front on PORT (``tvapp.front``; gunicorn alone on PORT with
 WEB_FRONT=none or no nginx installed), workers and the sweep; prints where to open each part; Ctrl-C stops every
 process it started. Problems it can foresee (port in use, no Redis, no font)
 end with one line saying what and how to fix it.
+
+Settings come from ``load_config()``. The launcher hands its own environment
+to the processes it starts (they read it with ``load_config()`` in turn), with
+the addresses of the Redis, back end and front it started added to it.
 """
 
 from __future__ import annotations
@@ -24,8 +28,6 @@ from pathlib import Path
 import requests
 
 from services.core.config import ConfigError, load_config
-
-FONT_PATH = "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"
 
 
 class Stop(Exception):
@@ -54,7 +56,7 @@ class Supervisor:
     def __init__(self, log_dir: Path):
         self.procs: list[tuple[str, list[str], subprocess.Popen, bool]] = []
         self.log_dir = log_dir
-        self.env = dict(os.environ)
+        self.env = dict(os.environ)  # what the children start with (they read it with load_config())
 
     def start(self, name: str, cmd: list[str], restart: bool = False, logfile: bool = False):
         out = open(self.log_dir / ("%s.log" % name), "ab") if logfile else None
@@ -103,10 +105,11 @@ def wait_until(check, seconds: float, what: str) -> None:
     raise Stop("%s did not come up within %d s" % (what, seconds))
 
 
-def start_redis(sup: Supervisor, var: Path) -> str:
-    binary = shutil.which("redis-server", path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/bin")
-    if os.environ.get("REDIS_SERVER"):
-        binary = shutil.which(os.environ["REDIS_SERVER"])
+def start_redis(sup: Supervisor, var: Path, config) -> str:
+    if config.REDIS_SERVER:
+        binary = shutil.which(config.REDIS_SERVER)
+    else:  # on PATH, or where Debian puts it
+        binary = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/sbin:/usr/bin")
     if not binary:
         raise Stop("no redis-server found: apt-get install redis-server (or set REDIS_URL)")
     port = free_port()
@@ -161,8 +164,8 @@ def run_all() -> int:
     (var / "log").mkdir(parents=True, exist_ok=True)
     if not port_free(config.HOST, config.PORT):
         raise Stop("port %d is in use: stop what uses it, or run with PORT=<another port>" % config.PORT)
-    if not os.path.exists(os.environ.get("FONT_PATH", FONT_PATH)):
-        raise Stop("the Korean font is missing: apt-get install fonts-nanum")
+    if not os.path.exists(os.path.join(config.FONT_DIR, "NanumGothic.ttf")):
+        raise Stop("the Korean font is missing: apt-get install fonts-nanum (or set FONT_DIR)")
     sup = Supervisor(var / "log")
     stopping = []
 
@@ -172,25 +175,28 @@ def run_all() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
+        # What the launcher starts itself goes into its config and into the
+        # children's environment (their load_config() reads it there).
         if not config.REDIS_URL:
-            sup.env["REDIS_URL"] = os.environ["REDIS_URL"] = start_redis(sup, var)
+            sup.env["REDIS_URL"] = config.REDIS_URL = start_redis(sup, var, config)
         if not config.BACKEND_URL:
-            sup.env["BACKEND_URL"] = os.environ["BACKEND_URL"] = start_backend(sup, var)
-        config = load_config()
+            sup.env["BACKEND_URL"] = config.BACKEND_URL = start_backend(sup, var)
         from services import demo
         from services.core.migrate import upgrade
-        from services.core.runtime import Runtime
+        from services.core.runtime import Runtime, set_runtime
 
+        runtime = Runtime(config)
+        set_runtime(runtime)  # for anything in this process that asks get_runtime()
         upgrade(config.DATABASE_URL)
-        demo.seed(Runtime(config))
-        __import__("broadcast_feed.demo").demo.seed(Runtime(config))  # sample news, ticker, operators
+        demo.seed(runtime)
+        __import__("broadcast_feed.demo").demo.seed(runtime)  # sample news, ticker, operators
         front = __import__("tvapp.front").front
         if front.wanted(config):
             # nginx on PORT holds the boxes' connections; gunicorn on a private port behind it
             app_port = free_port()
-            sup.env["FRONT_UPSTREAM"] = os.environ["FRONT_UPSTREAM"] = "127.0.0.1:%d" % app_port
-            sup.env["PROXY_HOPS"] = os.environ["PROXY_HOPS"] = "1"
-            config = load_config()
+            config.FRONT_UPSTREAM = sup.env["FRONT_UPSTREAM"] = "127.0.0.1:%d" % app_port
+            config.PROXY_HOPS = 1
+            sup.env["PROXY_HOPS"] = "1"
             sup.start("web", gunicorn_cmd(config, "127.0.0.1:%d" % app_port))
             wait_until(lambda: requests.get("http://127.0.0.1:%d/livez" % app_port, timeout=2).status_code == 204,
                        90, "the web app (gunicorn)")
@@ -233,8 +239,8 @@ def print_banner(base: str, config) -> None:
         if found:
             lines.append("  %-19s %s%s" % (label, base, path))
     lines += [
-        "  %-19s %s" % ("Back end", os.environ.get("BACKEND_URL", config.BACKEND_URL)),
-        "  %-19s %s" % ("Redis", os.environ.get("REDIS_URL", config.REDIS_URL)),
+        "  %-19s %s" % ("Back end", config.BACKEND_URL),
+        "  %-19s %s" % ("Redis", config.REDIS_URL),
         "  %-19s %s" % ("Database", config.DATABASE_URL.split("@")[-1]),
         "  %-19s %s" % ("Console logins", ", ".join("%s / %s" % o[:2] for o in __import__(
             "broadcast_feed.workflow").workflow.DEMO_OPERATORS)),

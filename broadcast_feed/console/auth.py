@@ -65,7 +65,7 @@ def _require_login():
         return None
     now = int(time.time())
     op_id = session.get("op_id")
-    idle = workflow.settings()["session_minutes"] * 60
+    idle = workflow.settings(runtime().config)["session_minutes"] * 60
     if op_id and (now - session.get("op_seen", 0) > idle
                   or now - session.get("op_started", 0) > ABSOLUTE_SECONDS):
         end()

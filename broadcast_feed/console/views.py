@@ -161,7 +161,7 @@ def ticker():
     with rt().session() as s:
         rows = store.list_tickers(s, 100)
     return render_template("console/ticker.html", tickers=rows, now=utcnow(),
-                           autopublish=workflow.settings()["cap_autopublish"])
+                           autopublish=workflow.settings(rt().config)["cap_autopublish"])
 
 
 @bp.post("/ticker")

@@ -36,7 +36,7 @@ def issue(session, runtime, request, record: dict) -> Certificate:
     data, pages = pdf.build_pdf(
         record, title=ctype.title_ko, cert_type=ctype.code, verification_no=number,
         verify_url=verify_url(runtime, number), issued_at=issued_at, office=office,
-        full_rrn=request.options.get("full_rrn") == "yes")
+        full_rrn=request.options.get("full_rrn") == "yes", font_dir=runtime.config.FONT_DIR)
     cert = Certificate(
         request_id=request.id, verification_no=number, cert_type=ctype.code, title=ctype.title_ko,
         holder_masked=pii.mask_name(record["holder"]["name"]), office=office, pages=pages,
@@ -68,5 +68,5 @@ def preview_png(runtime, record: dict, cert_type: str) -> bytes:
     data, _ = pdf.build_pdf(record, title=ctype.title_ko, cert_type=ctype.code,
                             verification_no="0" * 16, verify_url=verify_url(runtime, "0" * 16),
                             issued_at=utcnow(), office=record.get("issuing_office") or runtime.config.DISTRICT_NAME,
-                            preview=True)
+                            preview=True, font_dir=runtime.config.FONT_DIR)
     return pdf.render_png(data, scale=1.0)

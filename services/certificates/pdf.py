@@ -21,18 +21,19 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from services import pii
 from services.certificates import verification
+from services.core.config import DEFAULT_FONT_DIR
 
 KST = timezone(timedelta(hours=9))
-FONT_DIR = os.environ.get("FONT_DIR", "/usr/share/fonts/truetype/nanum")
 FONT, FONT_BOLD = "NanumGothic", "NanumGothicBold"
 _registered = False
 
 
-def _fonts() -> None:
+def _fonts(font_dir: str = DEFAULT_FONT_DIR) -> None:
+    """Register the fonts once per process, from ``Config.FONT_DIR`` (the first call's)."""
     global _registered
     if not _registered:
-        pdfmetrics.registerFont(TTFont(FONT, os.path.join(FONT_DIR, "NanumGothic.ttf")))
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, os.path.join(FONT_DIR, "NanumGothicBold.ttf")))
+        pdfmetrics.registerFont(TTFont(FONT, os.path.join(font_dir, "NanumGothic.ttf")))
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, os.path.join(font_dir, "NanumGothicBold.ttf")))
         _registered = True
 
 
@@ -165,9 +166,10 @@ class _Canvas(rl_canvas.Canvas):
 
 
 def build_pdf(record: dict, *, title: str, cert_type: str, verification_no: str, verify_url: str,
-              issued_at: datetime, office: str, full_rrn: bool = False, preview: bool = False) -> tuple[bytes, int]:
-    """Return (pdf bytes, page count)."""
-    _fonts()
+              issued_at: datetime, office: str, full_rrn: bool = False, preview: bool = False,
+              font_dir: str = DEFAULT_FONT_DIR) -> tuple[bytes, int]:
+    """Return (pdf bytes, page count); ``font_dir`` is ``Config.FONT_DIR``."""
+    _fonts(font_dir)
     body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14)
     small = ParagraphStyle("small", fontName=FONT, fontSize=8, leading=11)
     head = ParagraphStyle("head", fontName=FONT_BOLD, fontSize=11, leading=15, spaceBefore=6, spaceAfter=4)

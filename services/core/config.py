@@ -48,6 +48,16 @@ def _float(name: str, default: float) -> float:
         raise ConfigError("%s must be a number, got %r" % (name, value)) from exc
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = _env(name)
+    return default if value is None else value.lower() not in ("0", "false", "no")
+
+
+# Defaults of the settings moved here from where they were read (issue 18).
+DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/nanum"
+DEMO_HOUSEHOLDS = ("1144012-0001", "1144012-0002", "1144012-0003")
+
+
 # Queue names live here and nowhere else (a test checks each has a worker).
 QUEUE_REQUESTS = "requests"
 QUEUE_DELIVERY = "delivery"
@@ -126,6 +136,27 @@ class Config:
         self.KANNEL_ALLOW_IPS = _env("KANNEL_ALLOW_IPS", "127.0.0.1,::1")  # who may call /gateway/kannel/*
         self.SMS_RATE_PER_PHONE = _int("SMS_RATE_PER_PHONE", 20)  # MO per phone per 10 minutes
         self.SMS_RATE_GLOBAL = _int("SMS_RATE_GLOBAL", 6000)  # MO per minute, all phones
+        self._init_moved_settings()
+
+    def _init_moved_settings(self) -> None:
+        """Settings once read from the environment where they were used (issue 18):
+        read here, once; code takes them from the config or runtime it is given."""
+        self.FONT_DIR = _env("FONT_DIR", DEFAULT_FONT_DIR)  # NanumGothic.ttf and NanumGothicBold.ttf, for PDFs
+        self.REDIS_MAX_CONNECTIONS = _int("REDIS_MAX_CONNECTIONS", 64)  # per process (a blocking pool)
+        self.REDIS_SERVER = _env("REDIS_SERVER")  # the redis-server the launcher starts; unset: found on PATH
+        self.SMTP_URL = _env("SMTP_URL")  # email relay; unset: .eml files in VAR_DIR/outbox/email
+        self.PAYMENT_PROVIDER = _env("PAYMENT_PROVIDER", "sandbox")  # sandbox | gateway
+        self.PAYMENT_URL = _env("PAYMENT_URL")  # unset with the sandbox: BACKEND_URL + /pay/v1
+        self.PAYMENT_SECRET = _env("PAYMENT_SECRET")  # unset with the sandbox: "sandbox"
+        self.PAYMENT_TIMEOUT = _float("PAYMENT_TIMEOUT", 5.0)  # seconds per call to the provider
+        self.DEMO_HOUSEHOLDS = _env("DEMO_HOUSEHOLDS", ",".join(DEMO_HOUSEHOLDS))  # mirrored by the demo seed
+        self.NEWS_CAP_AUTOPUBLISH = _flag("NEWS_CAP_AUTOPUBLISH", True)  # CAP alerts on the ticker at once
+        self.NEWS_SESSION_MINUTES = _int("NEWS_SESSION_MINUTES", 30)  # console idle logout
+        self.NEWS_DISTRICT_NAMES = _env("NEWS_DISTRICT_NAMES", "")  # CAP area names, comma-separated; unset: demo's
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENV == "production"
 
     def validate(self) -> None:
         """Refuse unsafe settings (production overrides this with more)."""

@@ -2,6 +2,11 @@
 
 Web and worker processes each build one at start; jobs look it up with
 ``get_runtime()`` (a worker's jobs run in the worker process).
+
+Adapters (the SMS gateway, the mailer, the payment provider) are built once,
+from the config, the first time they are used: ``runtime.sms_gateway``,
+``runtime.mailer``, ``runtime.payments``. ``reconfigure(config)`` gives the
+runtime another config and drops the adapters built from the old one.
 """
 
 from __future__ import annotations
@@ -15,6 +20,13 @@ from services.core.config import Config, load_config
 from services.core.crypto import Crypto
 from services.core.db import session_scope
 from services.core.redisconn import get_redis
+from services.delivery.email import mailer_for
+from services.payments import provider_for
+from services.sms import gateway_for
+
+
+class adapter(cached_property):
+    """A client built once from the runtime's config (``Runtime.reconfigure`` drops it)."""
 
 
 class Runtime:
@@ -30,13 +42,35 @@ class Runtime:
     def redis(self):
         if not self.config.REDIS_URL:
             raise RuntimeError("REDIS_URL is not set")
-        return get_redis(self.config.REDIS_URL)
+        return get_redis(self.config.REDIS_URL, self.config.REDIS_MAX_CONNECTIONS)
 
     @cached_property
     def bridge(self):
         from services.bridge.client import BackendClient
 
         return BackendClient.from_config(self.config)
+
+    # -- adapters: built once from the config -----------------------------------
+
+    @adapter
+    def sms_gateway(self):
+        return gateway_for(self.config, self.crypto)
+
+    @adapter
+    def mailer(self):
+        return mailer_for(self.config)
+
+    @adapter
+    def payments(self):
+        return provider_for(self.config)
+
+    def reconfigure(self, config: Config) -> None:
+        """Use ``config`` from now on; adapters are built again from it when next used."""
+        self.config = config
+        for cls in type(self).__mro__:
+            for name, attr in vars(cls).items():
+                if isinstance(attr, adapter):
+                    self.__dict__.pop(name, None)
 
 
 _current: Runtime | None = None

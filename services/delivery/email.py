@@ -1,8 +1,9 @@
 """Email delivery: SMTP to a configured relay, or ``.eml`` files in a local
 outbox folder (the embedded default).
 
-``SMTP_URL``: ``smtp://host:port`` (plain), ``smtp+starttls://user:pass@host:587``
-or ``smtps://user:pass@host:465``. Unset: ``VAR_DIR/outbox/email``.
+``SMTP_URL`` (``Config``): ``smtp://host:port`` (plain), ``smtp+starttls://user:pass@host:587``
+or ``smtps://user:pass@host:465``. Unset: ``VAR_DIR/outbox/email``. The runtime
+builds the mailer once (``runtime.mailer``).
 
 The Message-ID is derived from the request, so a retried job sends a message
 with the same identity, and the outbox writes one file per Message-ID.
@@ -134,7 +135,7 @@ class SmtpMailer(Mailer):
 
 
 def mailer_for(config) -> Mailer:
-    url = os.environ.get("SMTP_URL") or getattr(config, "SMTP_URL", None)
+    url = getattr(config, "SMTP_URL", None)
     if url:
         return SmtpMailer(url)
     return OutboxMailer(Path(config.VAR_DIR) / "outbox" / "email")

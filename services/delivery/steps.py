@@ -74,7 +74,7 @@ def send_email(ctx: StepContext, cert: Certificate, *, subject: str, body: str, 
         ctx.commit()
 
     try:
-        email_delivery.mailer_for(ctx.runtime.config).send(msg, on_accepted=accepted)
+        ctx.runtime.mailer.send(msg, on_accepted=accepted)
     except email_delivery.EmailTemporaryError as exc:
         raise Retry("smtp_temporary", "메일 서버가 잠시 받지 않아 곧 다시 보냅니다.") from exc
     except email_delivery.EmailPermanentError as exc:

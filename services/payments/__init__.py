@@ -4,11 +4,11 @@ The one place that chooses: ``PAYMENT_PROVIDER`` = ``sandbox`` (default: the
 gateway inside the reference back end, at ``PAYMENT_URL`` or else
 ``BACKEND_URL`` + ``/pay/v1``) or ``gateway`` (a real card gateway at
 ``PAYMENT_URL`` with ``PAYMENT_SECRET``). ``PAYMENT_TIMEOUT`` seconds per call.
+All four are ``Config`` settings; the runtime builds the provider once
+(``runtime.payments``).
 """
 
 from __future__ import annotations
-
-import os
 
 from services.payments.base import (  # noqa: F401  (the interface, re-exported)
     Card,
@@ -22,7 +22,7 @@ from services.payments.base import (  # noqa: F401  (the interface, re-exported)
 
 
 def setting(config, name: str, default=None):
-    value = getattr(config, name, None) or os.environ.get(name)
+    value = getattr(config, name, None)
     return default if value in (None, "") else value
 
 

@@ -4,7 +4,8 @@ Every message is a row in ``sms_messages`` first (the outbox), then handed to
 the configured gateway. The embedded default gateway is the outbox itself:
 the phone simulator page reads it. Kannel (``services.sms.kannel``) and a
 generic HTTP gateway (``services.sms.http``) plug in behind the same
-``SmsGateway`` base; ``gateway_for`` is the one place that chooses.
+``SmsGateway`` base; ``gateway_for`` is the one place that chooses, and the
+runtime builds the gateway once with it (``runtime.sms_gateway``).
 
 Incoming (MO) messages are rows too (direction ``mo``), their ``dedup_key``
 made from what the gateway sends again when it retries, so a retried
@@ -141,7 +142,7 @@ def send_sms(session, runtime, phone: str, body: str, *, purpose: str, dedup_key
     phone that opted out (the row records why: ``blocked``, ``optout``).
     """
     config = runtime.config
-    gw = gateway_for(config, runtime.crypto)
+    gw = runtime.sms_gateway
     body = fit_for(config, body)
     msg, created = _insert_once(session, _row(runtime, "mt", phone, body, purpose, dedup_key,
                                               request_id, gw.name, "queued"))

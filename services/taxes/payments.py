@@ -35,7 +35,7 @@ from services.core import versions
 from services.core.errors import AppError
 from services.delivery import email as email_delivery
 from services.models import Household, Resident, utcnow
-from services.payments import Card, Declined, NotCharged, OutcomeUnknown, provider_for
+from services.payments import Card, Declined, NotCharged, OutcomeUnknown, setting
 from services.taxes import bills as bills_mod
 from services.taxes.models import (
     ACTIVE,
@@ -111,8 +111,6 @@ def _changed(p: TaxPayment) -> None:
 
 
 def _provider_name(runtime) -> str:
-    from services.payments import setting
-
     return setting(runtime.config, "PAYMENT_PROVIDER", "sandbox")
 
 
@@ -291,7 +289,7 @@ def _pay_locked(runtime, order_id, household_id, card: Card, shown_total) -> Out
                        bills_mod.won(bill.total), NOTHING_CHARGED))
             return outcome(s, p)
         amount, name, key = p.total, order_name(p), p.idempotency_key
-    provider = provider_for(runtime.config)
+    provider = runtime.payments
     try:
         order = provider.charge_card(order_id=order_id, amount=amount, order_name=name, card=card,
                                      idempotency_key=key)
@@ -393,8 +391,8 @@ def open_virtual_account(runtime, *, order_id: str, household_id: int) -> Outcom
         return _wait_for_result(runtime, order_id, household_id, WAIT_SECONDS)
     try:
         try:
-            order = provider_for(runtime.config).open_virtual_account(order_id=order_id, amount=amount,
-                                                                      order_name=name)
+            order = runtime.payments.open_virtual_account(order_id=order_id, amount=amount,
+                                                          order_name=name)
         except (NotCharged, OutcomeUnknown) as exc:
             return _back_to_ready(runtime, order_id, household_id, exc.code,
                                   "가상계좌를 만들지 못했습니다. 잠시 뒤에 다시 해 주세요. " + NOTHING_CHARGED)

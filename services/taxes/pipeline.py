@@ -28,7 +28,7 @@ from services.models import (
     Household,
     utcnow,
 )
-from services.payments import OutcomeUnknown, provider_for
+from services.payments import OutcomeUnknown
 from services.pipeline import Fail, Retry, Step, StepContext, register_pipeline
 from services.sms import send_sms
 from services.taxes.bills import forget as bills_forget
@@ -58,7 +58,7 @@ def step_settle(ctx: StepContext) -> None:
     if p.status == UNKNOWN:
         ctx.event("checking", "payment_checking", {"message": "결제 결과 " + CHECKING[:-1]})
     try:
-        order = provider_for(ctx.runtime.config).get_order(p.order_id)
+        order = ctx.runtime.payments.get_order(p.order_id)
     except OutcomeUnknown as exc:
         raise Retry("provider_unavailable", "결제 결과를 확인하는 중입니다.", after=2.0, count=False) from exc
     if order is not None and order.status == "paid":

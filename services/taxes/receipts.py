@@ -57,7 +57,8 @@ def issue_receipt(session, runtime, request, p: TaxPayment) -> Certificate:
     issued_at = utcnow()
     office = runtime.config.DISTRICT_NAME
     data, pages = pdf.build_pdf(record, title=TITLE, cert_type=CERT_TYPE, verification_no=number,
-                                verify_url=verify_url(runtime, number), issued_at=issued_at, office=office)
+                                verify_url=verify_url(runtime, number), issued_at=issued_at, office=office,
+                                font_dir=runtime.config.FONT_DIR)
     cert = Certificate(
         request_id=request.id, verification_no=number, cert_type=CERT_TYPE, title=TITLE,
         holder_masked=pii.mask_name(record["holder"]["name"] or "-"), office=office, pages=pages,

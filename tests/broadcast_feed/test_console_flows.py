@@ -69,8 +69,8 @@ def test_lockout_after_five_failures(app, seeded):
     assert "잠김" in html
 
 
-def test_session_expires_when_idle(app, seeded, env):
-    env(NEWS_SESSION_MINUTES="1")
+def test_session_expires_when_idle(app, seeded, monkeypatch):
+    monkeypatch.setattr(app.extensions["runtime"].config, "NEWS_SESSION_MINUTES", 1)
     c = app.test_client()
     login(c, "editor")
     assert c.get("/console/").status_code == 200

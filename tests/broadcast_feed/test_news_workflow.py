@@ -136,8 +136,8 @@ def test_ticker_written_pushed_and_expired(runtime):
     pubsub.close()
 
 
-def test_held_cap_ticker_approved(runtime, env):
-    env(NEWS_CAP_AUTOPUBLISH="0")
+def test_held_cap_ticker_approved(runtime, monkeypatch):
+    monkeypatch.setattr(runtime.config, "NEWS_CAP_AUTOPUBLISH", False)
     with runtime.session() as s:
         source_id = store.ensure_source(s, "경보", "cap").id
     from broadcast_feed.samples import demo_documents
@@ -198,8 +198,8 @@ def test_demo_seed_is_idempotent_and_publishes_press_releases(runtime):
     assert workflow.authenticate(runtime, user, password).role == "approver"
 
 
-def test_demo_operators_refused_in_production(runtime, env):
-    env(TVGOV_ENV="production")
+def test_demo_operators_refused_in_production(runtime, monkeypatch):
+    monkeypatch.setattr(runtime.config, "ENV", "production")
     with pytest.raises(WorkflowError):
         workflow.ensure_demo_operators(runtime)
 

@@ -56,7 +56,7 @@ def test_address_check_refuses_line_breaks_and_lists(address):
 
 
 @pytest.fixture
-def smtp(env):
+def smtp(runtime, monkeypatch):
     server = SmtpServer().start()
     envelopes = []
     handle = server.handler.handle_DATA
@@ -67,7 +67,7 @@ def smtp(env):
 
     server.handler.handle_DATA = recording
     server.envelopes = envelopes
-    env(SMTP_URL=server.url)
+    monkeypatch.setattr(runtime.config, "SMTP_URL", server.url)  # the app's too: one Config
     yield server
     server.stop()
 

@@ -42,10 +42,11 @@ def world(env, sqlite_url, redis_url, log_dir, request, tmp_path):  # noqa: C901
         settings = settings_
 
         def set(self, **kw):
-            """More settings, for this process and the ones started after."""
+            """More settings, for this process (a new Config: its adapters are built
+            again) and for the processes started after (their environment)."""
             settings.update(kw)
             env(**kw)
-            rt.config = load_config()
+            rt.reconfigure(load_config())
 
         def worker(self, n=0):
             p = procs.worker(log_dir, "%s-worker-%d" % (name, n), **settings)

@@ -59,7 +59,7 @@ def test_redis_that_will_not_start_is_one_clear_line(tmp_path):
 
 
 def test_missing_font_is_one_clear_line(tmp_path):
-    line = one_line_failure(launch(tmp_path, PORT=free_port(), FONT_PATH="/nonexistent.ttf"))
+    line = one_line_failure(launch(tmp_path, PORT=free_port(), FONT_DIR="/nonexistent"))
     assert "fonts-nanum" in line
 
 

@@ -91,12 +91,14 @@ def test_korean_glyphs_are_drawn_not_boxes():
 
 def test_preview_masks_the_holder():
     from services.certificates.issue import preview_png
+    from services.core.config import DEFAULT_FONT_DIR
 
     class RT:
         class config:
             PUBLIC_URL = "http://127.0.0.1:8000"
             DISTRICT_NAME = "마포구청"
             SECRET_KEY = "k"
+            FONT_DIR = DEFAULT_FONT_DIR
 
     png = preview_png(RT, RECORD, "resident-copy")
     assert png.startswith(b"\x89PNG")

@@ -23,9 +23,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def smtp(monkeypatch):
+def smtp(demo, monkeypatch):
     server = SmtpServer().start()
-    monkeypatch.setenv("SMTP_URL", server.url)
+    monkeypatch.setattr(demo.config, "SMTP_URL", server.url)  # the app's too: one Config
     yield server
     server.stop()
 

@@ -25,9 +25,9 @@ DUE = "1144012611260000011"
 
 
 @pytest.fixture
-def smtp(monkeypatch):
+def smtp(demo, monkeypatch):
     server = SmtpServer().start()
-    monkeypatch.setenv("SMTP_URL", server.url)
+    monkeypatch.setattr(demo.config, "SMTP_URL", server.url)  # the app's too: one Config
     yield server
     server.stop()
 
