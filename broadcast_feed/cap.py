@@ -14,8 +14,7 @@ from lxml import etree
 
 from broadcast_feed.errors import FeedRefused
 from broadcast_feed.items import CapAlert, CapArea, CapInfo
-from broadcast_feed.parsing import safe_url
-from broadcast_feed.text import parse_datetime, plain_text
+from broadcast_feed.text import parse_datetime, plain_text, safe_url
 
 MAX_POINTS = 5000
 

@@ -12,6 +12,10 @@ import logging
 import sys
 
 from broadcast_feed import ingest as ingest_mod
+from broadcast_feed import store, tasks
+from broadcast_feed.errors import FeedError
+from broadcast_feed.fetch import read_path
+from services.core.runtime import get_runtime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,11 +30,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def ingest_db(target: str, source: str | None, max_bytes: int) -> int:
-    from broadcast_feed import store, tasks
-    from broadcast_feed.errors import FeedError
-    from broadcast_feed.fetch import read_path
-    from services.core.runtime import get_runtime
-
     logging.getLogger("broadcast_feed").addHandler(logging.NullHandler())  # one-line output
     rt = get_runtime()
     is_url = ingest_mod.is_url(target)

@@ -10,13 +10,20 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from broadcast_feed.cap import parse_cap
 from broadcast_feed.errors import FeedRefused
 from broadcast_feed.items import CapAlert, FeedItem
-from broadcast_feed.text import first_image_src, html_to_text, parse_datetime, plain_text, summarise
+from broadcast_feed.text import (
+    first_image_src,
+    html_to_text,
+    parse_datetime,
+    plain_text,
+    safe_url,
+    summarise,
+)
 from services import xmlsafe
 
 DEFAULT_MAX_BYTES = xmlsafe.DEFAULT_MAX_BYTES
@@ -177,8 +184,6 @@ def parse_document(
         return parse_rss(root, source_name=source_name, base_url=base_url, max_items=max_items)
     if kind == "atom":
         return parse_atom(root, source_name=source_name, base_url=base_url, max_items=max_items)
-    from broadcast_feed.cap import parse_cap
-
     alert = parse_cap(root, source_name=source_name)
     return ParsedFeed(kind="cap", title=alert.source or alert.sender, alerts=[alert])
 
@@ -218,27 +223,6 @@ def _inner_markup(el) -> str:
         elif child.tail:
             parts.append(child.tail)
     return "".join(parts)
-
-
-def safe_url(url: str | None, base: str | None = None) -> str | None:
-    """An absolute http(s) URL or None (no javascript:, data:, file: ...)."""
-    if not url:
-        return None
-    url = "".join(url.split())  # feeds wrap long URLs
-    if not url or len(url) > 2048:
-        return None
-    if base and safe_url(base) is not None:
-        try:
-            url = urljoin(base, url)
-        except ValueError:
-            return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
 
 
 def _stable_guid(link: str | None, title: str, published, body: str) -> str:

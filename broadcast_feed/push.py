@@ -15,6 +15,7 @@ import time
 
 from redis.exceptions import RedisError
 
+from broadcast_feed import store
 from services.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,6 @@ RETRY_MS = 1000
 
 
 def ticker_payload(rt, now=None) -> dict:
-    from broadcast_feed import store
-
     now = now or utcnow()
     with rt.session() as s:
         rows = store.active_tickers(s, now)

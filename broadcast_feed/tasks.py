@@ -121,6 +121,25 @@ def news_tick(runtime) -> None:
     workflow.run_schedule(runtime)
 
 
+# -- console actions (an operator's, checked and audited) ---------------------------
+
+def poll_source_now(rt, actor: workflow.Actor, source_id: int):
+    workflow.require(actor, "sources")
+    with rt.session() as s:
+        store.audit(s, actor.username, "source_poll", "source", source_id)
+    return poll_source(rt, source_id)
+
+
+def upload_document(rt, actor: workflow.Actor, name: str, upload):
+    workflow.require(actor, "sources")
+    name = " ".join((name or "").split())[:120] or "업로드"
+    with rt.session() as s:
+        src = store.ensure_source(s, name, "upload")
+        store.audit(s, actor.username, "upload", "source", src.id)
+        source_id = src.id
+    return ingest_into(rt, source_id, upload=upload)
+
+
 def _register() -> None:
     """Append news_tick to the sweeper's PERIODIC list (also when it runs as __main__)."""
     for mod in list(sys.modules.values()):

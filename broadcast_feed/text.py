@@ -13,6 +13,7 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
 
 try:
     from zoneinfo import ZoneInfo
@@ -232,3 +233,24 @@ def first_image_src(html: str | None) -> str | None:
     except Exception:
         return None
     return finder.src
+
+
+def safe_url(url: str | None, base: str | None = None) -> str | None:
+    """An absolute http(s) URL or None (no javascript:, data:, file: ...)."""
+    if not url:
+        return None
+    url = "".join(url.split())  # feeds wrap long URLs
+    if not url or len(url) > 2048:
+        return None
+    if base and safe_url(base) is not None:
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from broadcast_feed import push, store
+from broadcast_feed.fetch import check_url
 from broadcast_feed.models import (
     ADMIN,
     APPROVER,
@@ -105,7 +106,7 @@ def settings(config) -> dict:
     }
 
 
-def _require(actor: Actor, what: str) -> None:
+def require(actor: Actor, what: str) -> None:
     if not actor.can(what):
         raise NotAllowed("이 작업은 권한이 없습니다 (%s cannot %s)" % (actor.role, what))
 
@@ -122,14 +123,14 @@ def _item(s, item_id: int):
 def edit_item(rt, actor: Actor, item_id: int, *, title: str, summary: str, body: str,
               category: str, note: str = "") -> None:
     """Save a correction as a new revision; a published item needs an approver."""
-    _require(actor, "edit")
+    require(actor, "edit")
     title = " ".join((title or "").split())
     if not title:
         raise WorkflowError("제목을 입력하세요")
     with rt.session() as s:
         item = _item(s, item_id)
         if item.state == PUBLISHED:
-            _require(actor, "publish")
+            require(actor, "publish")
         item.title, item.summary = title[:500], (summary or "").strip()
         item.body = (body or "").replace("\r\n", "\n").strip()
         item.category = " ".join((category or "").split())[:60]
@@ -141,7 +142,7 @@ def edit_item(rt, actor: Actor, item_id: int, *, title: str, summary: str, body:
 
 
 def submit_item(rt, actor: Actor, item_id: int) -> None:
-    _require(actor, "submit")
+    require(actor, "submit")
     with rt.session() as s:
         item = _item(s, item_id)
         if item.state not in (INGESTED, DRAFT, UNPUBLISHED):
@@ -154,7 +155,7 @@ def submit_item(rt, actor: Actor, item_id: int) -> None:
 def publish_item(rt, actor: Actor, item_id: int, *, publish_at: datetime | None = None,
                  expires_at: datetime | None = None, now: datetime | None = None) -> str:
     """Publish now, or schedule (``publish_at`` in the future). Returns the new state."""
-    _require(actor, "publish")
+    require(actor, "publish")
     now = now or utcnow()
     if expires_at is not None and expires_at <= max(now, publish_at or now):
         raise WorkflowError("만료 시각은 게시 시각보다 뒤여야 합니다")
@@ -177,7 +178,7 @@ def publish_item(rt, actor: Actor, item_id: int, *, publish_at: datetime | None 
 
 
 def unpublish_item(rt, actor: Actor, item_id: int) -> None:
-    _require(actor, "unpublish")
+    require(actor, "unpublish")
     with rt.session() as s:
         item = _item(s, item_id)
         if item.state not in (PUBLISHED, SUBMITTED):
@@ -215,7 +216,7 @@ def run_schedule(rt, now: datetime | None = None) -> dict:
 
 def write_ticker(rt, actor: Actor, text: str, *, minutes: int = TICKER_DEFAULT_MINUTES,
                  severity: str = "Severe", now: datetime | None = None) -> int:
-    _require(actor, "ticker")
+    require(actor, "ticker")
     now = now or utcnow()
     text = " ".join((text or "").split())
     if not text:
@@ -240,7 +241,7 @@ def write_ticker(rt, actor: Actor, text: str, *, minutes: int = TICKER_DEFAULT_M
 
 
 def approve_ticker(rt, actor: Actor, ticker_id: int, now: datetime | None = None) -> None:
-    _require(actor, "ticker")
+    require(actor, "ticker")
     now = now or utcnow()
     with rt.session() as s:
         t = store.get_ticker(s, ticker_id)
@@ -256,7 +257,7 @@ def approve_ticker(rt, actor: Actor, ticker_id: int, now: datetime | None = None
 
 
 def withdraw_ticker(rt, actor: Actor, ticker_id: int) -> None:
-    _require(actor, "ticker")
+    require(actor, "ticker")
     with rt.session() as s:
         t = store.get_ticker(s, ticker_id)
         if t is None:
@@ -294,7 +295,7 @@ def _add_operator(s, config, username: str, password: str, role: str) -> Operato
 
 
 def create_operator(rt, actor: Actor, username: str, password: str, role: str) -> int:
-    _require(actor, "operators")
+    require(actor, "operators")
     with rt.session() as s:
         op = _add_operator(s, rt.config, username, password, role)
         store.audit(s, actor.username, "operator_create", "operator", op.id, role=role)
@@ -303,7 +304,7 @@ def create_operator(rt, actor: Actor, username: str, password: str, role: str) -
 
 def set_operator(rt, actor: Actor, operator_id: int, *, active: bool | None = None,
                  unlock: bool = False, password: str | None = None) -> None:
-    _require(actor, "operators")
+    require(actor, "operators")
     with rt.session() as s:
         op = store.get_operator(s, operator_id)
         if op is None:
@@ -378,8 +379,7 @@ def ensure_demo_operators(rt) -> list[tuple[str, str, str]]:
 
 def add_source(rt, actor: Actor, name: str, kind: str, url: str,
                poll_minutes: int = 30) -> int:
-    _require(actor, "sources")
-    from broadcast_feed.fetch import check_url
+    require(actor, "sources")
 
     name = " ".join((name or "").split())[:120]
     if not name:
@@ -401,24 +401,3 @@ def add_source(rt, actor: Actor, name: str, kind: str, url: str,
         s.flush()
         store.audit(s, actor.username, "source_add", "source", src.id, kind=kind)
         return src.id
-
-
-def poll_source_now(rt, actor: Actor, source_id: int):
-    _require(actor, "sources")
-    from broadcast_feed import tasks
-
-    with rt.session() as s:
-        store.audit(s, actor.username, "source_poll", "source", source_id)
-    return tasks.poll_source(rt, source_id)
-
-
-def upload_document(rt, actor: Actor, name: str, upload):
-    _require(actor, "sources")
-    from broadcast_feed import tasks
-
-    name = " ".join((name or "").split())[:120] or "업로드"
-    with rt.session() as s:
-        src = store.ensure_source(s, name, "upload")
-        store.audit(s, actor.username, "upload", "source", src.id)
-        source_id = src.id
-    return tasks.ingest_into(rt, source_id, upload=upload)

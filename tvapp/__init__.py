@@ -96,10 +96,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(fax_callback_bp)
     __import__("tvapp.taxes").taxes.init_app(app)  # 지방세 on the TV and the phone payment page
 
-    from broadcast_feed.console import bp as console_bp
+    from broadcast_feed.console import views as console_views
     from tvapp import news
 
-    app.register_blueprint(console_bp)  # /console/: the operators' news console
+    app.register_blueprint(console_views.bp)  # /console/: the operators' news console
     news.init_app(app)  # /tv/news/ and the urgent ticker
     if config.PROXY_HOPS > 0:  # behind the front (tvapp.front): the client's address, for rate limits
         from werkzeug.middleware.proxy_fix import ProxyFix

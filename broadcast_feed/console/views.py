@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from broadcast_feed import push, store, tvtext, workflow
+from broadcast_feed import push, store, tasks, tvtext, workflow
 from broadcast_feed.console import auth, bp
 from broadcast_feed.models import ITEM_STATES, ROLES
 from broadcast_feed.text import SEOUL
@@ -213,7 +213,7 @@ def _report(result) -> str:
 
 @bp.post("/sources/<int:source_id>/poll")
 def source_poll(source_id: int):
-    return _do(lambda: workflow.poll_source_now(rt(), g.actor, source_id), _report,
+    return _do(lambda: tasks.poll_source_now(rt(), g.actor, source_id), _report,
                url_for("console.sources"))
 
 
@@ -224,7 +224,7 @@ def source_upload():
         flash("파일을 고르세요.", "error")
         return redirect(url_for("console.sources"), 303)
     name = request.form.get("name") or upload.filename
-    return _do(lambda: workflow.upload_document(rt(), g.actor, name, upload), _report,
+    return _do(lambda: tasks.upload_document(rt(), g.actor, name, upload), _report,
                url_for("console.sources"))
 
 

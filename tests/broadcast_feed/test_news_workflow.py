@@ -175,7 +175,7 @@ def test_login_lockout_after_five_failures(runtime):
 
 
 def test_hostile_upload_is_refused_and_shown_on_the_source(runtime):
-    result = workflow.upload_document(runtime, ADMIN, "업로드",
+    result = tasks.upload_document(runtime, ADMIN, "업로드",
                                       (HOSTILE / "billion_laughs.xml").read_bytes())
     assert result.status == "refused" and result.reason
     with runtime.session() as s:
