@@ -10,7 +10,13 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy import func, select
 
 from reference_backend import payments, records, seed
-from reference_backend.store import ProcessedMessage, TaxBill, TaxPaymentRecord, make_sessionmaker
+from reference_backend.store import (
+    ProcessedMessage,
+    TaxBill,
+    TaxPaymentRecord,
+    make_sessionmaker,
+    utcnow,
+)
 from services.bridge import protocol
 from services.bridge.protocol import child, envelope
 
@@ -135,6 +141,4 @@ def create_app(db_url: str) -> Flask:
 
 
 def records_utcnow():  # a paid-elsewhere bill, as the bank would report it
-    from reference_backend.store import utcnow
-
     return utcnow()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 
-from reference_backend.store import Building, Household, Parcel, Resident, TaxBill
+from reference_backend.store import Building, Household, Parcel, Resident, TaxBill, TaxPaymentRecord
 from services.bridge.protocol import child
 
 ISSUING_OFFICE = "서울특별시 마포구청장"
@@ -184,8 +184,6 @@ def tax_bill_list(s, parent, q) -> None:
         status = "paid" if b.paid_at else ("overdue" if b.due_date < today else "due")
         charge = late_charge(b, today)
         if b.paid_at is not None:  # what was paid, late charge included
-            from reference_backend.store import TaxPaymentRecord
-
             rec = s.get(TaxPaymentRecord, b.epay_no)
             charge = max(0, rec.amount - b.amount) if rec else 0
         child(el, "TaxBill", ref=b.ref, payerRef=b.payer_ref, payerName=payer.name, taxItem=b.tax_item,
@@ -197,10 +195,6 @@ def tax_bill_list(s, parent, q) -> None:
 def payment_notice(s, parent, q) -> None:
     """Record a payment once. The same payment told twice (another idempotency
     key, same paymentRef) gets the same acknowledgement."""
-    from datetime import datetime, timezone
-
-    from reference_backend.store import TaxPaymentRecord
-
     epay, ref, amount = q.get("epayNo"), q.get("paymentRef"), int(q.get("amount"))
     bill = s.scalar(select(TaxBill).where(TaxBill.epay_no == epay).with_for_update())
     if bill is None:
