@@ -38,6 +38,14 @@ class Runtime:
 
         return BackendClient.from_config(self.config)
 
+    @cached_property
+    def fax_transport(self):
+        """The fax transport of ``FAX_TRANSPORT``, built when first used (the fax
+        worker sends through it; the web process checks callbacks with it)."""
+        from services.delivery.fax import transport_for
+
+        return transport_for(self.config)
+
 
 _current: Runtime | None = None
 
