@@ -72,9 +72,9 @@ def policy() -> FaxNumberPolicy:
     return FaxNumberPolicy()
 
 
-def dispatcher_for(runtime, on_event=None, store=None) -> FaxDispatcher:
+def dispatcher_for(runtime, on_event=None) -> FaxDispatcher:
     """The dispatcher that sends (the fax worker) or takes callbacks (the web process)."""
-    return _dispatcher(runtime, runtime.fax_transport, on_event=on_event, store=store)
+    return _dispatcher(runtime, runtime.fax_transport, on_event=on_event)
 
 
 class _SentElsewhere(FaxTransport):
@@ -97,8 +97,8 @@ def enqueue(runtime, job_id: str, owner: str, number: str | FaxNumber, document:
     return _dispatcher(runtime, _SentElsewhere()).enqueue(job_id, owner, number, document)
 
 
-def _dispatcher(runtime, transport: FaxTransport, *, on_event=None, store=None) -> FaxDispatcher:
+def _dispatcher(runtime, transport: FaxTransport, *, on_event=None) -> FaxDispatcher:
     config = runtime.config
-    return FaxDispatcher(store or store_for(runtime), transport, lines=config.FAX_LINES,
+    return FaxDispatcher(store_for(runtime), transport, lines=config.FAX_LINES,
                          retry=retry_policy(config), on_event=on_event, policy=policy(),
                          poll_interval=config.FAX_POLL)

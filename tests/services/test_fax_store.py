@@ -139,3 +139,26 @@ def test_racing_workers_start_each_attempt_once_and_never_exceed_the_lines(any_d
     assert Counter(claimed) == Counter({"J-%02d" % i: 1 for i in range(40)})  # each once
     assert max(most_busy) <= 3
     assert all(len(stores[0].attempts("J-%02d" % i)) == 1 for i in range(40))
+
+
+def test_queueing_needs_no_transport_and_the_runtime_builds_it_once(env, sqlite_url, tmp_path):
+    """A job worker queues a fax without building the transport (no spool folder
+    on its host); the fax worker's runtime builds the one of its Config once."""
+    from fax_bridge import FINE, FaxDocument, SpoolTransport
+    from services.core.config import load_config
+    from services.core.runtime import Runtime
+    from services.delivery import fax
+
+    env(DATABASE_URL=sqlite_url, VAR_DIR=tmp_path / "worker")
+    worker = Runtime(load_config())
+    queued = fax.enqueue(worker, "R-5", "household-1", "02-2153-1234", FaxDocument(TIFF, 2, FINE))
+    assert (queued.state, queued.pages) == (JobState.QUEUED, 2)
+    assert "fax_transport" not in vars(worker) and not (tmp_path / "worker").exists()
+
+    env(VAR_DIR=tmp_path / "fax-host")
+    sender = Runtime(load_config())
+    assert sender.fax_transport is sender.fax_transport
+    assert isinstance(sender.fax_transport, SpoolTransport)
+    assert sender.fax_transport.root == tmp_path / "fax-host" / "fax" / "spool"
+    job = fax.dispatcher_for(sender).store.claim(queued.next_at + 1, lines=1)
+    assert (job.job_id, job.number) == ("R-5", "0221531234")  # what the worker queued, decrypted
