@@ -1,19 +1,21 @@
 """``python -m services.fax_worker``: runs the fax dispatcher (fax_bridge)
 and turns its events into the request timeline.
 
-With the embedded spool transport and ``FAX_SANDBOX`` on (the default
-outside production), it also plays the fax line (services.delivery.fax_sandbox).
+Fax jobs come from the database, queued by job workers on any host. With the
+embedded spool transport and ``FAX_SANDBOX`` on (the default outside
+production), it also plays the fax line (services.delivery.fax_sandbox) in
+``FAX_SPOOL_DIR``, on its own host: the one folder that is not shared.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import time
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from services import ledger, pipeline
 from services.core.config import ConfigError, load_config
@@ -56,18 +58,20 @@ def main() -> int:
 
     dispatcher = fax.dispatcher_for(runtime, on_event=lambda e: on_event(runtime, e))
     sandbox = None
-    if os.environ.get("FAX_TRANSPORT", "spool") == "spool" and os.environ.get(
-            "FAX_SANDBOX", "0" if config.ENV == "production" else "1") == "1":
+    if config.FAX_TRANSPORT == "spool" and config.FAX_SANDBOX:
         from services.delivery.fax_sandbox import SpoolLine
 
-        sandbox = SpoolLine(os.environ.get("FAX_SPOOL_DIR") or str(fax.fax_dir(config) / "spool"),
-                            page_seconds=float(os.environ.get("FAX_SANDBOX_PAGE_SECONDS", "2")))
+        sandbox = SpoolLine(config.FAX_SPOOL_DIR, page_seconds=config.FAX_SANDBOX_PAGE_SECONDS)
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    log.info("fax worker running (%s)", os.environ.get("FAX_TRANSPORT", "spool"))
+    log.info("fax worker running (%s)", config.FAX_TRANSPORT)
     try:
         while not stop:
-            dispatcher.step()
+            try:
+                dispatcher.step()
+            except SQLAlchemyError as exc:  # the database restarting: the jobs wait there
+                log.warning("fax worker: database unavailable (%s)", type(exc).__name__)
+                time.sleep(1.0)
             if sandbox:
                 sandbox.tick()
             time.sleep(0.2)

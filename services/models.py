@@ -8,9 +8,13 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -225,3 +229,66 @@ class SmsOptOut(Base):
 
     phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+# Fax jobs (fax_bridge's JobStore in the database: services.delivery.fax_store).
+# Times are fax_bridge's: seconds since the epoch. The number is encrypted.
+
+class FaxJobRow(Base):
+    """One fax to deliver (a fax_bridge FaxJob); ``job_id`` is the receipt number."""
+
+    __tablename__ = "fax_jobs"
+    __table_args__ = (Index("ix_fax_jobs_ready", "state", "next_at"),)
+
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    number_enc: Mapped[str] = mapped_column(Text)
+    pages: Mapped[int] = mapped_column(Integer)
+    fine: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(16))
+    attempt: Mapped[int] = mapped_column(Integer)
+    dials: Mapped[int] = mapped_column(Integer)
+    tries: Mapped[int] = mapped_column(Integer)
+    pages_done: Mapped[int] = mapped_column(Integer)
+    next_at: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    reason_ko: Mapped[str] = mapped_column(Text)
+    provider_id: Mapped[str] = mapped_column(String(128))
+
+
+class FaxDocumentRow(Base):
+    """A fax job's TIFF (Class F), as the transports send it."""
+
+    __tablename__ = "fax_documents"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("fax_jobs.job_id"), primary_key=True)
+    tiff: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FaxAttemptRow(Base):
+    """One call attempt of a fax job; ``key`` is what transports deduplicate on."""
+
+    __tablename__ = "fax_attempts"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("fax_jobs.job_id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(96), unique=True)
+    provider_id: Mapped[str] = mapped_column(String(128), index=True)
+    phase: Mapped[str] = mapped_column(String(16))
+    rank: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int] = mapped_column(Integer)
+    pages_sent: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[float] = mapped_column(Float)
+
+
+class FaxOwnerRow(Base):
+    """When each owner (household) was last given a line: the fair round robin."""
+
+    __tablename__ = "fax_owners"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    served: Mapped[int] = mapped_column(Integer)

@@ -26,10 +26,6 @@ ALLOWED = (
      "an argparse default of the `python -m broadcast_feed ingest` command-line tool, which runs without Config"),
     ("remote_nav/driver.py", '"REMOTE_NAV_CHROMIUM"',
      "remote_nav stands alone (imports nothing of ours): its test driver keeps its own default"),
-    # Fax settings move into Config with the fax work (issue 18, parts 3 and 5):
-    # when it lands, these two entries go.
-    ("services/delivery/fax.py", None, "fax transport settings, until the fax work moves them into Config"),
-    ("services/fax_worker.py", None, "fax worker settings, until the fax work moves them into Config"),
 )
 
 MOVED = ("FONT_DIR", "REDIS_MAX_CONNECTIONS", "REDIS_SERVER", "SMTP_URL", "PAYMENT_PROVIDER", "PAYMENT_URL",

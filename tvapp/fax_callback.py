@@ -19,14 +19,13 @@ def callback():
     from services.fax_worker import on_event
 
     runtime = current_app.extensions["runtime"]
-    store = fax.store_for(runtime)
+    if runtime.config.FAX_TRANSPORT != "http":  # only the HTTP fax API calls back
+        return jsonify(error="not_configured", reason="the fax transport takes no callbacks"), 404
     try:
-        dispatcher = fax.dispatcher_for(runtime, on_event=lambda e: on_event(runtime, e), store=store)
+        dispatcher = fax.dispatcher_for(runtime, on_event=lambda e: on_event(runtime, e))
         job = dispatcher.handle_callback(request.get_data(cache=False)[:65536], dict(request.headers))
     except CallbackRejected as exc:
         return jsonify(error="rejected", reason=str(exc)[:200]), 403
     except FaxError:
         return jsonify(error="not_configured", reason="the fax transport takes no callbacks"), 404
-    finally:
-        store.close()
     return jsonify(ok=True, state=job.state.value if job else None)

@@ -108,13 +108,10 @@ def step_await(ctx: StepContext) -> None:
     from fax_bridge import JobNotFound, JobState
     from services.delivery import fax
 
-    store = fax.store_for(ctx.runtime)
     try:
-        job = store.get(ctx.request.receipt_no)
+        job = fax.store_for(ctx.runtime).get(ctx.request.receipt_no)
     except JobNotFound as exc:
         raise Fail("fax_lost", "팩스 작업을 찾을 수 없습니다. 다시 신청해 주세요.") from exc
-    finally:
-        store.close()
     d = _delivery(ctx, "fax")
     if job.state in (JobState.DELIVERED, JobState.HANDED_OFF):
         d.status = "delivered" if job.state == JobState.DELIVERED else "sent"

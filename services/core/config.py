@@ -64,6 +64,8 @@ QUEUE_DELIVERY = "delivery"
 QUEUE_DEFAULT = "default"
 QUEUES = (QUEUE_REQUESTS, QUEUE_DELIVERY, QUEUE_DEFAULT)
 
+FAX_TRANSPORTS = ("spool", "hylafax", "email", "http")
+
 
 class Config:
     ENV = "development"
@@ -118,6 +120,34 @@ class Config:
         self.RETRY_BASE_SECONDS = _float("RETRY_BASE_SECONDS", 10.0)
         self.RETRY_MAX_SECONDS = _float("RETRY_MAX_SECONDS", 600.0)
         self.MAX_ATTEMPTS = _int("MAX_ATTEMPTS", 50)
+        # Fax (fax_bridge; services.delivery.fax). Jobs live in the database;
+        # the transport is what the fax worker sends them through: spool (a
+        # folder a fax server reads; with FAX_SANDBOX, the fax worker plays
+        # that server), hylafax, email (an email-to-fax gateway over SMTP_URL)
+        # or http (a fax API; its signed callbacks reach /gateway/fax/callback).
+        self.FAX_TRANSPORT = (_env("FAX_TRANSPORT") or "spool").lower()
+        self.FAX_SPOOL_DIR = Path(_env("FAX_SPOOL_DIR", str(self.VAR_DIR / "fax" / "spool")))
+        self.FAX_SANDBOX = _env("FAX_SANDBOX", "0" if self.ENV == "production" else "1") == "1"
+        self.FAX_SANDBOX_PAGE_SECONDS = _float("FAX_SANDBOX_PAGE_SECONDS", 2.0)
+        self.FAX_HYLAFAX_HOST = _env("FAX_HYLAFAX_HOST", "127.0.0.1")
+        self.FAX_HYLAFAX_PORT = _int("FAX_HYLAFAX_PORT", 4559)
+        self.FAX_HYLAFAX_USER = _env("FAX_HYLAFAX_USER")
+        self.FAX_HYLAFAX_PASSWORD = _env("FAX_HYLAFAX_PASSWORD", "")
+        self.FAX_EMAIL_DOMAIN = _env("FAX_EMAIL_DOMAIN")
+        self.FAX_API_URL = _env("FAX_API_URL")
+        self.FAX_API_KEY = _env("FAX_API_KEY", "")
+        self.FAX_CALLBACK_URL = _env("FAX_CALLBACK_URL", "")
+        self.FAX_CALLBACK_SECRET = _env("FAX_CALLBACK_SECRET", "")
+        self.FAX_LINES = _int("FAX_LINES", 2)  # calls at once, across every fax worker
+        self.FAX_POLL = _float("FAX_POLL", 1.0)  # seconds between looks at calls and the queue
+        # When to call again and when to give up (fax_bridge.RetryPolicy: HylaFAX's defaults).
+        self.FAX_RETRY_BUSY_DELAY = _float("FAX_RETRY_BUSY_DELAY", 180.0)
+        self.FAX_RETRY_NO_ANSWER_DELAY = _float("FAX_RETRY_NO_ANSWER_DELAY", 300.0)
+        self.FAX_RETRY_FAILED_DELAY = _float("FAX_RETRY_FAILED_DELAY", 300.0)
+        self.FAX_RETRY_UNAVAILABLE_DELAY = _float("FAX_RETRY_UNAVAILABLE_DELAY", 60.0)
+        self.FAX_RETRY_MAX_TRIES = _int("FAX_RETRY_MAX_TRIES", 3)
+        self.FAX_RETRY_MAX_DIALS = _int("FAX_RETRY_MAX_DIALS", 12)
+        self.FAX_RETRY_KILL_AFTER = _float("FAX_RETRY_KILL_AFTER", 3 * 3600.0)
         self.DISTRICT_NAME = _env("DISTRICT_NAME", "마포구청")
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
         self.LOG_FORMAT = _env("LOG_FORMAT", "text")
@@ -145,6 +175,7 @@ class Config:
         self.REDIS_MAX_CONNECTIONS = _int("REDIS_MAX_CONNECTIONS", 64)  # per process (a blocking pool)
         self.REDIS_SERVER = _env("REDIS_SERVER")  # the redis-server the launcher starts; unset: found on PATH
         self.SMTP_URL = _env("SMTP_URL")  # email relay; unset: .eml files in VAR_DIR/outbox/email
+        self.MAIL_FROM = _env("MAIL_FROM", "no-reply@tvgov.local")  # the sender of email-to-fax jobs
         self.PAYMENT_PROVIDER = _env("PAYMENT_PROVIDER", "sandbox")  # sandbox | gateway
         self.PAYMENT_URL = _env("PAYMENT_URL")  # unset with the sandbox: BACKEND_URL + /pay/v1
         self.PAYMENT_SECRET = _env("PAYMENT_SECRET")  # unset with the sandbox: "sandbox"
@@ -160,6 +191,22 @@ class Config:
 
     def validate(self) -> None:
         """Refuse unsafe settings (production overrides this with more)."""
+        fax = self.fax_problems()
+        if fax:
+            raise ConfigError("the fax settings are incomplete; set " + ", ".join(fax))
+
+    def fax_problems(self) -> list[str]:
+        """What the chosen fax transport lacks (checked in every environment)."""
+        if self.FAX_TRANSPORT not in FAX_TRANSPORTS:
+            return ["FAX_TRANSPORT to one of %s (got %r)" % (", ".join(FAX_TRANSPORTS), self.FAX_TRANSPORT)]
+        problems = []
+        if self.FAX_TRANSPORT == "email" and not self.FAX_EMAIL_DOMAIN:
+            problems.append("FAX_EMAIL_DOMAIN (FAX_TRANSPORT=email)")
+        if self.FAX_TRANSPORT == "http" and not self.FAX_API_URL:
+            problems.append("FAX_API_URL (FAX_TRANSPORT=http)")
+        if self.FAX_LINES < 1:
+            problems.append("FAX_LINES to at least 1")
+        return problems
 
     def as_flask(self) -> dict:
         return {k: getattr(self, k) for k in dir(self) if k.isupper()}
@@ -195,6 +242,9 @@ class ProductionConfig(Config):
             problems.append("REDIS_URL")
         if not self.BACKEND_URL:
             problems.append("BACKEND_URL")
+        problems.extend(self.fax_problems())
+        if self.FAX_TRANSPORT == "http" and not self.FAX_CALLBACK_SECRET:
+            problems.append("FAX_CALLBACK_SECRET (FAX_TRANSPORT=http: fax callbacks are checked with it)")
         if problems:
             raise ConfigError(
                 "production refuses to start; set " + ", ".join(problems)

@@ -21,6 +21,7 @@ from services.core.crypto import Crypto
 from services.core.db import session_scope
 from services.core.redisconn import get_redis
 from services.delivery.email import mailer_for
+from services.delivery.fax import transport_for
 from services.payments import provider_for
 from services.sms import gateway_for
 
@@ -71,6 +72,12 @@ class Runtime:
             for name, attr in vars(cls).items():
                 if isinstance(attr, adapter):
                     self.__dict__.pop(name, None)
+
+    @adapter
+    def fax_transport(self):
+        """The fax transport of ``FAX_TRANSPORT``, built when first used (the fax
+        worker sends through it; the web process checks callbacks with it)."""
+        return transport_for(self.config)
 
 
 _current: Runtime | None = None

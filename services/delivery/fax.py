@@ -1,101 +1,104 @@
 """Fax delivery through fax_bridge: the host side.
 
-- ``FAX_TRANSPORT``: ``spool`` (embedded default, ``VAR_DIR/fax/spool``),
-  ``hylafax`` (``FAX_HYLAFAX_HOST``, ``FAX_HYLAFAX_PORT``), ``email``
-  (email-to-fax gateway: ``FAX_EMAIL_DOMAIN`` over ``SMTP_URL``) or ``http``
-  (``FAX_API_URL``, ``FAX_API_KEY``, ``FAX_CALLBACK_SECRET``; callbacks to
-  ``/gateway/fax/callback``).
-- Jobs live in fax_bridge's SQLite store, with the recipient number
-  encrypted (``EncryptedFaxStore``).
+- Jobs live in the database (``DatabaseJobStore``, services.delivery.fax_store),
+  with the recipient number encrypted: job workers queue them, the fax worker
+  sends them, the web process takes the HTTP fax API's callbacks, each on any
+  host.
+- The transport comes from the fax settings in ``Config`` (``FAX_TRANSPORT``:
+  ``spool``, ``hylafax``, ``email`` or ``http``), built once per process as
+  ``runtime.fax_transport``. Only the fax worker sends; a process that only
+  queues never builds it.
 - ``python -m services.fax_worker`` runs the dispatcher; its events become
   the request's timeline ("2/3 페이지 전송 중").
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
-from pathlib import Path
+from urllib.parse import urlparse
 
 from fax_bridge import (
     EmailGatewayTransport,
     FaxDispatcher,
+    FaxDocument,
+    FaxJob,
+    FaxNumber,
     FaxNumberPolicy,
+    FaxTransport,
     HttpFaxApiTransport,
     HylaFaxTransport,
     RetryPolicy,
     SpoolTransport,
-    SqliteJobStore,
+    TransportError,
 )
-from fax_bridge.store import FaxJob
+from services.delivery.fax_store import DatabaseJobStore
+
+__all__ = ["dispatcher_for", "enqueue", "policy", "retry_policy", "store_for", "transport_for"]
 
 
-class EncryptedFaxStore(SqliteJobStore):
-    """fax_bridge's SQLite store with the recipient number encrypted at rest."""
-
-    def __init__(self, path: str, crypto) -> None:
-        self.crypto = crypto
-        super().__init__(path)
-
-    def _job(self, row) -> FaxJob:  # type: ignore[override]
-        job = SqliteJobStore._job(row)
-        if job.number.startswith("gAAAA"):
-            job.number = self.crypto.decrypt(job.number)
-        return job
-
-    def _write_job(self, job: FaxJob) -> None:
-        stored = dataclasses.replace(job, number=self.crypto.encrypt(job.number))
-        super()._write_job(stored)
+def store_for(runtime) -> DatabaseJobStore:
+    """The fax jobs, in the runtime's database."""
+    return DatabaseJobStore(runtime.config.DATABASE_URL, runtime.crypto)
 
 
-def fax_dir(config) -> Path:
-    d = Path(config.VAR_DIR) / "fax"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
-def store_for(runtime) -> EncryptedFaxStore:
-    return EncryptedFaxStore(str(fax_dir(runtime.config) / "jobs.sqlite3"), runtime.crypto)
-
-
-def transport_for(config):
-    kind = os.environ.get("FAX_TRANSPORT", "spool")
+def transport_for(config) -> FaxTransport:
+    """The transport ``config`` chooses (use ``runtime.fax_transport``: built once)."""
+    kind = config.FAX_TRANSPORT
     if kind == "spool":
-        return SpoolTransport(os.environ.get("FAX_SPOOL_DIR") or str(fax_dir(config) / "spool"))
+        return SpoolTransport(config.FAX_SPOOL_DIR)
     if kind == "hylafax":
-        return HylaFaxTransport(os.environ.get("FAX_HYLAFAX_HOST", "127.0.0.1"),
-                                int(os.environ.get("FAX_HYLAFAX_PORT", "4559")),
-                                user=os.environ.get("FAX_HYLAFAX_USER"),
-                                password=os.environ.get("FAX_HYLAFAX_PASSWORD", ""))
+        return HylaFaxTransport(config.FAX_HYLAFAX_HOST, config.FAX_HYLAFAX_PORT,
+                                user=config.FAX_HYLAFAX_USER, password=config.FAX_HYLAFAX_PASSWORD)
     if kind == "email":
-        from urllib.parse import urlparse
-
-        u = urlparse(os.environ.get("SMTP_URL", "smtp://127.0.0.1:25"))
+        u = urlparse(config.SMTP_URL or "smtp://127.0.0.1:25")
         return EmailGatewayTransport(u.hostname or "127.0.0.1", u.port or 25,
-                                     domain=os.environ["FAX_EMAIL_DOMAIN"],
-                                     sender=os.environ.get("MAIL_FROM", "no-reply@tvgov.local"))
+                                     domain=config.FAX_EMAIL_DOMAIN,
+                                     sender=config.MAIL_FROM)
     if kind == "http":
-        return HttpFaxApiTransport(os.environ["FAX_API_URL"], os.environ.get("FAX_API_KEY", ""),
-                                   callback_url=os.environ.get("FAX_CALLBACK_URL", ""),
-                                   callback_secret=os.environ.get("FAX_CALLBACK_SECRET", "").encode())
+        return HttpFaxApiTransport(config.FAX_API_URL, config.FAX_API_KEY,
+                                   callback_url=config.FAX_CALLBACK_URL,
+                                   callback_secret=config.FAX_CALLBACK_SECRET.encode())
     raise ValueError("FAX_TRANSPORT must be spool, hylafax, email or http")
 
 
-def retry_policy() -> RetryPolicy:
-    fields = {f.name for f in dataclasses.fields(RetryPolicy)}
-    kw = {}
-    for name in fields:
-        env = os.environ.get("FAX_RETRY_" + name.upper())
-        if env is not None:
-            kw[name] = type(getattr(RetryPolicy(), name))(env)
-    return RetryPolicy(**kw)
+def retry_policy(config) -> RetryPolicy:
+    return RetryPolicy(
+        busy_delay=config.FAX_RETRY_BUSY_DELAY, no_answer_delay=config.FAX_RETRY_NO_ANSWER_DELAY,
+        failed_delay=config.FAX_RETRY_FAILED_DELAY, unavailable_delay=config.FAX_RETRY_UNAVAILABLE_DELAY,
+        max_tries=config.FAX_RETRY_MAX_TRIES, max_dials=config.FAX_RETRY_MAX_DIALS,
+        kill_after=config.FAX_RETRY_KILL_AFTER)
 
 
 def policy() -> FaxNumberPolicy:
     return FaxNumberPolicy()
 
 
-def dispatcher_for(runtime, on_event=None, store=None) -> FaxDispatcher:
-    return FaxDispatcher(store or store_for(runtime), transport_for(runtime.config),
-                         lines=int(os.environ.get("FAX_LINES", "2")), retry=retry_policy(),
-                         on_event=on_event, poll_interval=float(os.environ.get("FAX_POLL", "1.0")))
+def dispatcher_for(runtime, on_event=None) -> FaxDispatcher:
+    """The dispatcher that sends (the fax worker) or takes callbacks (the web process)."""
+    return _dispatcher(runtime, runtime.fax_transport, on_event=on_event)
+
+
+class _SentElsewhere(FaxTransport):
+    """The transport of a process that only queues faxes: the fax worker sends them."""
+
+    name = "queue-only"
+
+    def _submit(self, request):
+        raise TransportError("faxes are sent by the fax worker", transient=True)
+
+    def _status(self, provider_id):
+        raise TransportError("faxes are followed by the fax worker", transient=True)
+
+    def _cancel(self, provider_id):
+        raise TransportError("calls are cancelled by the fax worker", transient=True)
+
+
+def enqueue(runtime, job_id: str, owner: str, number: str | FaxNumber, document: FaxDocument) -> FaxJob:
+    """Queue a fax job once (``job_id``: the receipt number) for the fax worker to send."""
+    return _dispatcher(runtime, _SentElsewhere()).enqueue(job_id, owner, number, document)
+
+
+def _dispatcher(runtime, transport: FaxTransport, *, on_event=None) -> FaxDispatcher:
+    config = runtime.config
+    return FaxDispatcher(store_for(runtime), transport, lines=config.FAX_LINES,
+                         retry=retry_policy(config), on_event=on_event, policy=policy(),
+                         poll_interval=config.FAX_POLL)

@@ -104,12 +104,8 @@ def queue_fax(ctx: StepContext, cert: Certificate, *, title: str, refused: Calla
                                 verification_url=verify_url(ctx.runtime, cert.verification_no),
                                 verification_number=fmt(cert.verification_no), title=title))
     document = render_fax(pdf_bytes(ctx.runtime, cert), header=FaxHeader(office), cover_pdf=cover, workers=0)
-    store = fax.store_for(ctx.runtime)
-    try:
-        job = fax.dispatcher_for(ctx.runtime, store=store).enqueue(
-            req.receipt_no, "household-%d" % req.household_id, number, document)
-    finally:
-        store.close()
+    ctx.commit()  # the fax store writes in its own transaction (SQLite: one writer at a time)
+    job = fax.enqueue(ctx.runtime, req.receipt_no, "household-%d" % req.household_id, number, document)
     d.status = "sending"
     d.detail = {"pages": job.pages}
     ctx.event("fax_queued", "delivering", {"page": 0, "pages": job.pages,

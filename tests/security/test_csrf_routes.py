@@ -102,9 +102,9 @@ def test_machine_endpoints_are_authenticated(app, demo, monkeypatch):
     assert c.post("/gateway/sms/inbound", data=body,
                   headers=sms_http.signed_headers("gw-secret", body)).status_code == 200
 
-    monkeypatch.setenv("FAX_TRANSPORT", "http")
-    monkeypatch.setenv("FAX_API_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("FAX_CALLBACK_SECRET", "fax-secret")
+    monkeypatch.setattr(demo.config, "FAX_TRANSPORT", "http")
+    monkeypatch.setattr(demo.config, "FAX_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setattr(demo.config, "FAX_CALLBACK_SECRET", "fax-secret")
     from fax_bridge.transports.http_api import SIGNATURE_HEADER, sign_callback
 
     fax = json.dumps({"id": "x", "status": "delivered"}).encode()

@@ -182,3 +182,7 @@ def worker(log_dir: Path, name: str, **env) -> Proc:
 
 def sweeper(log_dir: Path, name: str, **env) -> Proc:
     return Proc(name, [sys.executable, "-m", "services.sweeper"], log_dir, service_env(**env)).start()
+
+
+def fax_worker(log_dir: Path, name: str, **env) -> Proc:
+    return Proc(name, [sys.executable, "-m", "services.fax_worker"], log_dir, service_env(**env)).start()

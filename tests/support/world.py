@@ -54,8 +54,7 @@ def world(env, sqlite_url, redis_url, log_dir, request, tmp_path):  # noqa: C901
             return p
 
         def fax_worker(self):
-            p = procs.Proc("%s-fax" % name, [procs.sys.executable, "-m", "services.fax_worker"], log_dir,
-                           procs.service_env(**settings)).start()
+            p = procs.fax_worker(log_dir, "%s-fax" % name, **settings)
             started.append(p)
             return p
 

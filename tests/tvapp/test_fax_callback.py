@@ -9,10 +9,10 @@ def test_callbacks_are_refused_without_an_http_fax_transport(client):
     assert client.post("/gateway/fax/callback", data=b"{}").status_code == 404
 
 
-def test_forged_and_unsigned_callbacks_are_refused(client, monkeypatch):
-    monkeypatch.setenv("FAX_TRANSPORT", "http")
-    monkeypatch.setenv("FAX_API_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("FAX_CALLBACK_SECRET", "s3cret")
+def test_forged_and_unsigned_callbacks_are_refused(client, runtime, monkeypatch):
+    monkeypatch.setattr(runtime.config, "FAX_TRANSPORT", "http")
+    monkeypatch.setattr(runtime.config, "FAX_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setattr(runtime.config, "FAX_CALLBACK_SECRET", "s3cret")
     body = json.dumps({"id": "x", "status": "delivered"}).encode()
     assert client.post("/gateway/fax/callback", data=body).status_code == 403
     forged = sign_callback(b"wrong", body)

@@ -9,14 +9,16 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
+from sqlalchemy import select
 
 from services.certificates import catalogue, pdf, verification
 from services.certificates.issue import pdf_bytes
-from services.models import Certificate, Delivery
+from services.delivery import fax
+from services.models import Certificate, Delivery, FaxJobRow
 from services.sms import messages_for_phone
 from tests.support.procs import wait_for
 from tests.support.smtp import SmtpServer
-from tests.support.world import events, kinds, make, statuses
+from tests.support.world import events, kinds, make, receipt, statuses
 
 KEY = verification.key_from_secret("test")
 
@@ -191,11 +193,9 @@ def test_fax_delivery_reports_pages_and_delivers_once(world):
     with world.runtime.session() as s:
         d = s.query(Delivery).one()
         assert d.destination_masked == "02-****-1234"
-    import sqlite3
-
-    raw = sqlite3.connect(str(world.runtime.config.VAR_DIR / "fax" / "jobs.sqlite3")).execute(
-        "SELECT number FROM fax_jobs").fetchone()[0]
+        raw = s.scalar(select(FaxJobRow.number_enc))
     assert "21531234" not in raw  # encrypted at rest
+    assert fax.store_for(world.runtime).get(receipt(world.runtime, rid)).number == "0221531234"
 
 
 def test_refused_fax_number_fails_with_the_reason(world):
