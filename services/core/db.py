@@ -54,9 +54,11 @@ def sessionmaker_for(url: str) -> sessionmaker:
 
 
 @contextmanager
-def session_scope(url: str) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on any error."""
+def session_scope(url: str, info: dict | None = None) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on any error. ``info``
+    goes into ``session.info`` (the runtime puts itself there)."""
     session = sessionmaker_for(url)()
+    session.info.update(info or {})
     try:
         yield session
         session.commit()

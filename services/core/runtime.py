@@ -16,6 +16,7 @@ import socket
 import uuid
 from functools import cached_property
 
+from services.bridge.client import BackendClient
 from services.core.config import Config, load_config
 from services.core.crypto import Crypto
 from services.core.db import session_scope
@@ -37,7 +38,9 @@ class Runtime:
         self.instance = "%s:%d:%s" % (socket.gethostname(), os.getpid(), uuid.uuid4().hex[:6])
 
     def session(self):
-        return session_scope(self.config.DATABASE_URL)
+        """A unit of work on the database (``services.core.versions`` finds the
+        runtime's Redis in ``session.info``)."""
+        return session_scope(self.config.DATABASE_URL, {"runtime": self})
 
     @property
     def redis(self):
@@ -47,8 +50,6 @@ class Runtime:
 
     @cached_property
     def bridge(self):
-        from services.bridge.client import BackendClient
-
         return BackendClient.from_config(self.config)
 
     # -- adapters: built once from the config -----------------------------------
@@ -93,8 +94,3 @@ def get_runtime() -> Runtime:
 def set_runtime(runtime: Runtime | None) -> None:
     global _current
     _current = runtime
-
-
-def current_runtime() -> Runtime | None:
-    """The runtime this process set, or None (never makes one)."""
-    return _current

@@ -59,24 +59,17 @@ def read(redis, keys: list[str]) -> list[int]:
     return [int(v or 0) for v in redis.mget(keys)] if keys else []
 
 
-def _redis():
-    from services.core.runtime import current_runtime  # the runtime of this process, if any
-
-    rt = current_runtime()
-    return rt.redis if rt is not None and rt.config.REDIS_URL else None
-
-
 @event.listens_for(Session, "after_commit")
 def _after_commit(session) -> None:
     keys = session.info.pop(_PENDING, None)
     if not keys:
         return
+    rt = session.info.get("runtime")  # services.core.runtime.Runtime.session puts itself there
+    if rt is None or not rt.config.REDIS_URL:
+        log.warning("version counters not bumped: a session without a runtime with Redis")
+        return
     try:
-        redis = _redis()
-        if redis is None:
-            log.warning("version counters not bumped: no runtime with Redis in this process")
-            return
-        bump(redis, *sorted(keys))
+        bump(rt.redis, *sorted(keys))
     except (RedisError, RuntimeError) as exc:
         log.warning("version counters not bumped (%s)", type(exc).__name__)
 

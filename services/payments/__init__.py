@@ -19,6 +19,8 @@ from services.payments.base import (  # noqa: F401  (the interface, re-exported)
     PaymentProvider,
     ProviderOrder,
 )
+from services.payments.gateway import GatewayProvider
+from services.payments.sandbox import SandboxProvider
 
 
 def setting(config, name: str, default=None):
@@ -31,16 +33,12 @@ def provider_for(config) -> PaymentProvider:
     timeout = float(setting(config, "PAYMENT_TIMEOUT", 5.0))
     url = setting(config, "PAYMENT_URL")
     if kind == "sandbox":
-        from services.payments.sandbox import SandboxProvider
-
         if not url:
             if not config.BACKEND_URL:
                 raise RuntimeError("PAYMENT_URL (or BACKEND_URL for the sandbox) is not set")
             url = config.BACKEND_URL.rstrip("/") + "/pay/v1"
         return SandboxProvider(url, setting(config, "PAYMENT_SECRET", "sandbox"), timeout=timeout)
     if kind == "gateway":
-        from services.payments.gateway import GatewayProvider
-
         secret = setting(config, "PAYMENT_SECRET")
         if not url or not secret:
             raise RuntimeError("PAYMENT_PROVIDER=gateway needs PAYMENT_URL and PAYMENT_SECRET")
