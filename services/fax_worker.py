@@ -17,7 +17,7 @@ import time
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from services import ledger, pipeline
+from services import ledger, steps
 from services.core.config import ConfigError, load_config
 from services.core.logs import setup_logging
 from services.core.runtime import Runtime, set_runtime
@@ -42,7 +42,7 @@ def on_event(runtime, event) -> None:
                                 {"reason": "fax_retry", "message": event.message_ko})
         rid = req.id
     if event.kind in ("delivered", "handed_off", "failed", "cancelled"):
-        pipeline.start(runtime, rid)  # the await step reads the outcome now
+        steps.start(runtime, rid)  # the await step reads the outcome now
 
 
 def main() -> int:

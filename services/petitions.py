@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from services import ledger, otp, pairing
+from services import ledger, otp, pairing, steps
 from services.certificates import catalogue
 from services.households import phone_hash, resident_by_phone
 from services.models import Request, Resident
@@ -532,9 +532,7 @@ def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = 
         return Outcome(fit_for(runtime.config, R["sorry"]))
     for rid in started:
         try:
-            from services import pipeline
-
-            pipeline.start(runtime, rid)
+            steps.start(runtime, rid)
         except Exception:  # noqa: BLE001 - the sweep queues it after the grace period
             log.warning("request %d not queued now; the sweep will", rid)
     return Outcome(reply, started=started)

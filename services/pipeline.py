@@ -13,97 +13,35 @@ be safe to run twice: every outside call carries an idempotency key.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
 
 from sqlalchemy import and_, or_, select, update
 
-from services import ledger
+from services import ledger, steps
+from services.certificates import pipeline as cert_pipeline
 from services.core import versions
 from services.core.config import QUEUE_REQUESTS
-from services.core.errors import AppError
-from services.core.jobs import enqueue, get_queue
+from services.core.jobs import get_queue
 from services.core.runtime import Runtime, get_runtime
 from services.models import COMPLETED, FAILED, TERMINAL, Request, utcnow
+from services.steps import QUEUED_KEY, Fail, Retry, Step, StepContext
+from services.taxes import pipeline as tax_pipeline
 
 log = logging.getLogger(__name__)
 
 
-class Retry(AppError):
-    """Try this step again later. ``reason`` is a short code; ``message`` is for people."""
-
-    status_code = 503
-
-    def __init__(self, reason: str, message: str = "", after: float | None = None,
-                 count: bool = True):
-        super().__init__(reason)
-        self.reason, self.message, self.after, self.count = reason, message, after, count
-
-
-class Fail(AppError):
-    """End the request as failed with a reason the resident can read."""
-
-    status_code = 422
-
-    def __init__(self, reason: str, message: str = "", detail: dict | None = None):
-        super().__init__(reason)
-        self.reason, self.message, self.detail = reason, message, detail or {}
-
-
-@dataclass
-class StepContext:
-    runtime: Runtime
-    session: object
-    request: Request
-
-    def event(self, key: str, kind: str, detail: dict | None = None) -> bool:
-        return ledger.append_event(self.session, self.request.id, key, kind, detail)
-
-    def commit(self) -> None:
-        """Commit what the step has written so far (do it before a slow outside call,
-        so no database lock is held while waiting)."""
-        self.session.commit()
-
-    def extend_lease(self) -> None:
-        self.request.lease_until = utcnow() + timedelta(
-            seconds=self.runtime.config.JOB_LEASE_SECONDS
-        )
-        self.session.flush()
-
-
-@dataclass
-class Step:
-    name: str
-    run: Callable[[StepContext], None]
-    status_after: str
-    events: list = field(default_factory=list)
-
-
-_PIPELINES: dict[str, list[Step]] = {}
-_ON_FAIL: dict[str, Callable] = {}
-
-
-def register_pipeline(kind: str, steps: list[Step], on_fail: Callable | None = None) -> None:
-    """``on_fail(runtime, session, request, fail)`` runs in the transaction that
-    ends the request as failed (e.g. to queue an SMS notice)."""
-    _PIPELINES[kind] = list(steps)
-    if on_fail:
-        _ON_FAIL[kind] = on_fail
+# The pipelines: kind -> (its steps, what runs in the transaction that ends one as failed).
+PIPELINES = {
+    "certificate": (cert_pipeline.STEPS, cert_pipeline.on_fail),
+    "tax_payment": (tax_pipeline.STEPS, None),
+}
 
 
 def pipeline_for(kind: str) -> list[Step]:
-    _load_pipelines()
     try:
-        return _PIPELINES[kind]
+        return PIPELINES[kind][0]
     except KeyError as exc:
         raise Fail("unknown_kind", "알 수 없는 민원 종류입니다.") from exc
-
-
-def _load_pipelines() -> None:
-    # Pipelines register themselves on import; import the modules that own them.
-    import services.certificates.pipeline  # noqa: F401
-    import services.taxes.pipeline  # noqa: F401
 
 
 def backoff(config, attempts: int) -> float:
@@ -218,28 +156,13 @@ def _fail(s, req: Request, f: Fail, runtime: Runtime | None = None) -> None:
     detail.update(f.detail)
     ledger.append_event(s, req.id, "failed", "failed", detail)
     log.info("request failed: %s", f.reason, extra={"req": req.id})
-    hook = _ON_FAIL.get(req.kind)
+    hook = PIPELINES[req.kind][1] if req.kind in PIPELINES else None
     if hook and runtime is not None:
         try:
             with s.begin_nested():
                 hook(runtime, s, req, f)
         except Exception:  # the failure itself must be recorded whatever the notice does
             log.exception("failure hook failed", extra={"req": req.id})
-
-
-QUEUED_KEY = "tvgov:queued:%d"  # request id -> the id of its job waiting in the queue
-QUEUED_TTL = 86400
-
-
-def start(runtime: Runtime, request_id: int) -> bool:
-    """Queue a request's job now (called after the creating transaction commits)."""
-    job_id = enqueue(runtime.redis, QUEUE_REQUESTS, "services.pipeline.process_request", request_id)
-    if job_id:
-        try:
-            runtime.redis.set(QUEUED_KEY % request_id, job_id, ex=QUEUED_TTL)
-        except Exception:  # noqa: BLE001 - only lets the sweep skip a waiting job
-            pass
-    return job_id is not None
 
 
 def _still_waiting(runtime: Runtime, ids: list[int]) -> set[int]:
@@ -291,7 +214,7 @@ def sweep(runtime: Runtime, limit: int = 500) -> int:
     queued = 0
     waiting = _still_waiting(runtime, ids)
     for rid in ids:
-        if rid not in waiting and start(runtime, rid):
+        if rid not in waiting and steps.start(runtime, rid):
             queued += 1
     if queued:
         log.info("sweep queued %d request(s)", queued)

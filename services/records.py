@@ -12,7 +12,7 @@ import json
 
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.models import Household, Resident
-from services.pipeline import Fail, Retry, StepContext
+from services.steps import Fail, Retry, StepContext
 
 CERTIFICATE_TYPES = (
     "resident-copy",

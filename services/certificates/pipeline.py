@@ -34,9 +34,9 @@ from services.models import (
     Certificate,
     Resident,
 )
-from services.pipeline import Fail, Retry, Step, StepContext, register_pipeline
 from services.records import fetch_record, load_record
 from services.sms import send_sms
+from services.steps import Fail, Retry, Step, StepContext
 
 log = logging.getLogger(__name__)
 KST = timezone(timedelta(hours=9))
@@ -154,10 +154,10 @@ def on_fail(runtime, session, request, fail) -> None:
     ledger.append_event(session, request.id, "notified_failure", "notified", {"channel": "sms"})
 
 
-register_pipeline("certificate", [
+STEPS = [
     Step("fetch_record", fetch_record, ACCEPTED),
     Step("issue", step_issue, ISSUED),
     Step("deliver", step_deliver, DELIVERING),
     Step("await_delivery", step_await, DELIVERING),
     Step("notify", step_notify, DELIVERED),
-], on_fail=on_fail)
+]

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from services import ledger, otp, pii, pipeline
+from services import ledger, otp, pii, steps
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import catalogue
 from services.certificates.issue import preview_png
@@ -160,4 +160,4 @@ def submit(session, runtime, *, client_token: str, household_id: int, resident_i
 
 
 def start(runtime, request_id: int) -> None:
-    pipeline.start(runtime, request_id)
+    steps.start(runtime, request_id)

@@ -13,7 +13,7 @@ from services.certificates.issue import pdf_bytes, verify_url
 from services.certificates.verification import fmt
 from services.delivery import email as email_delivery
 from services.models import Certificate, Delivery
-from services.pipeline import Fail, Retry, StepContext
+from services.steps import Fail, Retry, StepContext
 
 MAIL_FROM = "no-reply@tvgov.local"
 

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
-from services import ledger, pipeline
+from services import ledger, steps
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.core import versions
 from services.core.errors import AppError
@@ -252,7 +252,7 @@ def _replay(runtime, order_id, household_id, wait):
                 rid = None
             result = outcome(s, q)
         if rid:
-            pipeline.start(runtime, rid)
+            steps.start(runtime, rid)
         return result
     finally:
         _release(runtime, order_id, token)
@@ -309,7 +309,7 @@ def _pay_locked(runtime, order_id, household_id, card: Card, shown_total) -> Out
             p = get_payment(s, order_id, household_id)
             _unknown(s, runtime, p, u.code)
             rid, result = p.request_id, outcome(s, p)
-        pipeline.start(runtime, rid)
+        steps.start(runtime, rid)
         return result
     with runtime.session() as s:
         p = get_payment(s, order_id, household_id)
@@ -318,7 +318,7 @@ def _pay_locked(runtime, order_id, household_id, card: Card, shown_total) -> Out
         rid = p.request_id
         result = outcome(s, p)
     bills_mod.forget(runtime, household_code)
-    pipeline.start(runtime, rid)
+    steps.start(runtime, rid)
     log.info("tax payment charged", extra={"order": order_id})
     return result
 
@@ -406,7 +406,7 @@ def open_virtual_account(runtime, *, order_id: str, household_id: int) -> Outcom
                 p.message = "입금을 기다리는 중입니다. 입금되면 납부가 끝나고 나의 민원에 표시됩니다."
                 _open_request(s, runtime, p)
             rid, result = p.request_id, outcome(s, p)
-        pipeline.start(runtime, rid)
+        steps.start(runtime, rid)
         return result
     finally:
         _release(runtime, order_id, token)

@@ -29,8 +29,8 @@ from services.models import (
     utcnow,
 )
 from services.payments import OutcomeUnknown
-from services.pipeline import Fail, Retry, Step, StepContext, register_pipeline
 from services.sms import send_sms
+from services.steps import Fail, Retry, Step, StepContext
 from services.taxes.bills import forget as bills_forget
 from services.taxes.bills import won
 from services.taxes.models import NOT_CHARGED, PAID, UNKNOWN, WAITING, TaxPayment
@@ -162,12 +162,12 @@ def step_notify(ctx: StepContext) -> None:
         ctx.event("notified", "notified", {"channel": "sms"})
 
 
-register_pipeline("tax_payment", [
+STEPS = [
     Step("settle", step_settle, SUBMITTED),
     Step("notice", step_notice, ACCEPTED),
     Step("receipt", step_receipt, ISSUED),
     Step("deliver", step_deliver, DELIVERING),
     Step("await_delivery", cert_pipeline.step_await, DELIVERING),
     Step("notify", step_notify, DELIVERED),
-])
+]
 

@@ -191,7 +191,7 @@ def test_identity_guesses_per_hour_are_bounded_even_waiting_out_every_pause(app,
 
 
 def test_sms_code_locks_after_five_wrong(app, demo, monkeypatch):
-    monkeypatch.setattr("services.pipeline.start", lambda runtime, rid: True)
+    monkeypatch.setattr("services.steps.start", lambda runtime, rid: True)
     gw = app.test_client()
     phone, ts = "010-0000-0004", iter(range(100))
 

@@ -194,7 +194,7 @@ def _allowed_numbers() -> set[str]:
 @pytest.fixture
 def fuzz_app(app, demo, monkeypatch):
     started = []
-    monkeypatch.setattr("services.pipeline.start", lambda runtime, rid: started.append(rid) or True)
+    monkeypatch.setattr("services.steps.start", lambda runtime, rid: started.append(rid) or True)
     demo.config.SMS_HTTP_SECRET = SECRET
     demo.config.SMS_RATE_GLOBAL = 10**9  # the global limit has its own test; here we want depth
     app.started = started

@@ -184,7 +184,7 @@ def test_redis_restarted_with_1000_requests_queued_and_under_workers_does_each_o
     restart.)"""
     import redis as redis_py
 
-    from services import pipeline
+    from services import steps
     from tests.support.procs import RedisServer
 
     server = RedisServer(log_dir, tmp_path / "redis-aof").start()
@@ -194,13 +194,13 @@ def test_redis_restarted_with_1000_requests_queued_and_under_workers_does_each_o
         queue = get_queue(rt.redis, QUEUE_REQUESTS)
         ids = [make(rt, "aof-%d" % i, enqueue=False) for i in range(1000)]
         for rid in ids[:500]:
-            assert pipeline.start(rt, rid)
+            assert steps.start(rt, rid)
         r = redis_py.Redis.from_url(server.url)
         r.bgrewriteaof()
         wait_for(lambda: not any(r.info("persistence")[k] for k in (
             "aof_rewrite_in_progress", "aof_rewrite_scheduled")), 30, "the AOF rewrite")
         for rid in ids[500:]:
-            assert pipeline.start(rt, rid)
+            assert steps.start(rt, rid)
         assert queue.count == 1000
         r.close()
         server.kill(signal.SIGKILL)

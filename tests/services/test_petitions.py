@@ -71,7 +71,7 @@ def _requests(runtime):
 def test_certificate_by_email_after_the_challenge(demo, monkeypatch):
     rt = demo
     started = []
-    monkeypatch.setattr("services.pipeline.start", lambda runtime, rid: started.append(rid) or True)
+    monkeypatch.setattr("services.steps.start", lambda runtime, rid: started.append(rid) or True)
     out = handle_mo(rt, MINJUN, "등본 메일", ts="1")
     assert "인증번호" in out.reply and "확인 123456" in out.reply
     assert _requests(rt) == []  # nothing before the challenge is answered
@@ -109,7 +109,7 @@ def test_certificate_by_email_after_the_challenge(demo, monkeypatch):
 
 def test_fax_request_checks_the_number_first(demo, monkeypatch):
     rt = demo
-    monkeypatch.setattr("services.pipeline.start", lambda runtime, rid: True)
+    monkeypatch.setattr("services.steps.start", lambda runtime, rid: True)
     assert "대표 번호" in handle_mo(rt, SOONJA, "등본 팩스 1588-1234", ts="1").reply
     assert "팩스 번호를 함께" in handle_mo(rt, SOONJA, "등본 팩스", ts="2").reply
     assert "메일 주소가 없습니다" in handle_mo(rt, SOONJA, "초본 메일", ts="3").reply

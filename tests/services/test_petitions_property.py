@@ -39,7 +39,7 @@ _ts = itertools.count()
                                                                      HealthCheck.too_slow])
 @given(phone=st.sampled_from(PHONES), text=messages, lms=st.booleans())
 def test_conversation_never_raises_and_replies_fit(demo, monkeypatch, phone, text, lms):
-    monkeypatch.setattr("services.pipeline.start", lambda runtime, rid: True)
+    monkeypatch.setattr("services.steps.start", lambda runtime, rid: True)
     demo.config.SMS_RATE_PER_PHONE = 10**9
     demo.config.SMS_RATE_GLOBAL = 10**9
     demo.config.LMS_ENABLED = lms

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from services import demo, ledger, pipeline
+from services import demo, ledger, steps
 from services.households import get_household
 from services.models import Request, Resident
 from tests.support import procs
@@ -82,7 +82,7 @@ def make(rt, token, resident_ref="R1001", ctype="resident-copy", household="1144
             grace_seconds=rt.config.SWEEP_GRACE_SECONDS)
         rid = req.id
     if enqueue:
-        pipeline.start(rt, rid)
+        steps.start(rt, rid)
     return rid
 
 

@@ -25,7 +25,7 @@ def _mo(client, text, sender=MINJUN, ts="2026-11-21 10:00:00", **kw):
 
 @pytest.fixture(autouse=True)
 def _no_queue(monkeypatch):
-    monkeypatch.setattr("services.pipeline.start", lambda runtime, rid: True)
+    monkeypatch.setattr("services.steps.start", lambda runtime, rid: True)
 
 
 def test_reply_is_utf8_with_kannel_coding(client, demo):

@@ -10,7 +10,7 @@ from tvapp import create_app
 
 @pytest.fixture(autouse=True)
 def _no_queue(monkeypatch):
-    monkeypatch.setattr("services.pipeline.start", lambda runtime, rid: True)
+    monkeypatch.setattr("services.steps.start", lambda runtime, rid: True)
 
 
 def _csrf(html):

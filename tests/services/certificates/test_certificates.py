@@ -141,9 +141,9 @@ def test_email_delivery_end_to_end_once(world, smtp, client):
     with world.runtime.session() as s:
         assert any("보냈습니다" in m.body for m in messages_for_phone(s, world.runtime, "010-0000-0003"))
     # Running the request again sends nothing more.
-    from services import pipeline
+    from services import steps
 
-    pipeline.start(world.runtime, rid)
+    steps.start(world.runtime, rid)
     world.sweeper()
     with world.runtime.session() as s:
         s.get(Certificate, 1)
