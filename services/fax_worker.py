@@ -21,6 +21,8 @@ from services import ledger, steps
 from services.core.config import ConfigError, load_config
 from services.core.logs import setup_logging
 from services.core.runtime import Runtime, set_runtime
+from services.delivery import fax
+from services.delivery.fax_sandbox import SpoolLine
 from services.models import Request
 
 log = logging.getLogger(__name__)
@@ -54,13 +56,10 @@ def main() -> int:
     setup_logging(config.LOG_LEVEL, config.LOG_FORMAT)
     runtime = Runtime(config)
     set_runtime(runtime)
-    from services.delivery import fax
 
     dispatcher = fax.dispatcher_for(runtime, on_event=lambda e: on_event(runtime, e))
     sandbox = None
     if config.FAX_TRANSPORT == "spool" and config.FAX_SANDBOX:
-        from services.delivery.fax_sandbox import SpoolLine
-
         sandbox = SpoolLine(config.FAX_SPOOL_DIR, page_seconds=config.FAX_SANDBOX_PAGE_SECONDS)
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))

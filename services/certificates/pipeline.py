@@ -14,10 +14,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta, timezone
 
+from fax_bridge import JobNotFound, JobState
 from services import ledger
 from services.certificates import catalogue
 from services.certificates.issue import issue, verify_url
 from services.certificates.verification import fmt
+from services.delivery import fax
 from services.delivery.steps import (
     delivery_row,
     document_of,
@@ -105,8 +107,6 @@ def _queue_fax(ctx: StepContext) -> None:
 def step_await(ctx: StepContext) -> None:
     if ctx.request.delivery_method != "fax":
         return
-    from fax_bridge import JobNotFound, JobState
-    from services.delivery import fax
 
     try:
         job = fax.store_for(ctx.runtime).get(ctx.request.receipt_no)

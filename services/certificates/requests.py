@@ -9,12 +9,14 @@ from datetime import date
 
 from sqlalchemy import select
 
+from fax_bridge import NumberRefused
 from services import ledger, otp, pii, steps
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import catalogue
 from services.certificates.issue import preview_png
 from services.core.errors import AppError
 from services.delivery.email import valid_address
+from services.delivery.fax import policy
 from services.models import Household, Request, Resident
 
 
@@ -105,9 +107,6 @@ def recent_fax_numbers(session, runtime, household_id: int, limit: int = 3) -> l
 
 
 def check_fax_number(raw: str) -> str:
-    from fax_bridge import NumberRefused
-    from services.delivery.fax import policy
-
     try:
         return policy().check(raw).formatted
     except NumberRefused as exc:

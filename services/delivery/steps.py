@@ -9,9 +9,11 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from fax_bridge import CoverPage, FaxHeader, NumberRefused, cover_pdf, render_fax
 from services.certificates.issue import pdf_bytes, verify_url
 from services.certificates.verification import fmt
 from services.delivery import email as email_delivery
+from services.delivery import fax
 from services.models import Certificate, Delivery
 from services.steps import Fail, Retry, StepContext
 
@@ -87,8 +89,6 @@ def send_email(ctx: StepContext, cert: Certificate, *, subject: str, body: str, 
 def queue_fax(ctx: StepContext, cert: Certificate, *, title: str, refused: Callable[[object], Fail]) -> None:
     """Check the number, render cover + document as a fax and queue it once.
     ``refused(NumberRefused)`` gives the failure for a number the policy refuses."""
-    from fax_bridge import CoverPage, FaxHeader, NumberRefused, cover_pdf, render_fax
-    from services.delivery import fax
 
     d = delivery_row(ctx, "fax")
     if d.status != "pending":

@@ -36,6 +36,7 @@ from services.core.errors import AppError
 from services.delivery import email as email_delivery
 from services.models import Household, Resident, utcnow
 from services.payments import Card, Declined, NotCharged, OutcomeUnknown, setting
+from services.pii import mask_email, mask_phone
 from services.taxes import bills as bills_mod
 from services.taxes.models import (
     ACTIVE,
@@ -158,8 +159,6 @@ def prepare(session, runtime, household_id: int, bill: bills_mod.Bill, method: s
 def set_delivery(runtime, p: TaxPayment, method: str, address: str | None) -> None:
     """Where the receipt goes; an order that already says so is left as it is
     (a box showing its confirm screen again writes nothing)."""
-    from services.pii import mask_email, mask_phone
-
     if p.delivery_method == method and p.delivery_address_enc and address:
         try:
             if runtime.crypto.decrypt(p.delivery_address_enc) == address:
