@@ -14,6 +14,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from services import ratelimit
 from services.sms import send_sms
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,10 @@ def send_code(session, runtime, subject: str, phone: str, *, office: str | None 
     cd = r.ttl(_k(subject, "cooldown"))
     if cd and cd > 0:
         return OtpResult(False, "cooldown", MESSAGES["cooldown"] % cd, wait_seconds=cd)
-    sends = r.incr(_k(subject, "sends"))
-    if sends == 1:
-        r.expire(_k(subject, "sends"), 3600)
-    if sends > MAX_SENDS_PER_HOUR:
+    sends = ratelimit.otp_sends(MAX_SENDS_PER_HOUR)
+    if not ratelimit.hit(r, sends, subject):
         return OtpResult(False, "too_many_sends", MESSAGES["too_many_sends"],
-                         wait_seconds=max(0, r.ttl(_k(subject, "sends"))))
+                         wait_seconds=ratelimit.retry_after(r, sends, subject))
     code = "%06d" % secrets.randbelow(1_000_000)
     pipe = r.pipeline()
     pipe.delete(_k(subject, "code"))

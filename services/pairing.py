@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from services import ratelimit
 from services.core.errors import AppError
 from services.households import resident_by_phone
 from services.models import Device, utcnow
@@ -179,27 +180,21 @@ def poll(redis, device_id: int, *, now: float | None = None) -> dict:
             "expires_in": max(0, int(float(data[b"exp"]) - now))}
 
 
-def _miss_key(client: str) -> str:
-    return "pair:miss:%s" % client
-
-
 def lookup(redis, user_code: str, client: str = "") -> str:
     """The device code for a user code; raises :class:`PairingError`.
 
     ``client`` (e.g. a keyed hash of the caller's address or phone) is
-    rate-limited on misses.
+    rate-limited on misses: checked first, counted on a miss (a miss beyond
+    the limit, in a race with others, answers ``too_many`` too).
     """
-    if client:
-        misses = redis.get(_miss_key(client))
-        if misses and int(misses) >= LOOKUP_LIMIT:
-            raise PairingError("too_many")
+    misses = ratelimit.pairing_misses(LOOKUP_LIMIT, LOOKUP_WINDOW)
+    if client and not ratelimit.within(redis, misses, client):
+        raise PairingError("too_many")
     dc = redis.get(_uk(user_code)) if is_well_formed(user_code) else None
     data = redis.hgetall(_dk(dc.decode())) if dc else None
     if not data:
-        if client:
-            n = redis.incr(_miss_key(client))
-            if n == 1:
-                redis.expire(_miss_key(client), LOOKUP_WINDOW)
+        if client and not ratelimit.hit(redis, misses, client):
+            raise PairingError("too_many")
         raise PairingError("unknown")
     if data[b"status"] == b"dead":
         raise PairingError("dead")

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from services import ledger, otp, pairing, steps
+from services import ledger, otp, pairing, ratelimit, steps
 from services.certificates import catalogue
 from services.households import phone_hash, resident_by_phone
 from services.models import Request, Resident
@@ -302,11 +302,8 @@ class Conversation:
     # -- limits --
 
     def _phone_rate_ok(self) -> bool:
-        key = "sms:rate:phone:%s" % self.hash
-        n = self.redis.incr(key)
-        if n == 1:
-            self.redis.expire(key, RATE_WINDOW)
-        return n <= self.config.SMS_RATE_PER_PHONE
+        item = ratelimit.sms_per_phone(self.config.SMS_RATE_PER_PHONE, RATE_WINDOW)
+        return ratelimit.hit(self.redis, item, self.hash)
 
     def _slow_down(self) -> str | None:
         return self.fmt("slow_down") if self._said_once("slow", RATE_WINDOW) else None
@@ -468,14 +465,7 @@ class Conversation:
 
 
 def _global_rate_ok(runtime) -> bool:
-    import time
-
-    key = "sms:rate:global:%d" % (int(time.time()) // 60)
-    r = runtime.redis
-    n = r.incr(key)
-    if n == 1:
-        r.expire(key, 120)
-    return n <= runtime.config.SMS_RATE_GLOBAL
+    return ratelimit.hit(runtime.redis, ratelimit.sms_global(runtime.config.SMS_RATE_GLOBAL), "all")
 
 
 def mo_dedup_key(runtime, phone: str, to: str, ts: str, text: str, smsc: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from services import ratelimit
 from services.certificates import catalogue, verification
 from services.certificates.issue import lookup
 from services.models import Request
@@ -17,11 +18,7 @@ LIMIT_PER_MINUTE = 30
 
 def _limited() -> bool:
     r = current_app.extensions["runtime"].redis
-    key = "rl:verify:%s" % (request.remote_addr or "-")
-    n = r.incr(key)
-    if n == 1:
-        r.expire(key, 60)
-    return n > LIMIT_PER_MINUTE
+    return not ratelimit.hit(r, ratelimit.verify_lookups(LIMIT_PER_MINUTE), request.remote_addr or "-")
 
 
 def _type_name(cert) -> str:

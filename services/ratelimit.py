@@ -1,0 +1,93 @@
+"""Rate limits, atomic, in Redis (the ``limits`` library).
+
+Every limit here is a fixed window that starts at its first hit: the count is
+raised and its expiry set in one Lua script (``limits``' ``incr_expire``), so
+a crash can no longer leave a counter that never expires, and parallel hits
+never let more than the limit through.
+
+- :func:`hit` counts one hit and says whether it is within the limit;
+- :func:`within` says whether a hit would still be within it, without counting
+  (for limits that count only failures: check first, :func:`hit` on failure);
+- :func:`retry_after` is how many seconds until the window ends.
+
+The limits of the product, one line each, are the ``*_LIMIT`` functions below;
+the sites call them with their own identifier (a keyed hash, never a phone
+number or an address in clear in a log).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import weakref
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import RedisStorage
+from limits.strategies import FixedWindowRateLimiter
+
+KEY_PREFIX = "rl"
+
+_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def limit(name: str, amount: int, seconds: int) -> RateLimitItem:
+    """``amount`` hits per ``seconds``, counted apart from every other limit by ``name``."""
+    return RateLimitItemPerSecond(int(amount), int(seconds), namespace=name)
+
+
+def limiter(redis) -> FixedWindowRateLimiter:
+    """The limiter on the connection pool of ``redis`` (one per client)."""
+    found = _limiters.get(redis)
+    if found is None:
+        with _lock:
+            found = _limiters.get(redis)
+            if found is None:
+                storage = RedisStorage("redis://", connection_pool=redis.connection_pool,
+                                       key_prefix=KEY_PREFIX)
+                found = _limiters[redis] = FixedWindowRateLimiter(storage)
+    return found
+
+
+def hit(redis, item: RateLimitItem, *identifiers: str) -> bool:
+    """Count one hit; True while the window has taken at most ``item.amount``."""
+    return limiter(redis).hit(item, *identifiers)
+
+
+def within(redis, item: RateLimitItem, *identifiers: str) -> bool:
+    """True while one more hit would be within the limit (nothing is counted)."""
+    return limiter(redis).test(item, *identifiers)
+
+
+def retry_after(redis, item: RateLimitItem, *identifiers: str) -> int:
+    """Whole seconds until the current window ends (0 when there is none)."""
+    reset = limiter(redis).get_window_stats(item, *identifiers).reset_time
+    return max(0, math.ceil(reset - time.time()))
+
+
+# -- the product's limits --
+
+def verify_lookups(per_minute: int) -> RateLimitItem:
+    """/verify/<number> per caller address."""
+    return limit("verify", per_minute, 60)
+
+
+def sms_per_phone(amount: int, seconds: int) -> RateLimitItem:
+    """Incoming SMS per sending phone (by keyed hash), STOP and START included."""
+    return limit("sms-phone", amount, seconds)
+
+
+def sms_global(per_minute: int) -> RateLimitItem:
+    """Incoming SMS per minute, all phones together."""
+    return limit("sms-global", per_minute, 60)
+
+
+def otp_sends(per_hour: int) -> RateLimitItem:
+    """One-time codes sent per subject."""
+    return limit("otp-sends", per_hour, 3600)
+
+
+def pairing_misses(amount: int, seconds: int) -> RateLimitItem:
+    """Lookups of pairing codes that do not exist, per client."""
+    return limit("pair-miss", amount, seconds)
