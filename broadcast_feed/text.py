@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-try:
-    from zoneinfo import ZoneInfo
-
-    SEOUL = ZoneInfo("Asia/Seoul")
-except Exception:  # no tz database: Korea has had no DST since 1988
-    SEOUL = timezone(timedelta(hours=9), "KST")
+from services.korean import KST as SEOUL  # Korea time (no DST since 1988)
 
 # Elements whose content is never text for people.
 _SKIP = frozenset(

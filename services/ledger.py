@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,11 +20,11 @@ from services import pii
 from services.core import versions
 from services.core.crypto import Crypto
 from services.core.errors import AppError
+from services.korean import KST
 from services.models import TERMINAL, Request, RequestEvent, utcnow
 
 log = logging.getLogger(__name__)
 
-KST = timezone(timedelta(hours=9))
 CHANNELS = ("tv", "sms")
 DELIVERY_METHODS = ("fax", "email", "none")
 

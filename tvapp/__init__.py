@@ -11,6 +11,7 @@ from flask import Flask, g, request, session
 from services.core.config import Config, load_config
 from services.core.logs import request_id_var, setup_logging
 from services.core.runtime import Runtime, set_runtime
+from services.korean import korean_datetime
 from services.xmlsafe import DEFAULT_MAX_BYTES
 from tvapp.extensions import babel, csrf
 
@@ -22,16 +23,6 @@ LANGUAGES = ("ko", "en")
 def _locale() -> str:
     lang = session.get("lang")
     return lang if lang in LANGUAGES else "ko"
-
-
-def _kst(value) -> str:
-    """An aware datetime as Koreans write it: 2026년 11월 21일 14:05."""
-    if not value:
-        return ""
-    from datetime import timedelta, timezone
-
-    k = value.astimezone(timezone(timedelta(hours=9)))
-    return "%d년 %d월 %d일 %02d:%02d" % (k.year, k.month, k.day, k.hour, k.minute)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -79,7 +70,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(verify_bp)
-    app.add_template_filter(_kst, "kst")
+    app.add_template_filter(korean_datetime, "kst")  # 2026년 11월 21일 14:05
 
     from tvapp import caching, i18n, mobile, tv
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
@@ -22,8 +22,8 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from services import pii
 from services.certificates import verification
 from services.core.config import DEFAULT_FONT_DIR
+from services.korean import korean_date, korean_datetime  # noqa: F401 (receipts use them from here)
 
-KST = timezone(timedelta(hours=9))
 FONT, FONT_BOLD = "NanumGothic", "NanumGothicBold"
 _registered = False
 
@@ -35,16 +35,6 @@ def _fonts(font_dir: str = DEFAULT_FONT_DIR) -> None:
         pdfmetrics.registerFont(TTFont(FONT, os.path.join(font_dir, "NanumGothic.ttf")))
         pdfmetrics.registerFont(TTFont(FONT_BOLD, os.path.join(font_dir, "NanumGothicBold.ttf")))
         _registered = True
-
-
-def korean_datetime(dt: datetime) -> str:
-    k = dt.astimezone(KST)
-    return "%d년 %d월 %d일 %02d:%02d" % (k.year, k.month, k.day, k.hour, k.minute)
-
-
-def korean_date(dt: datetime) -> str:
-    k = dt.astimezone(KST)
-    return "%d년 %d월 %d일" % (k.year, k.month, k.day)
 
 
 STATEMENTS = {

@@ -12,7 +12,6 @@ SMS notice has a dedup key.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta, timezone
 
 from fax_bridge import JobNotFound, JobState
 from services import ledger
@@ -27,7 +26,7 @@ from services.delivery.steps import (
     recipient,
     send_email,
 )
-from services.korean import eul
+from services.korean import KST, eul
 from services.models import (
     ACCEPTED,
     DELIVERED,
@@ -41,7 +40,6 @@ from services.sms import send_sms
 from services.steps import Fail, Retry, Step, StepContext
 
 log = logging.getLogger(__name__)
-KST = timezone(timedelta(hours=9))
 
 
 def _cert(ctx: StepContext) -> Certificate:

@@ -7,16 +7,15 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
 
 from redis.exceptions import RedisError
 
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.core.errors import AppError
+from services.korean import korean_date  # noqa: F401 (2026년 11월 9일; receipts use it from here)
 
 log = logging.getLogger(__name__)
 
-KST = timezone(timedelta(hours=9))
 # What the back end said about a household's bills is kept this long: a bill
 # paid elsewhere (at a bank) shows as paid within it (a payment here drops
 # it at once); a payment screen always asks the back end.
@@ -35,15 +34,6 @@ class BillsUnavailable(AppError):
 
 def won(n: int) -> str:
     return "{:,}원".format(int(n))
-
-
-def korean_date(iso: str) -> str:
-    """A date (or an aware timestamp, read in KST) as Koreans write it."""
-    if len(iso) > 10:
-        d = datetime.fromisoformat(iso).astimezone(KST).date()
-    else:
-        d = date.fromisoformat(iso)
-    return "%d년 %d월 %d일" % (d.year, d.month, d.day)
 
 
 def group_epay(epay_no: str) -> str:

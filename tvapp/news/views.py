@@ -10,7 +10,7 @@ from flask import Response, abort, current_app, g, jsonify, render_template, req
 from sqlalchemy.exc import SQLAlchemyError
 
 from broadcast_feed import push, store, tvtext
-from broadcast_feed.text import SEOUL
+from services.korean import korean_datetime, month_day
 from services.models import utcnow
 from tvapp.caching import shared_screen
 from tvapp.news import bp
@@ -56,12 +56,7 @@ def _ticker_context():
 
 def news_date(value, long: bool = False) -> str:
     """11월 20일 (list) or 2026년 11월 20일 16:30 (article), in Korean time."""
-    if not value:
-        return ""
-    k = value.astimezone(SEOUL)
-    if long:
-        return "%d년 %d월 %d일 %02d:%02d" % (k.year, k.month, k.day, k.hour, k.minute)
-    return "%d월 %d일" % (k.month, k.day)
+    return korean_datetime(value) if long else month_day(value)
 
 
 def _page_arg() -> int:

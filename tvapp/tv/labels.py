@@ -9,12 +9,12 @@ like ``delivering`` in :func:`timeline_steps`).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-KST = timezone(timedelta(hours=9))
+from services.korean import KST
 
 REQUEST_KINDS = {
     "certificate": _l("증명서 발급"),

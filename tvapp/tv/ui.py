@@ -7,15 +7,13 @@ import base64
 import io
 import re
 import time
-from datetime import datetime, timedelta, timezone
 
 import pyqrcode
 from flask import g
 from markupsafe import Markup
 
+from services.korean import now_kst
 from tvapp.caching import for_front
-
-KST = timezone(timedelta(hours=9))
 
 
 def qr_data_uri(text: str, scale: int = 6) -> str:
@@ -52,7 +50,7 @@ def tv_now_ms() -> int:
 
 
 def tv_clock() -> str:
-    return datetime.now(KST).strftime("%H:%M")
+    return now_kst().strftime("%H:%M")
 
 
 def tv_who() -> str:
