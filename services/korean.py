@@ -17,6 +17,8 @@ short forms; templates have the same as filters (``tvapp.tv.ui``).
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, datetime, timedelta, timezone
 
 # -- Korea time ----------------------------------------------------------------
@@ -160,3 +162,30 @@ def gwa(word: str) -> str:
 def ro(word: str) -> str:
     """Towards / by: 메일로, 팩스로, 서울로 (ㄹ), 구청으로."""
     return josa(word, "으로")
+
+
+_MARKERS = {"을(를)": "을", "를(을)": "을", "이(가)": "이", "가(이)": "이", "은(는)": "은",
+            "는(은)": "은", "과(와)": "과", "와(과)": "과", "(으)로": "으로"}
+_TAG_RE = re.compile(r"<[^>]*>")
+_MARKER_RE = re.compile("|".join(re.escape(m) for m in _MARKERS))
+
+
+def particles(text: str) -> str:
+    """Resolve the written-both-ways particles in ``text`` (을(를), 이(가),
+    은(는), 과(와), (으)로) by the word before each: for texts made from a
+    template, ``"{name}을(를) 보냈습니다"``, after the values are in. Markup
+    stays Markup (only particles are added)."""
+    if not text or "(" not in text:
+        return text
+    markup = hasattr(text, "__html__")
+
+    def one(m: re.Match) -> str:
+        before = m.string[max(0, m.start() - 200):m.start()]
+        if markup:  # read the text, not the tags and entities
+            before = html.unescape(_TAG_RE.sub("", before))
+        if not before or before[-1].isspace():
+            return m.group(0)  # a marker on its own (a notice about particles)
+        return particle(before, _MARKERS[m.group(0)])
+
+    out = _MARKER_RE.sub(one, str(text))
+    return type(text)(out) if type(text) is not str else out

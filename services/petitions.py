@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from services import ledger, otp, pairing, ratelimit, steps
 from services.certificates import catalogue
 from services.households import phone_hash, resident_by_phone
+from services.korean import particles
 from services.models import Request, Resident
 from services.sms import (
     fit_for,
@@ -202,7 +203,8 @@ def parse(text: str | None) -> Command:
     return Command("unknown")
 
 
-# -- replies (each fits 90 bytes of CP949; the tests check every one) ----------
+# -- replies (each fits 90 bytes of CP949; the tests check every one). A particle
+# after a value is written both ways, 을(를), (으)로: fmt() picks the one it takes.
 
 R = {
     "help": "신청: 등본 메일, 초본 팩스 02-123-4567 / 상태 / 세금 / 취소 접수번호 / 수신거부",
@@ -226,12 +228,12 @@ R = {
     "ask_code": "문자로 받은 인증번호 6자리를 '확인 123456'처럼 보내 주세요.",
     "wrong": "인증번호가 맞지 않습니다. 다시 보내 주세요. (남은 횟수 {n}번)",
     "expired": "인증 시간이 지났습니다. 처음부터 다시 신청해 주세요.",
-    "accepted": "{w} 접수 {receipt}. {how}로 보낸 뒤 문자로 알려드립니다.",
+    "accepted": "{w} 접수 {receipt}. {how}(으)로 보낸 뒤 문자로 알려드립니다.",
     "no_requests": "문자나 TV로 신청하신 증명서가 없습니다.",
-    "not_found": "접수번호 {receipt}를 찾을 수 없습니다.",
+    "not_found": "접수번호 {receipt}을(를) 찾을 수 없습니다.",
     "ask_receipt": "접수번호를 함께 적어 주세요. 예: '취소 20261121-123456'",
     "cancelled": "{receipt} 신청을 취소했습니다.",
-    "not_cancellable": "{receipt}는 이미 처리가 끝나 취소할 수 없습니다.",
+    "not_cancellable": "{receipt}은(는) 이미 처리가 끝나 취소할 수 없습니다.",
     "taxes_none": "미납된 지방세가 없습니다.",
     "taxes_some": "미납 지방세 {n}건, 합계 {total}원입니다. 납부는 TV의 세금 메뉴에서 하실 수 있습니다.",
     "taxes_down": "구청 시스템에 잠시 연결할 수 없습니다. 조금 뒤에 다시 보내 주세요.",
@@ -272,7 +274,7 @@ class Conversation:
 
     def fmt(self, key: str, **kw) -> str:
         kw.setdefault("office", self.config.DISTRICT_NAME)
-        return R[key].format(**kw)
+        return particles(R[key].format(**kw))  # 은(는), (으)로...: by the word before
 
     def answer(self, cmd: Command) -> str | None:
         # Every message counts against the phone's limit, STOP and START too:

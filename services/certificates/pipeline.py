@@ -26,7 +26,7 @@ from services.delivery.steps import (
     recipient,
     send_email,
 )
-from services.korean import KST, eul
+from services.korean import KST, eul, ro
 from services.models import (
     ACCEPTED,
     DELIVERED,
@@ -132,8 +132,8 @@ def step_notify(ctx: StepContext) -> None:
     if phone:
         cert = _cert(ctx)
         how = "메일" if ctx.request.delivery_method == "email" else "팩스"
-        body = "[%s] %s %s로 보냈습니다. 접수번호 %s" % (
-            ctx.runtime.config.DISTRICT_NAME, eul(catalogue.get(cert.cert_type).name_ko), how,
+        body = "[%s] %s %s 보냈습니다. 접수번호 %s" % (
+            ctx.runtime.config.DISTRICT_NAME, eul(catalogue.get(cert.cert_type).name_ko), ro(how),
             ctx.request.receipt_no)
         send_sms(ctx.session, ctx.runtime, phone, body, purpose="notice",
                  dedup_key="notice:%d:delivered" % ctx.request.id, request_id=ctx.request.id)

@@ -142,3 +142,35 @@ def test_words_without_a_reading_take_the_vowel_form():
 def test_unknown_particle_is_refused():
     with pytest.raises(KeyError):
         josa("등본", "의")
+
+
+def test_particles_written_both_ways_are_resolved_by_the_word_before():
+    from markupsafe import Markup
+
+    from services.korean import particles
+
+    assert particles("토지대장을(를) 발급할 수 없습니다.") == "토지대장을 발급할 수 없습니다."
+    assert particles("증명서을(를) 보냈습니다.") == "증명서를 보냈습니다."
+    assert particles("건축물이(가) 없습니다. 토지이(가) 없습니다.") == "건축물이 없습니다. 토지가 없습니다."
+    assert particles("등본은(는) / 팩스은(는)") == "등본은 / 팩스는"
+    assert particles("등본과(와) 증명서과(와)") == "등본과 증명서와"
+    assert particles("팩스 02-123-4567(으)로, 메일 a@b.com(으)로, 구청(으)로, 서울(으)로") == \
+        "팩스 02-123-4567로, 메일 a@b.com으로, 구청으로, 서울로"
+    assert particles("접수번호 20261121-123452을(를)") == "접수번호 20261121-123452를"
+    assert particles("no particles here (at all)") == "no particles here (at all)"
+    assert particles("(으)로 쓰는 조사") == "(으)로 쓰는 조사"  # a marker with no word before it
+    m = particles(Markup("<b>구청</b>(으)로"))
+    assert isinstance(m, Markup) and m == Markup("<b>구청</b>으로")  # the text is read, not the tags
+    assert particles(Markup("&#39;서울&#39;(으)로 &lt;구청&gt;을(를)")) == Markup("&#39;서울&#39;로 &lt;구청&gt;을")
+    assert particles(Markup("<b>x</b> 구청(으)로")) == Markup("<b>x</b> 구청으로")
+
+
+def test_sms_replies_take_the_particle_of_their_values():
+    from services.korean import particles
+    from services.petitions import R
+
+    assert particles(R["not_found"].format(receipt="20261121-123456")).endswith("123456을 찾을 수 없습니다.")
+    assert particles(R["not_found"].format(receipt="20261121-123459")).endswith("123459를 찾을 수 없습니다.")
+    assert particles(R["not_by_sms"].format(name="토지대장")).startswith("토지대장은 문자로")
+    assert particles(R["not_by_sms"].format(name="지방세 납세증명서")).startswith("지방세 납세증명서는 문자로")
+    assert "메일로 보낸 뒤" in particles(R["accepted"].format(w="등본", receipt="1", how="메일"))

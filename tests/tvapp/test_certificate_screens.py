@@ -126,6 +126,7 @@ def test_land_register_offers_only_the_residents_parcels(tv, demo, client):
     r = post(tv, "/tv/certificates/land-register/who", html, resident_id=resident_id(demo, "R1001"))
     page = tv.get(r.location).get_data(as_text=True)
     assert "토지가 없습니다" in page  # 김영수 owns no land in the demo register
+    assert "토지대장을 발급할 수 없습니다" in page and "토지대장를" not in page  # 을 after 장 (ㅇ)
 
 
 def test_forms_without_csrf_are_refused(tv, demo):

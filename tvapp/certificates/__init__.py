@@ -15,14 +15,13 @@ from flask_babel import gettext
 from services import ledger
 from services.certificates import catalogue
 from services.certificates import requests as certs
-from services.korean import eul
+from services.korean import eul, iga
 from services.models import Request
 from tvapp.caching import household_screen, shared_screen
 from tvapp.certificates import flow as flows
 from tvapp.tv.device import tv_device_required
 
 bp = Blueprint("certs", __name__, url_prefix="/tv/certificates")
-bp.add_app_template_filter(eul, "eul")
 
 
 def rt():
@@ -126,8 +125,8 @@ def options(cert_type):
                     choices = certs.property_choices(s, rt(), g.household.id, f["resident_id"], opt.source)
                     if not choices:
                         what = "토지" if opt.source == "parcels" else "건축물"
-                        return _calm("%s가 없습니다" % what,
-                                     "이 분 명의로 등록된 %s가 없어 %s를 발급할 수 없습니다." % (what, ctype.name_ko),
+                        return _calm("%s 없습니다" % iga(what),
+                                     "이 분 명의로 등록된 %s 없어 %s 발급할 수 없습니다." % (iga(what), eul(ctype.name_ko)),
                                      "다른 분을 고르거나 다른 증명서를 골라 주세요.",
                                      url_for("certs.who", cert_type=cert_type), "다른 분 고르기")
                 else:

@@ -1,5 +1,7 @@
 """Template helpers for TV screens (registered as Jinja globals/filters by
-``init_app``): QR codes as data URIs and Korean digit grouping."""
+``init_app``): QR codes as data URIs, Korean digit grouping and Korean
+particles (``name|eul``, ``place|ro``, ``word|josa("이")``, and ``text|particles``
+for a translated sentence that writes a particle both ways, ``%(to)s(으)로``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pyqrcode
 from flask import g
 from markupsafe import Markup
 
+from services import korean
 from services.korean import now_kst
 from tvapp.caching import for_front
 
@@ -68,6 +71,8 @@ def init_app(app) -> None:
     app.add_template_global(tv_clock, "tv_clock")
     app.add_template_global(tv_who, "tv_who")
     app.add_template_filter(group_digits, "group_digits")
+    for name in ("josa", "eul", "iga", "eun", "gwa", "ro", "particles"):
+        app.add_template_filter(getattr(korean, name), name)
 
     @app.context_processor
     def _tv_context():
