@@ -9,7 +9,6 @@ import io
 import os
 from datetime import datetime
 
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -19,7 +18,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services import pii
+from services import pii, qr
 from services.certificates import verification
 from services.core.config import DEFAULT_FONT_DIR
 from services.korean import korean_date, korean_datetime  # noqa: F401 (receipts use them from here)
@@ -105,10 +104,7 @@ class _OfficeWithSeal(Flowable):
 
 def qr_modules(text: str) -> list[list[bool]]:
     """The QR code's module matrix (level L, as reportlab's QR widget makes it)."""
-    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.L)
-    qr.addData(text)
-    qr.make()
-    return [[bool(m) for m in row] for row in qr.modules]
+    return qr.modules(text, level="L")
 
 
 def draw_qr(c, modules: list[list[bool]], x: float, y: float, size: float, border: int = 4) -> None:

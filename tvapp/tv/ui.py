@@ -5,26 +5,20 @@ for a translated sentence that writes a particle both ways, ``%(to)s(으)로``).
 
 from __future__ import annotations
 
-import base64
-import io
 import re
 import time
 
-import pyqrcode
 from flask import g
 from markupsafe import Markup
 
-from services import korean
+from services import korean, qr
 from services.korean import now_kst
 from tvapp.caching import for_front
 
 
 def qr_data_uri(text: str, scale: int = 6) -> str:
     """A QR code of ``text`` as an SVG ``data:`` URI (no file, no request)."""
-    code = pyqrcode.create(text, error="M")
-    buf = io.BytesIO()
-    code.svg(buf, scale=scale, xmldecl=False, svgns=True, module_color="#000", background="#fff")
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+    return qr.svg_data_uri(text, scale, level="M")
 
 
 def group_digits(value: str, kind: str = "phone") -> str:
