@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import pii
+from services import phones, pii
 from services.core import versions
 from services.core.crypto import Crypto
 from services.models import Household, Resident, utcnow
@@ -16,10 +16,8 @@ PHONE_HASH_PURPOSE = "phone"
 
 
 def phone_hash(crypto: Crypto, phone: str) -> str:
-    d = pii.digits(phone)
-    if d.startswith("82"):
-        d = "0" + d[2:]
-    return crypto.keyed_hash(d, PHONE_HASH_PURPOSE)
+    """A keyed hash of the number in national form (``+82 10-...`` and ``010...`` hash alike)."""
+    return crypto.keyed_hash(phones.national_digits(phone), PHONE_HASH_PURPOSE)
 
 
 def upsert_household(session: Session, crypto: Crypto, record: dict) -> Household:

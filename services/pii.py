@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from services import phones
+
 # Not glued to letters or digits: hex ids (UUIDs, hashes) are not phone numbers.
 RRN_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})[- ]?([1-8])(\d{6})(?![0-9A-Za-z])")
 PHONE_RE = re.compile(r"(?<![0-9A-Za-z])(0\d{1,2})\)?[- .]?(\d{3,4})[- .]?(\d{4})(?![0-9A-Za-z])")
@@ -33,17 +35,15 @@ def mask_rrn(rrn: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    d = digits(phone)
-    if d.startswith("82") and len(d) >= 11:
-        d = "0" + d[2:]
+    """``010-****-5678``, ``02-****-4567``, ``0505-****-4567`` (the area code as
+    :mod:`services.phones` reads it)."""
+    parts = phones.groups(phone)
+    if len(parts) == 3:
+        return "%s-****-%s" % (parts[0], parts[2])
+    d = phones.national_digits(phone)
     if len(d) < 7:
         return "*" * len(d)
-    last = d[-4:]
-    if d.startswith("02"):
-        head = "02"
-    else:
-        head = d[:3]
-    return "%s-****-%s" % (head, last)
+    return "%s-****-%s" % ("02" if d.startswith("02") else d[:3], d[-4:])
 
 
 def mask_name(name: str) -> str:

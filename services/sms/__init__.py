@@ -20,7 +20,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from services import pii
+from services import phones, pii
 from services.households import phone_hash
 from services.models import SmsMessage, SmsOptOut
 from services.sms.base import GatewayError, OutboxGateway, SmsGateway
@@ -62,11 +62,8 @@ def gateway_for(config, crypto=None) -> SmsGateway:
 # -- numbers ------------------------------------------------------------------
 
 def normal_digits(phone: str) -> str:
-    """Digits in national form (``+82 10 ...`` -> ``010...``)."""
-    d = pii.digits(phone)
-    if d.startswith("82") and len(d) >= 11:
-        d = "0" + d[2:]
-    return d
+    """Digits in national form (``+82 10 ...`` -> ``010...``): :func:`services.phones.national_digits`."""
+    return phones.national_digits(phone)
 
 
 def is_ours_or_short(config, phone: str) -> bool:
