@@ -18,6 +18,12 @@ category           prefix                      example (formatted)
 ``short``          1xx, 1xxx                   114, 1330
 =================  ==========================  ======================
 
+A local number's exchange (국번, after 02 or the regional code) never starts
+with 0: 0 is the trunk prefix, so ``02-012-3456`` is refused as invalid.
+``tests/fax_bridge/test_fax_numbers_libphonenumber.py`` holds this table
+against Google's libphonenumber for every prefix (this package imports
+nothing but the standard library and its own modules).
+
 A :class:`FaxNumber` never shows its digits in ``repr()`` or ``str()``; use
 :attr:`FaxNumber.formatted` only where the full number is really needed (the
 cover page, the dial string) and :func:`mask` everywhere else.
@@ -100,12 +106,12 @@ def _split(digits: str) -> tuple[Category, list[str]]:
     if digits.startswith("+") or digits.startswith("00"):
         return (Category.INTERNATIONAL, [digits]) if n >= 8 else (Category.INVALID, [digits])
     if digits.startswith("02"):
-        if n in (9, 10):
+        if n in (9, 10) and digits[2] != "0":
             return Category.SEOUL, [digits[:2], digits[2:-4], digits[-4:]]
         return Category.INVALID, [digits]
     head3 = digits[:3]
     if head3 in REGIONAL_CODES:
-        if n in (10, 11):
+        if n in (10, 11) and digits[3] != "0":
             return Category.REGIONAL, [head3, digits[3:-4], digits[-4:]]
         return Category.INVALID, [digits]
     if head3 == "070":
