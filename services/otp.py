@@ -89,9 +89,9 @@ def verify_code(runtime, subject: str, code: str) -> OtpResult:
         mins = max(1, (lock_ttl + 59) // 60)
         return OtpResult(False, "locked", MESSAGES["locked"] % mins, wait_seconds=lock_ttl)
     stored = r.hget(_k(subject, "code"), "h")
-    if stored is None:
+    n = ratelimit.count_attempt(r, _k(subject, "code"), "n") if stored is not None else None
+    if n is None:  # no code, or it expired just now
         return OtpResult(False, "expired", MESSAGES["expired"])
-    n = r.hincrby(_k(subject, "code"), "n", 1)
     code = "".join(ch for ch in str(code) if ch.isdigit())
     if len(code) == 6 and hmac.compare_digest(stored.decode(), _hash(runtime, subject, code)):
         r.delete(_k(subject, "code"))

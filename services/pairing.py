@@ -213,7 +213,9 @@ def fail(redis, user_code: str) -> int:
     if not dc:
         return 0
     key = _dk(dc.decode())
-    n = redis.hincrby(key, "fails", 1)
+    n = ratelimit.count_attempt(redis, key, "fails")
+    if n is None:  # the code expired meanwhile
+        return 0
     if n >= MAX_FAILURES:
         redis.hset(key, "status", "dead")
         redis.delete(_uk(user_code))

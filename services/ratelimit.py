@@ -10,6 +10,9 @@ never let more than the limit through.
   (for limits that count only failures: check first, :func:`hit` on failure);
 - :func:`retry_after` is how many seconds until the window ends.
 
+:func:`count_attempt` is not a limit: it counts failed attempts at a code in
+the code's own hash (OTP, pairing), only while that hash lives.
+
 The limits of the product, one line each, are the ``*_LIMIT`` functions below;
 the sites call them with their own identifier (a keyed hash, never a phone
 number or an address in clear in a log).
@@ -91,3 +94,27 @@ def otp_sends(per_hour: int) -> RateLimitItem:
 def pairing_misses(amount: int, seconds: int) -> RateLimitItem:
     """Lookups of pairing codes that do not exist, per client."""
     return limit("pair-miss", amount, seconds)
+
+
+# -- attempt counters ----------------------------------------------------------
+# Failed attempts at a code are counted in a field of the code's own hash,
+# which carries the code's TTL. HINCRBY alone would bring a hash that has just
+# expired back to life without a TTL (a key that never expires): this counts
+# only while the hash exists, in one script.
+
+_HINCR_EXISTING = """
+if redis.call('exists', KEYS[1]) == 1 then
+  return redis.call('hincrby', KEYS[1], ARGV[1], 1)
+end
+return nil
+"""
+_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def count_attempt(redis, key: str, field: str) -> int | None:
+    """Add one to ``field`` of the hash ``key``; None when the hash is gone."""
+    script = _scripts.get(redis)
+    if script is None:
+        script = _scripts[redis] = redis.register_script(_HINCR_EXISTING)
+    n = script(keys=[key], args=[field])
+    return None if n is None else int(n)

@@ -95,3 +95,28 @@ def test_otp_wait_is_the_rest_of_the_hour(runtime):
     for _ in range(otp.MAX_SENDS_PER_HOUR + 1):
         ratelimit.hit(runtime.redis, item, "resident:1:x")
     assert 3590 <= ratelimit.retry_after(runtime.redis, item, "resident:1:x") <= 3600
+
+
+def test_attempts_are_counted_only_while_the_code_lives(r):
+    r.hset("code:1", mapping={"h": "x", "n": 0})
+    r.expire("code:1", 300)
+    assert [ratelimit.count_attempt(r, "code:1", "n") for _ in range(3)] == [1, 2, 3]
+    assert 0 < r.ttl("code:1") <= 300
+    r.delete("code:1")  # what the TTL does
+    assert ratelimit.count_attempt(r, "code:1", "n") is None
+    assert not r.exists("code:1")  # not brought back without a TTL
+
+
+def test_otp_attempt_on_a_code_that_just_expired_leaves_nothing(runtime, monkeypatch):
+    r = runtime.redis
+    r.hset("otp:code:s1", mapping={"h": "x", "n": 0})
+    real_hget = r.hget
+
+    def hget_then_expire(key, field):
+        value = real_hget(key, field)
+        r.delete(key)  # the TTL runs out between the read and the count
+        return value
+
+    monkeypatch.setattr(r, "hget", hget_then_expire)
+    assert otp.verify_code(runtime, "s1", "123456").reason == "expired"
+    assert not r.exists("otp:code:s1")
