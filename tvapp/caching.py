@@ -42,7 +42,6 @@ import hashlib
 import json
 import re
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from flask import current_app, g, request, session
@@ -50,13 +49,13 @@ from flask_wtf.csrf import generate_csrf
 from redis.exceptions import RedisError
 
 from services.core import versions
+from services.korean import now_kst
 
 CACHE_CONTROL = "private, no-cache"
 STATIC_MAX_AGE = 365 * 24 * 3600
 STATIC_ENDPOINTS = ("static", "remote_nav.static")
 FRONT_ENVIRON = "HTTP_X_TV_FRONT"  # "1": asked by the front, which may keep a shared screen
 NOW_COOKIE = "tv_now"
-KST = timezone(timedelta(hours=9))
 ROOT = Path(__file__).resolve().parents[1]
 # What a screen's bytes are made of besides the database: a deploy changes the build id.
 BUILD_SOURCES = ("tvapp", "remote_nav", "broadcast_feed/tvtext.py", "broadcast_feed/text.py",
@@ -130,7 +129,7 @@ def _made_of(bills: bool, flow, form: bool) -> list:
     keys = [versions.household_key(hh.id)] + ([flow(dev.id)] if flow is not None else [])
     values = rt.redis.mget(keys)
     made = [request.path, request.query_string.decode("latin-1"), dev.id, dev.lang, dev.text_size,
-            hh.id, hh.label, int(values[0] or 0), datetime.now(KST).date().isoformat()]
+            hh.id, hh.label, int(values[0] or 0), now_kst().date().isoformat()]
     if flow is not None:
         made.append(_digest(values[1]))
     if bills:
