@@ -199,11 +199,10 @@ class FaxApiServer(procs.Proc):
 def warm_up() -> None:
     import fax_bridge  # noqa: F401
     import services.worker  # noqa: F401
-    from services import pipeline
+    from services import pipeline  # noqa: F401  (and with it every pipeline)
     from services.certificates import pdf
     from services.delivery import email, fax  # noqa: F401
 
-    pipeline._load_pipelines()
     pdf._fonts()
 
 
