@@ -80,12 +80,13 @@ def create_app(config: Config | None = None) -> Flask:
     mobile.init_app(app)
     __import__("tvapp.gateway").gateway.init_app(app)  # SMS gateways and the phone simulator
 
-    from tvapp.certificates import bp as certs_bp
+    from tvapp.certificates import views as certificates_views
     from tvapp.fax_callback import bp as fax_callback_bp
+    from tvapp.taxes import views as taxes_views
 
-    app.register_blueprint(certs_bp)
+    app.register_blueprint(certificates_views.bp)
     app.register_blueprint(fax_callback_bp)
-    __import__("tvapp.taxes").taxes.init_app(app)  # 지방세 on the TV and the phone payment page
+    app.register_blueprint(taxes_views.bp)
 
     from broadcast_feed.console import views as console_views
     from tvapp import news

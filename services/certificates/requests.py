@@ -120,6 +120,14 @@ def check_email(address: str) -> str:
     return address
 
 
+def receipt_of_token(runtime, client_token: str, household_id: int) -> str | None:
+    """The receipt number of the request a confirm screen's token made, if it made one."""
+    with runtime.session() as s:
+        req = s.scalar(select(Request).where(Request.client_token == client_token,
+                                             Request.household_id == household_id))
+        return req.receipt_no if req is not None else None
+
+
 def registered_email(session, runtime, resident_id: int) -> str | None:
     r = session.get(Resident, resident_id)
     return runtime.crypto.decrypt(r.email_enc) if r is not None and r.email_enc else None

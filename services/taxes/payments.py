@@ -20,6 +20,7 @@ only: it is never stored, logged or shown again.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
@@ -101,6 +102,46 @@ def outcome(session, p: TaxPayment) -> Outcome:
 def get_payment(session, order_id: str, household_id: int) -> TaxPayment | None:
     return session.scalar(select(TaxPayment).where(TaxPayment.order_id == order_id,
                                                    TaxPayment.household_id == household_id))
+
+
+def payer_email(runtime, household_id: int, payer_ref: str) -> str | None:
+    """The registered email of a bill's payer in this household, if any."""
+    with runtime.session() as s:
+        payer = s.scalar(select(Resident).where(Resident.ref == payer_ref, Resident.household_id == household_id))
+        return runtime.crypto.decrypt(payer.email_enc) if payer is not None and payer.email_enc else None
+
+
+def epay_of(runtime, order_id: str, household_id: int) -> str | None:
+    """The bill an order of this household pays, or None."""
+    with runtime.session() as s:
+        p = get_payment(s, order_id, household_id)
+        return p.epay_no if p is not None else None
+
+
+# -- paying on the phone: a short-lived token in a QR code names the order -----------
+
+PHONE_TTL = 900
+
+
+def phone_token(runtime, order_id: str, household_id: int) -> str:
+    token = secrets.token_urlsafe(16)
+    runtime.redis.set("taxphone:%s" % token, json.dumps([order_id, household_id]), ex=PHONE_TTL)
+    return token
+
+
+def phone_order(runtime, token: str) -> dict | None:
+    """What the phone page shows of the order its token names; None when the
+    token has run out or the order is gone."""
+    raw = runtime.redis.get("taxphone:%s" % token)
+    if not raw:
+        return None
+    order_id, household_id = json.loads(raw)
+    with runtime.session() as s:
+        p = get_payment(s, order_id, household_id)
+        if p is None:
+            return None
+        return dict(order_id=order_id, household_id=household_id, tax_item=p.tax_item, subject=p.subject,
+                    total=p.total, status=p.status, epay=bills_mod.group_epay(p.epay_no), year=p.tax_year)
 
 
 def _changed(p: TaxPayment) -> None:

@@ -10,6 +10,9 @@ from flask_babel import gettext as _
 from services import handoff, otp, pairing
 from services.households import resident_by_phone
 from services.models import Resident
+from services.payments import Card
+from services.taxes import payments
+from services.taxes.bills import won
 from tvapp.mobile import bp
 from tvapp.mobile.forms import HandoffForm, OtpForm, PairForm
 
@@ -125,3 +128,28 @@ def handoff_live(token):
     except handoff.HandoffError:
         return jsonify(error="gone"), 404
     return jsonify(rev=rev)
+
+
+# -- paying a tax bill on the phone (the TV shows the QR code) -------------------------
+
+@bp.route("/pay/<token>", methods=["GET", "POST"])
+def pay(token):
+    rt = runtime()
+    info = payments.phone_order(rt, token)
+    if info is None:
+        return render_template("mobile/pay.html", state="expired"), 404
+    order_id, household_id = info["order_id"], info["household_id"]
+    errors, outcome = {}, None
+    if request.method == "POST":
+        form = request.form
+        card_data = Card("".join(ch for ch in form.get("number", "") if ch.isdigit()),
+                         form.get("expiry", "").replace("/", ""), form.get("birth", ""), form.get("password2", ""))
+        try:
+            outcome = payments.pay_card(rt, order_id=order_id, household_id=household_id, card=card_data,
+                                        shown_total=info["total"])
+        except payments.PaymentFlowError as e:
+            errors = e.fields or {"number": e.message}
+    elif info["status"] != "ready":
+        outcome = payments.status(rt, order_id, household_id)
+    return render_template("mobile/pay.html", state="form" if outcome is None else "done", info=info,
+                           won=won, errors=errors, outcome=outcome, token=token), 422 if errors else 200

@@ -4,58 +4,45 @@ receipt, and the way to the 납세증명서)."""
 
 from __future__ import annotations
 
-import json
 import math
-import secrets
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 
 from services import ledger
+from services.certificates import requests as certs
 from services.core import versions
-from services.models import Resident
 from services.payments import Card
 from services.pii import mask_email, mask_phone
 from services.taxes import bills as bills_mod
 from services.taxes import payments
-from services.taxes.models import TaxPayment
 from tvapp.caching import household_screen
+from tvapp.flow import Flow
+from tvapp.taxes import bp
 from tvapp.tv.device import tv_device_required
-
-bp = Blueprint("taxes", __name__, url_prefix="/tv/taxes")
-phone_bp = Blueprint("taxpay", __name__, url_prefix="/m/pay")
+from tvapp.tv.errors import calm
+from tvapp.tv.labels import timeline_steps
 
 PER_PAGE = 4
-FLOW_TTL = 1800
-PHONE_TTL = 900
 
 
 def rt():
     return current_app.extensions["runtime"]
 
 
-# -- flow state (where the receipt goes), encrypted in Redis per box ----------
+FLOW = Flow("taxflow")  # where a bill's receipt goes, per box
+
 
 def _flow() -> dict:
-    raw = rt().redis.get(_flow_key(g.device.id))
-    if not raw:
-        return {}
-    try:
-        return json.loads(rt().crypto.decrypt(raw.decode()))
-    except ValueError:
-        return {}
+    return FLOW.load()
 
 
 def _save(f: dict) -> None:
-    rt().redis.set(_flow_key(g.device.id), rt().crypto.encrypt(json.dumps(f, ensure_ascii=False)), ex=FLOW_TTL)
+    FLOW.save(f)
     versions.bump_household(rt().redis, g.household.id)  # a bill's screen shows where its receipt goes
 
 
 def _calm(title, text, next_text, href, label, status=200):
-    """A calm screen; the Korean texts are msgids (English from the catalogue)."""
-    title, text, next_text, label = (gettext(t) if t else t for t in (title, text, next_text, label))
-    return render_template("taxes/calm.html", title=title, text=text, next_text=next_text, href=href,
-                           label=label), status
+    return calm("지방세", title, text, next_text, href, label, status)
 
 
 def _bills(fresh: bool = False):
@@ -89,11 +76,8 @@ def _delivery(bill) -> dict:
     chosen = (f.get("delivery") or {}).get(bill.epay_no)
     if chosen:
         return chosen
-    with rt().session() as s:
-        payer = s.query(Resident).filter_by(ref=bill.payer_ref, household_id=g.household.id).one_or_none()
-        if payer is not None and payer.email_enc:
-            return {"method": "email", "address": rt().crypto.decrypt(payer.email_enc)}
-    return {"method": "none"}
+    address = payments.payer_email(rt(), g.household.id, bill.payer_ref)
+    return {"method": "email", "address": address} if address else {"method": "none"}
 
 
 def _shown(d: dict) -> str:
@@ -141,13 +125,9 @@ def history():
                            page_url=lambda n: url_for("taxes.history", page=n))
 
 
-def _flow_key(device_id: int) -> str:
-    return "taxflow:%d" % device_id
-
-
 @bp.get("/bill/<epay_no>")
 @tv_device_required
-@household_screen(bills=True, flow=_flow_key)
+@household_screen(bills=True, flow=FLOW.key)
 def bill(epay_no):
     b, other = _bill_or_redirect(epay_no)
     if other:
@@ -161,9 +141,8 @@ def receipt_to(epay_no):
     b, other = _bill_or_redirect(epay_no)
     if other:
         return other
-    with rt().session() as s:
-        payer = s.query(Resident).filter_by(ref=b.payer_ref, household_id=g.household.id).one_or_none()
-        registered = mask_email(rt().crypto.decrypt(payer.email_enc)) if payer and payer.email_enc else None
+    address = payments.payer_email(rt(), g.household.id, b.payer_ref)
+    registered = mask_email(address) if address else None
     return render_template("taxes/receipt_to.html", bill=b, registered=registered,
                            error=request.args.get("error", ""))
 
@@ -176,13 +155,9 @@ def receipt_to_post(epay_no):
         return other
     use = request.form.get("use", "none")
     if use == "email":
-        with rt().session() as s:
-            payer = s.query(Resident).filter_by(ref=b.payer_ref, household_id=g.household.id).one_or_none()
-            address = rt().crypto.decrypt(payer.email_enc) if payer and payer.email_enc else None
+        address = payments.payer_email(rt(), g.household.id, b.payer_ref)
         choice = {"method": "email", "address": address} if address else {"method": "none"}
     elif use == "fax":
-        from services.certificates import requests as certs
-
         try:
             choice = {"method": "fax", "address": certs.check_fax_number(request.form.get("fax", ""))}
         except certs.FlowError as e:
@@ -220,7 +195,7 @@ def _open_order(epay_no, method, open_states=("ready",)):
 
 @bp.get("/bill/<epay_no>/card")
 @tv_device_required
-@household_screen(bills=True, flow=_flow_key, form=True)  # the order is the household's: tax_payments
+@household_screen(bills=True, flow=FLOW.key, form=True)  # the order is the household's: tax_payments
 def card(epay_no):
     b, order_id, total, stop = _open_order(epay_no, "card")
     if stop is not None:
@@ -242,11 +217,9 @@ def card_post(order_id):
     try:
         payments.pay_card(rt(), order_id=order_id, household_id=g.household.id, card=card_data, shown_total=shown)
     except payments.PaymentFlowError as e:
-        with rt().session() as s:
-            p = payments.get_payment(s, order_id, g.household.id)
-            if p is None:
-                return redirect(url_for("taxes.bill_list"))
-            epay = p.epay_no
+        epay = payments.epay_of(rt(), order_id, g.household.id)
+        if epay is None:
+            return redirect(url_for("taxes.bill_list"))
         b, other = _bill_or_redirect(epay)
         if other:
             return other
@@ -261,11 +234,10 @@ def phone(epay_no):
     b, order_id, total, stop = _open_order(epay_no, "phone")
     if stop is not None:
         return stop
-    token = secrets.token_urlsafe(16)
-    rt().redis.set("taxphone:%s" % token, json.dumps([order_id, g.household.id]), ex=PHONE_TTL)
+    token = payments.phone_token(rt(), order_id, g.household.id)
     base = current_app.config.get("PUBLIC_URL", "").rstrip("/") or request.host_url.rstrip("/")
     return render_template("taxes/phone.html", bill=b, won=bills_mod.won, total=total,
-                           url=base + url_for("taxpay.page", token=token),
+                           url=base + url_for("mobile.pay", token=token),
                            poll=url_for("taxes.status_json", order_id=order_id),
                            result=url_for("taxes.result", order_id=order_id))
 
@@ -305,8 +277,6 @@ def status_json(order_id):
 @bp.get("/result/<order_id>")
 @tv_device_required
 def result(order_id):
-    from tvapp.tv.labels import timeline_steps
-
     with rt().session() as s:
         p = payments.get_payment(s, order_id, g.household.id)
         if p is None:
@@ -319,38 +289,3 @@ def result(order_id):
     return render_template("taxes/result.html", r=r, steps=steps, hidden=hidden, won=bills_mod.won,
                            delivery=delivery, method=method,
                            poll=url_for("taxes.status_json", order_id=order_id) if not r.final else None)
-
-
-# -- the phone payment page -----------------------------------------------------
-
-def _phone_order(token):
-    raw = rt().redis.get("taxphone:%s" % token)
-    return json.loads(raw) if raw else (None, None)
-
-
-@phone_bp.route("/<token>", methods=["GET", "POST"])
-def page(token):
-    order_id, household_id = _phone_order(token)
-    if order_id is None:
-        return render_template("taxes/phone_page.html", state="expired"), 404
-    with rt().session() as s:
-        p = s.query(TaxPayment).filter_by(order_id=order_id, household_id=household_id).one_or_none()
-        if p is None:
-            return render_template("taxes/phone_page.html", state="expired"), 404
-        info = dict(tax_item=p.tax_item, subject=p.subject, total=p.total, status=p.status,
-                    epay=bills_mod.group_epay(p.epay_no), year=p.tax_year)
-    errors, outcome = {}, None
-    if request.method == "POST":
-        form = request.form
-        card_data = Card("".join(ch for ch in form.get("number", "") if ch.isdigit()),
-                         form.get("expiry", "").replace("/", ""), form.get("birth", ""), form.get("password2", ""))
-        try:
-            outcome = payments.pay_card(rt(), order_id=order_id, household_id=household_id, card=card_data,
-                                        shown_total=info["total"])
-        except payments.PaymentFlowError as e:
-            errors = e.fields or {"number": e.message}
-    elif info["status"] != "ready":
-        outcome = payments.status(rt(), order_id, household_id)
-    return render_template("taxes/phone_page.html", state="form" if outcome is None else "done", info=info,
-                           won=bills_mod.won, errors=errors, outcome=outcome, token=token), \
-        422 if errors else 200

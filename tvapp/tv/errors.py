@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -41,6 +42,15 @@ def tv_error(what: str, status: int):
     # remote_nav annotates 2xx answers only: annotate the error screen here.
     return annotate(render_template("tv/error.html", title=title, text=text, back=back,
                                     status=status)), status
+
+
+def calm(area: str, title: str, text: str, next_text: str, href: str, label: str, status: int = 200):
+    """A calm screen in a feature's flow (a refusal, something missing): what
+    happened, what to press next, and Back to ``href``. The Korean texts are
+    msgids (English from the catalogue); ``area`` titles the screen."""
+    area, title, text, next_text, label = (gettext(t) if t else t for t in (area, title, text, next_text, label))
+    return render_template("tv/calm.html", area=area, title=title, text=text, next_text=next_text, href=href,
+                           label=label), status
 
 
 def _ours() -> bool:
