@@ -12,7 +12,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -151,6 +151,53 @@ def list_requests(session: Session, household_id: int, limit: int = 50) -> list[
             .limit(limit)
         )
     )
+
+
+def _summary_columns():
+    return (Request.id, Request.receipt_no, Request.kind,
+            Request.options["certificate_type"].as_string().label("certificate_type"),
+            Request.status, Request.created_at)
+
+
+def request_page(session: Session, household_id: int, page: int, per_page: int,
+                 limit: int | None = None) -> tuple[list, int, int]:
+    """One page of a household's requests, newest first, with only what a list
+    shows: rows of ``(id, receipt_no, kind, certificate_type, status,
+    created_at)``. Returns ``(rows, page, count)``: the page asked for brought
+    within range, and how many requests there are (at most ``limit``)."""
+    count = session.scalar(select(func.count()).select_from(Request)
+                           .where(Request.household_id == household_id)) or 0
+    if limit is not None:
+        count = min(count, limit)
+    pages = max(1, -(-count // per_page))
+    page = min(max(1, page), pages)
+    rows = session.execute(
+        select(*_summary_columns())
+        .where(Request.household_id == household_id)
+        .order_by(Request.created_at.desc(), Request.id.desc())
+        .limit(min(per_page, max(0, count - (page - 1) * per_page)))
+        .offset((page - 1) * per_page)
+    ).all() if count else []
+    return rows, page, count
+
+
+def request_summary(session: Session, receipt_no: str, household_id: int):
+    """What a request's own screen shows, or None: ``(id, receipt_no, kind,
+    certificate_type, status, created_at, delivery_method,
+    delivery_address_masked)``."""
+    return session.execute(
+        select(*_summary_columns(), Request.delivery_method, Request.delivery_address_masked)
+        .where(Request.receipt_no == receipt_no, Request.household_id == household_id)
+    ).first()
+
+
+def timeline_rows(session: Session, request_id: int) -> list:
+    """A request's events as its timeline shows them: ``(kind, detail, created_at)``, oldest first."""
+    return session.execute(
+        select(RequestEvent.kind, RequestEvent.detail, RequestEvent.created_at)
+        .where(RequestEvent.request_id == request_id)
+        .order_by(RequestEvent.id)
+    ).all()
 
 
 def timeline(session: Session, request_id: int) -> list[RequestEvent]:

@@ -228,7 +228,7 @@ def test_server_error_is_a_calm_screen(tv, app, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("tvapp.tv.views.ledger.list_requests", boom)
+    monkeypatch.setattr("tvapp.tv.views.ledger.request_page", boom)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     r = tv.get("/tv/requests/")
     assert r.status_code == 500
@@ -260,3 +260,15 @@ def test_digit_grouping():
     assert group_digits("15881234") == "1588-1234"
     assert group_digits("1234567812345678", "card") == "1234-5678-1234-5678"
     assert group_digits("123456", "card") == "1234-56"
+
+
+def test_labels_are_translated_once_per_language(app):
+    from tvapp.tv import labels
+
+    with app.test_request_context("/tv/"):
+        ko, en = labels.table("ko"), labels.table("en")
+        assert labels.table("ko") is ko  # kept, not built per call
+        assert ko["certificates"]["land-register"] == "토지대장"
+        assert en["statuses"]["failed"] != "처리하지 못함" and en["date"] != ko["date"]
+        assert labels.kind_text("certificate", "land-register", en) == en["certificates"]["land-register"]
+        assert labels.kind_text("tax_payment", None, ko) == "지방세 납부"
