@@ -163,22 +163,33 @@ def request_page(session: Session, household_id: int, page: int, per_page: int,
                  limit: int | None = None) -> tuple[list, int, int]:
     """One page of a household's requests, newest first, with only what a list
     shows: rows of ``(id, receipt_no, kind, certificate_type, status,
-    created_at)``. Returns ``(rows, page, count)``: the page asked for brought
-    within range, and how many requests there are (at most ``limit``)."""
-    count = session.scalar(select(func.count()).select_from(Request)
-                           .where(Request.household_id == household_id)) or 0
+    created_at, total)``. Returns ``(rows, page, count)``: the page asked for
+    brought within range, and how many requests there are (at most
+    ``limit``). One query (the count rides along as a window function), two
+    when the page asked for is past the end."""
+    where = Request.household_id == household_id
+
+    def fetch(n):
+        return session.execute(
+            select(*_summary_columns(), func.count().over().label("total"))
+            .where(where)
+            .order_by(Request.created_at.desc(), Request.id.desc())
+            .limit(per_page).offset((n - 1) * per_page)
+        ).all()
+
+    page = max(1, page)
+    rows = fetch(page)
+    if rows:
+        count = rows[0].total
+    else:
+        count = session.scalar(select(func.count()).select_from(Request).where(where)) if page > 1 else 0
     if limit is not None:
         count = min(count, limit)
     pages = max(1, -(-count // per_page))
-    page = min(max(1, page), pages)
-    rows = session.execute(
-        select(*_summary_columns())
-        .where(Request.household_id == household_id)
-        .order_by(Request.created_at.desc(), Request.id.desc())
-        .limit(min(per_page, max(0, count - (page - 1) * per_page)))
-        .offset((page - 1) * per_page)
-    ).all() if count else []
-    return rows, page, count
+    if page > pages:
+        page = pages
+        rows = fetch(page) if count else []
+    return rows[:max(0, count - (page - 1) * per_page)], page, count
 
 
 def request_summary(session: Session, receipt_no: str, household_id: int):

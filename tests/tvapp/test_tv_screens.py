@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from remote_nav import FocusGraph
+from remote_nav.prepare import differences
 from services import ledger
 from services.households import get_household
 from services.models import Device, utcnow
@@ -58,6 +59,8 @@ def csrf(html):
 
 
 def check_screen(html, parent):
+    # annotated when its templates loaded (remote_nav.prepare) just as annotate() would
+    assert differences(html) == [], differences(html)
     g = FocusGraph.from_html(html)
     assert g.errors == [], g.errors
     assert g.initial is not None

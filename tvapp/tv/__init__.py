@@ -7,15 +7,22 @@ live in ``tvapp.tv.labels``. ``init_app`` wires the blueprint, remote_nav,
 the template helpers and the calm error screens.
 """
 
-from flask import Blueprint, g
+from flask import Blueprint
 
 bp = Blueprint("tv", __name__, url_prefix="/tv")
 
 
-def _annotate_when(request) -> bool:
-    if g.get("screen_done"):  # a shared screen, annotated once when rendered
-        return False
+def _check_when(request) -> bool:
     return request.path.startswith("/tv") and request.path != "/tv/simulator"
+
+
+#: The TV screens' templates: annotated for remote_nav once, when they load
+#: (``remote_nav.prepare``); the phone pages and the simulator's frame are not screens.
+NOT_SCREENS = ("tv/simulator.html", "taxes/phone_page.html")
+
+
+def is_screen_template(name: str) -> bool:
+    return name.startswith(("tv/", "certificates/", "taxes/", "news/")) and name not in NOT_SCREENS
 
 
 def init_app(app) -> None:
@@ -27,4 +34,5 @@ def init_app(app) -> None:
     app.after_request(sync_front_cookies)
     ui.init_app(app)
     errors.init_app(app)
-    remote_nav_init(app, when=_annotate_when)
+    # No parsing per response; in debug, each screen is checked (and logged) instead.
+    remote_nav_init(app, annotate_html=False, templates=is_screen_template, when=_check_when)
