@@ -8,7 +8,8 @@ Flask is imported only when :func:`init_app` runs, so the rest of
     # or every HTML response, parsed again each time
     init_app(app, when=lambda request: request.path.startswith("/tv"))
 
-In templates: ``{{ remote_nav_script() }}`` before ``</body>``, and
+In templates: ``{{ remote_nav_style() }}`` in ``<head>``, ``{{ remote_nav_script() }}``
+before ``</body>``, and
 ``{{ fragment_html | nav_annotate }}`` for HTML built outside a response.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from .assets import RUNTIME_NAME, STATIC_DIR, script_tag
+from .assets import RUNTIME_NAME, STATIC_DIR, STYLE_NAME, script_tag, style_tag
 from .focus import FocusGraph
 
 logger = logging.getLogger(__name__)
@@ -62,8 +63,9 @@ def init_app(app, url_prefix: str = "/remote_nav", annotate_html: bool = True,
     """Wire remote_nav into a Flask app.
 
     - serves ``static/remote_nav.js`` at ``<url_prefix>/static/remote_nav.js``;
-    - template global ``remote_nav_script()`` (the ``<script>`` tag) and filter
-      ``nav_annotate``;
+    - template globals ``remote_nav_script()`` (the ``<script>`` tag, end of
+      ``<body>``) and ``remote_nav_style()`` (the default styles' ``<link>``,
+      in ``<head>`` before the page's CSS), and filter ``nav_annotate``;
     - ``templates``: a predicate on template names; those templates are marked
       once when they load and every render of them comes out annotated
       (:mod:`remote_nav.prepare`), with no parsing per response;
@@ -86,10 +88,14 @@ def init_app(app, url_prefix: str = "/remote_nav", annotate_html: bool = True,
     def remote_nav_script() -> Markup:
         return Markup(script_tag(url_for("%s.static" % BLUEPRINT, filename=RUNTIME_NAME)))
 
+    def remote_nav_style() -> Markup:
+        return Markup(style_tag(url_for("%s.static" % BLUEPRINT, filename=STYLE_NAME)))
+
     def nav_annotate(html) -> Markup:
         return Markup(annotate(str(html)))
 
     app.add_template_global(remote_nav_script, "remote_nav_script")
+    app.add_template_global(remote_nav_style, "remote_nav_style")
     app.add_template_filter(nav_annotate, "nav_annotate")
 
     if templates is not None:
