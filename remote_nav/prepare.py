@@ -375,4 +375,7 @@ def jinja_parts():
         def render(self, *args, **kwargs):
             return finish(super().render(*args, **kwargs))
 
+        def generate(self, *args, **kwargs):  # streamed: annotated as one piece
+            yield finish("".join(super().generate(*args, **kwargs)))
+
     return MarkingLoader, NavTemplate

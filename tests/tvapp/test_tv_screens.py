@@ -275,3 +275,23 @@ def test_labels_are_translated_once_per_language(app):
         assert en["statuses"]["failed"] != "처리하지 못함" and en["date"] != ko["date"]
         assert labels.kind_text("certificate", "land-register", en) == en["certificates"]["land-register"]
         assert labels.kind_text("tax_payment", None, ko) == "지방세 납부"
+
+
+def test_every_tv_screen_without_arguments_is_annotated(tv, app):
+    """Each GET screen under /tv/ that takes no URL arguments, as a paired box:
+    fully annotated when rendered (remote_nav.prepare), no marker left."""
+    from remote_nav.prepare import END, START
+
+    seen = 0
+    for rule in app.url_map.iter_rules():
+        path = rule.rule
+        if ("GET" not in rule.methods or rule.arguments or not path.startswith("/tv")
+                or path in ("/tv/ticker", "/tv/simulator")):
+            continue
+        r = tv.get(path)
+        body = r.get_data(as_text=True)
+        assert START not in body and END not in body, path
+        if r.mimetype == "text/html" and r.status_code == 200:
+            assert differences(body) == [], (path, differences(body))
+            seen += 1
+    assert seen >= 8
