@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -200,6 +201,30 @@ def request_summary(session: Session, receipt_no: str, household_id: int):
         select(*_summary_columns(), Request.delivery_method, Request.delivery_address_masked)
         .where(Request.receipt_no == receipt_no, Request.household_id == household_id)
     ).first()
+
+
+class TimelineEvent(NamedTuple):
+    kind: str
+    detail: dict
+    created_at: datetime
+
+
+def request_with_timeline(session: Session, receipt_no: str, household_id: int):
+    """A request's own screen in one query: ``(summary, events)`` as
+    :func:`request_summary` and :func:`timeline_rows` give them, or
+    ``(None, [])``."""
+    rows = session.execute(
+        select(*_summary_columns(), Request.delivery_method, Request.delivery_address_masked,
+               RequestEvent.kind.label("event_kind"), RequestEvent.detail.label("event_detail"),
+               RequestEvent.created_at.label("event_at"))
+        .outerjoin(RequestEvent, RequestEvent.request_id == Request.id)
+        .where(Request.receipt_no == receipt_no, Request.household_id == household_id)
+        .order_by(RequestEvent.id)
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0], [TimelineEvent(r.event_kind, r.event_detail, r.event_at)
+                     for r in rows if r.event_kind is not None]
 
 
 def timeline_rows(session: Session, request_id: int) -> list:

@@ -111,10 +111,10 @@ def request_detail(receipt_no):
         abort(404)
     labels = table()
     with runtime().session() as s:
-        r = ledger.request_summary(s, receipt_no, g.household.id)
-        if r is None:
-            abort(404)
-        steps, hidden = timeline_steps(ledger.timeline_rows(s, r.id))
+        r, events = ledger.request_with_timeline(s, receipt_no, g.household.id)
+    if r is None:
+        abort(404)
+    steps, hidden = timeline_steps(events)
     req = {"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
            "status": labels["statuses"].get(r.status, r.status),
            "when": when(r.created_at, labels=labels), "delivery": r.delivery_method,
