@@ -85,11 +85,19 @@ def init_app(app, url_prefix: str = "/remote_nav", annotate_html: bool = True,
         url_prefix=url_prefix,
     )
 
+    tags: dict = {}  # built once per script root
+
+    def _tag(make, name) -> Markup:
+        key = (request.script_root, name)
+        if key not in tags:
+            tags[key] = Markup(make(url_for("%s.static" % BLUEPRINT, filename=name)))
+        return tags[key]
+
     def remote_nav_script() -> Markup:
-        return Markup(script_tag(url_for("%s.static" % BLUEPRINT, filename=RUNTIME_NAME)))
+        return _tag(script_tag, RUNTIME_NAME)
 
     def remote_nav_style() -> Markup:
-        return Markup(style_tag(url_for("%s.static" % BLUEPRINT, filename=STYLE_NAME)))
+        return _tag(style_tag, STYLE_NAME)
 
     def nav_annotate(html) -> Markup:
         return Markup(annotate(str(html)))

@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pyqrcode
-from flask import g
+from flask import g, request, url_for
 
 from tvapp.screen_cache import MARK_CLOCK, MARK_NOW, marking
 
@@ -58,7 +58,20 @@ def tv_clock() -> str:
     return datetime.now(KST).strftime("%H:%M")
 
 
+_STATIC: dict = {}
+
+
+def static_url(filename: str) -> str:
+    """``url_for("static", filename=...)``, built once per script root and file."""
+    key = (request.script_root, filename)
+    found = _STATIC.get(key)
+    if found is None:
+        found = _STATIC[key] = url_for("static", filename=filename)
+    return found
+
+
 def init_app(app) -> None:
+    app.add_template_global(static_url, "static_url")
     app.add_template_global(qr_data_uri, "qr_data_uri")
     app.add_template_global(tv_now_ms, "tv_now_ms")
     app.add_template_global(tv_clock, "tv_clock")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 from flask import (
     abort,
@@ -91,13 +92,13 @@ def requests_list():
         rows, page, count = ledger.request_page(s, g.household.id, page_arg(), PER_PAGE, limit=MAX_REQUESTS)
     pages = max(1, math.ceil(count / PER_PAGE))
     now = datetime.now(timezone.utc)
-    page_arg_of = {"from": page} if page > 1 else {}
+    detail = url_for("tv.request_detail", receipt_no="RECEIPT", **({"from": page} if page > 1 else {}))
     items = [{"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
               "status": labels["statuses"].get(r.status, r.status),
               "tone": "bad" if r.status in ("failed", "cancelled") else
               "done" if r.status in ("delivered", "completed") else "now",
               "when": when(r.created_at, now, labels),
-              "href": url_for("tv.request_detail", receipt_no=r.receipt_no, **page_arg_of)}
+              "href": detail.replace("RECEIPT", quote(r.receipt_no, safe=""), 1)}
              for r in rows]
     return render_template("tv/requests.html", items=items, page=page, pages=pages,
                            page_url=lambda n: url_for("tv.requests_list", page=n))
