@@ -84,7 +84,8 @@ _NEXT = re.compile(r"<|\{[{%#]")
 
 
 def _tags(src: str):
-    """(is_end, name, start, end_of_tag) for each tag outside Jinja constructs and raw text."""
+    """(is_end, name, start, end_of_tag) for each tag outside Jinja constructs,
+    HTML comments and raw text."""
     i, n = 0, len(src)
     while i < n:
         found = _NEXT.search(src, i)
@@ -93,6 +94,10 @@ def _tags(src: str):
         pos = found.start()
         if src[pos] == "{":
             i = _skip_jinja(src, pos)
+            continue
+        if src.startswith("<!--", pos):  # tags in HTML comments are not elements
+            end = src.find("-->", pos + 4)
+            i = n if end < 0 else end + 3
             continue
         match = _TAG.match(src, pos)
         if not match:

@@ -77,10 +77,10 @@ def test_an_unannotated_page_shows_differences():
 
 def test_markers_go_only_where_navigation_may_be():
     marked = mark_source('<p class="x">t</p><div data-nav-container><span>s</span><a href="#">a</a></div>'
-                         '<img src="x" tabindex="0"><br/>')
+                         '<img src="x" tabindex="0"><br/><!-- <a href="/old">old</a> -->')
     assert marked == ('<p class="x">t</p><div data-nav-container' + START + '><span>s</span><a href="#"'
                       + START + '>a' + END + '</a>' + END + '</div><img src="x" tabindex="0"' + START
-                      + '><br/>')
+                      + '><br/><!-- <a href="/old">old</a> -->')
 
 
 def test_a_marked_tag_needs_its_end_tag_in_the_same_file():
