@@ -19,6 +19,7 @@ import logging
 
 from .assets import RUNTIME_NAME, STATIC_DIR, STYLE_NAME, script_tag, style_tag
 from .focus import FocusGraph
+from .prepare import differences, jinja_parts
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,6 @@ def annotate_response(response, check: bool = False, path: str = ""):
 def check_response(response, path: str = ""):
     """Log a screen's navigation problems, and where it is not annotated as
     :func:`annotate` would (a debug check; the response is left as it is)."""
-    from .prepare import differences
-
     if (response.mimetype != "text/html" or response.direct_passthrough
             or response.is_streamed or not 200 <= response.status_code < 300):
         return response
@@ -107,8 +106,6 @@ def init_app(app, url_prefix: str = "/remote_nav", annotate_html: bool = True,
     app.add_template_filter(nav_annotate, "nav_annotate")
 
     if templates is not None:
-        from .prepare import jinja_parts
-
         loader_class, template_class = jinja_parts()
         app.jinja_env.loader = loader_class(app.jinja_env.loader, templates)
         app.jinja_env.template_class = template_class

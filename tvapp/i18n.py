@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import g, session
+from flask import g, has_request_context, request, session
+from flask_babel import get_translations
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,6 @@ def request_translations():
     ``_()`` a dozen times a screen, and Flask-Babel's lookup walks its
     context, domain and locale each time (about 5 us). Like Flask-Babel's
     own locale, it is the request's; outside a request, Flask-Babel answers."""
-    from flask import has_request_context, request
-    from flask_babel import get_translations
-
     if not has_request_context():
         return get_translations()
     found = request.environ.get("tvapp.translations")
