@@ -16,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from remote_nav import annotate
-from remote_nav.assets import RUNTIME_PATH, gzip_size, runtime_source
+from remote_nav.assets import RUNTIME_PATH, STYLE_PATH, gzip_size, runtime_source
 
 THROTTLE = 6
 PRESSES = 120
@@ -127,10 +127,12 @@ def bench_browser(annotated: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / RUNTIME_PATH.name).write_bytes(RUNTIME_PATH.read_bytes())
+        (root / STYLE_PATH.name).write_bytes(STYLE_PATH.read_bytes())
         tag = '<script src="%s"></script>' % RUNTIME_PATH.name
         for name in ("home", "list", "nested"):
             (root / ("%s.html" % name)).write_text(
-                annotated[name].replace("</body>", tag + "</body>"), encoding="utf-8")
+                annotated[name].replace("<head>", '<head><link rel="stylesheet" href="%s">' % STYLE_PATH.name, 1)
+                .replace("</body>", tag + "</body>"), encoding="utf-8")
         server = _serve(root)
         base = "http://127.0.0.1:%d/" % server.server_address[1]
         try:

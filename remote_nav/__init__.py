@@ -6,8 +6,11 @@
   :func:`annotate` (renders the targets the runtime follows) and checks.
 - :mod:`remote_nav.assets`: the ES5 runtime ``static/remote_nav.js``.
 - :mod:`remote_nav.driver`: a Playwright driver that presses remote keys.
-- :mod:`remote_nav.integration`: optional Flask glue (static route, after_request
-  annotation, template helpers).
+- :mod:`remote_nav.prepare`: annotation prepared once per Jinja template (no
+  HTML parsed per response), and :func:`~remote_nav.prepare.differences`, the
+  check that a rendered page is fully annotated.
+- :mod:`remote_nav.integration`: optional Flask glue (static route, templates
+  annotated when they load or responses after the request, template helpers).
 
 See README.md in this folder for the markup vocabulary and the runtime API.
 

@@ -1,4 +1,5 @@
-"""The browser runtime (``static/remote_nav.js``) and how to serve it.
+"""The browser runtime (``static/remote_nav.js``, its default styles in
+``static/remote_nav.css``) and how to serve them.
 
 The device key maps are embedded in the runtime between
 ``/*KEYMAPS-BEGIN*/`` and ``/*KEYMAPS-END*/``; after editing
@@ -19,6 +20,8 @@ from .keymaps import runtime_keymaps
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 RUNTIME_PATH = STATIC_DIR / "remote_nav.js"
 RUNTIME_NAME = "remote_nav.js"
+STYLE_PATH = STATIC_DIR / "remote_nav.css"
+STYLE_NAME = "remote_nav.css"
 _BLOCK = re.compile(r"(/\*KEYMAPS-BEGIN\*/)(.*?)(/\*KEYMAPS-END\*/)", re.S)
 
 
@@ -59,6 +62,12 @@ def gzip_size(source: str | None = None) -> int:
 def script_tag(url: str = "/static/remote_nav/remote_nav.js") -> str:
     """The ``<script>`` tag to put at the end of ``<body>`` on every screen."""
     return '<script src="%s"></script>' % url
+
+
+def style_tag(url: str = "/static/remote_nav/remote_nav.css") -> str:
+    """The ``<link>`` of the default styles (bump, legend, exit dialog), in
+    ``<head>`` before the page's own CSS."""
+    return '<link rel="stylesheet" href="%s">' % url
 
 
 def main() -> int:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -156,6 +157,88 @@ def list_requests(session: Session, household_id: int, limit: int = 50) -> list[
             .limit(limit)
         )
     )
+
+
+def _summary_columns():
+    return (Request.id, Request.receipt_no, Request.kind,
+            Request.options["certificate_type"].as_string().label("certificate_type"),
+            Request.status, Request.created_at)
+
+
+def request_page(session: Session, household_id: int, page: int, per_page: int,
+                 limit: int | None = None) -> tuple[list, int, int]:
+    """One page of a household's requests, newest first, with only what a list
+    shows: rows of ``(id, receipt_no, kind, certificate_type, status,
+    created_at, total)``. Returns ``(rows, page, count)``: the page asked for
+    brought within range, and how many requests there are (at most
+    ``limit``). One query (the count rides along as a window function), two
+    when the page asked for is past the end."""
+    where = Request.household_id == household_id
+
+    def fetch(n):
+        return session.execute(
+            select(*_summary_columns(), func.count().over().label("total"))
+            .where(where)
+            .order_by(Request.created_at.desc(), Request.id.desc())
+            .limit(per_page).offset((n - 1) * per_page)
+        ).all()
+
+    page = max(1, page)
+    rows = fetch(page)
+    if rows:
+        count = rows[0].total
+    else:
+        count = session.scalar(select(func.count()).select_from(Request).where(where)) if page > 1 else 0
+    if limit is not None:
+        count = min(count, limit)
+    pages = max(1, -(-count // per_page))
+    if page > pages:
+        page = pages
+        rows = fetch(page) if count else []
+    return rows[:max(0, count - (page - 1) * per_page)], page, count
+
+
+def request_summary(session: Session, receipt_no: str, household_id: int):
+    """What a request's own screen shows, or None: ``(id, receipt_no, kind,
+    certificate_type, status, created_at, delivery_method,
+    delivery_address_masked)``."""
+    return session.execute(
+        select(*_summary_columns(), Request.delivery_method, Request.delivery_address_masked)
+        .where(Request.receipt_no == receipt_no, Request.household_id == household_id)
+    ).first()
+
+
+class TimelineEvent(NamedTuple):
+    kind: str
+    detail: dict
+    created_at: datetime
+
+
+def request_with_timeline(session: Session, receipt_no: str, household_id: int):
+    """A request's own screen in one query: ``(summary, events)`` as
+    :func:`request_summary` and :func:`timeline_rows` give them, or
+    ``(None, [])``."""
+    rows = session.execute(
+        select(*_summary_columns(), Request.delivery_method, Request.delivery_address_masked,
+               RequestEvent.kind.label("event_kind"), RequestEvent.detail.label("event_detail"),
+               RequestEvent.created_at.label("event_at"))
+        .outerjoin(RequestEvent, RequestEvent.request_id == Request.id)
+        .where(Request.receipt_no == receipt_no, Request.household_id == household_id)
+        .order_by(RequestEvent.id)
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0], [TimelineEvent(r.event_kind, r.event_detail, r.event_at)
+                     for r in rows if r.event_kind is not None]
+
+
+def timeline_rows(session: Session, request_id: int) -> list:
+    """A request's events as its timeline shows them: ``(kind, detail, created_at)``, oldest first."""
+    return session.execute(
+        select(RequestEvent.kind, RequestEvent.detail, RequestEvent.created_at)
+        .where(RequestEvent.request_id == request_id)
+        .order_by(RequestEvent.id)
+    ).all()
 
 
 def timeline(session: Session, request_id: int) -> list[RequestEvent]:

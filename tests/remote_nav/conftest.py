@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from remote_nav import annotate
-from remote_nav.assets import RUNTIME_PATH
+from remote_nav.assets import RUNTIME_PATH, STYLE_PATH
 from remote_nav.driver import TvDriver
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "remote_nav"
 RUNTIME_TAG = '<script src="remote_nav.js"></script>'
+STYLE_TAG = '<link rel="stylesheet" href="remote_nav.css">'
 
 
 @pytest.fixture
@@ -40,11 +41,12 @@ def build_site(target: Path) -> Path:
     for path in FIXTURES.iterdir():
         if path.suffix == ".html":
             text = annotate(path.read_text(encoding="utf-8"))
-            text = text.replace("</body>", RUNTIME_TAG + "</body>")
+            text = text.replace("<head>", "<head>" + STYLE_TAG, 1).replace("</body>", RUNTIME_TAG + "</body>")
             (target / path.name).write_text(text, encoding="utf-8")
         else:
             shutil.copy(path, target / path.name)
     shutil.copy(RUNTIME_PATH, target / RUNTIME_PATH.name)
+    shutil.copy(STYLE_PATH, target / STYLE_PATH.name)
     return target
 
 

@@ -92,3 +92,33 @@ def test_list_requests_newest_first(household):
     with session_scope(url) as s:
         got = ledger.list_requests(s, hh_id)
         assert [r.client_token for r in got] == ["tok-l2", "tok-l1", "tok-l0"]
+
+
+def test_request_page_fetches_one_page_and_counts(household):
+    url, hh_id = household
+    with session_scope(url) as s:
+        for i in range(8):
+            req, _ = ledger.create_request(
+                s, CRYPTO, client_token="tok-p%d" % i, kind="certificate", household_id=hh_id,
+                resident_id=None, channel="tv", options={"certificate_type": "land-register"})
+            ledger.append_event(s, req.id, "sent", "sent_to_backend", {"n": i})
+    with session_scope(url) as s:
+        rows, page, count = ledger.request_page(s, hh_id, 1, 6)
+        assert (page, count, len(rows)) == (1, 8, 6)
+        assert rows[0].certificate_type == "land-register" and rows[0].kind == "certificate"
+        rows2, page, _ = ledger.request_page(s, hh_id, 9, 6)  # past the end: the last page
+        assert page == 2 and len(rows2) == 2
+        assert [r.receipt_no for r in rows + rows2] == [
+            r.receipt_no for r in ledger.list_requests(s, hh_id)]
+        rows, page, count = ledger.request_page(s, hh_id, 2, 6, limit=7)
+        assert (page, count, len(rows)) == (2, 7, 1)
+        assert ledger.request_page(s, hh_id + 1, 1, 6) == ([], 1, 0)
+        one = ledger.request_summary(s, rows2[0].receipt_no, hh_id)
+        assert one.receipt_no == rows2[0].receipt_no and one.delivery_method == "none"
+        assert ledger.request_summary(s, rows2[0].receipt_no, hh_id + 1) is None
+        steps = ledger.timeline_rows(s, one.id)
+        assert [(e.kind, e.detail) for e in steps] == [
+            (e.kind, e.detail) for e in ledger.timeline(s, one.id)]
+        both, events = ledger.request_with_timeline(s, one.receipt_no, hh_id)
+        assert tuple(both)[:len(one)] == tuple(one) and [tuple(e) for e in events] == [tuple(e) for e in steps]
+        assert ledger.request_with_timeline(s, one.receipt_no, hh_id + 1) == (None, [])

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from remote_nav import FocusGraph
+from remote_nav.prepare import differences
 from services import ledger
 from services.households import get_household
 from services.models import Device, utcnow
@@ -58,6 +59,8 @@ def csrf(html):
 
 
 def check_screen(html, parent):
+    # annotated when its templates loaded (remote_nav.prepare) just as annotate() would
+    assert differences(html) == [], differences(html)
     g = FocusGraph.from_html(html)
     assert g.errors == [], g.errors
     assert g.initial is not None
@@ -228,7 +231,7 @@ def test_server_error_is_a_calm_screen(tv, app, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("tvapp.tv.views.ledger.list_requests", boom)
+    monkeypatch.setattr("tvapp.tv.views.ledger.request_page", boom)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     r = tv.get("/tv/requests/")
     assert r.status_code == 500
@@ -260,3 +263,35 @@ def test_digit_grouping():
     assert group_digits("15881234") == "1588-1234"
     assert group_digits("1234567812345678", "card") == "1234-5678-1234-5678"
     assert group_digits("123456", "card") == "1234-56"
+
+
+def test_labels_are_translated_once_per_language(app):
+    from tvapp.tv import labels
+
+    with app.test_request_context("/tv/"):
+        ko, en = labels.table("ko"), labels.table("en")
+        assert labels.table("ko") is ko  # kept, not built per call
+        assert ko["certificates"]["land-register"] == "토지대장"
+        assert en["statuses"]["failed"] != "처리하지 못함" and en["date"] != ko["date"]
+        assert labels.kind_text("certificate", "land-register", en) == en["certificates"]["land-register"]
+        assert labels.kind_text("tax_payment", None, ko) == "지방세 납부"
+
+
+def test_every_tv_screen_without_arguments_is_annotated(tv, app):
+    """Each GET screen under /tv/ that takes no URL arguments, as a paired box:
+    fully annotated when rendered (remote_nav.prepare), no marker left."""
+    from remote_nav.prepare import END, START
+
+    seen = 0
+    for rule in app.url_map.iter_rules():
+        path = rule.rule
+        if ("GET" not in rule.methods or rule.arguments or not path.startswith("/tv")
+                or path in ("/tv/ticker", "/tv/simulator")):
+            continue
+        r = tv.get(path)
+        body = r.get_data(as_text=True)
+        assert START not in body and END not in body, path
+        if r.mimetype == "text/html" and r.status_code == 200:
+            assert differences(body) == [], (path, differences(body))
+            seen += 1
+    assert seen >= 8

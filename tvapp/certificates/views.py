@@ -347,7 +347,7 @@ def done(receipt_no):
         if req is None:
             return _calm("접수번호를 찾을 수 없습니다", "이 TV에서 신청한 민원이 아닙니다.", "나의 민원에서 확인해 주세요.",
                          url_for("tv.requests_list"), "나의 민원", 404)
-        steps, hidden = timeline_steps(ledger.timeline(s, req.id))
+        steps, hidden = timeline_steps(ledger.timeline_rows(s, req.id))
         ctype = catalogue.get(req.options.get("certificate_type"))
         method, shown = req.delivery_method, req.delivery_address_masked
     return render_template("certificates/done.html", receipt_no=receipt_no, steps=steps, hidden=hidden,

@@ -283,7 +283,7 @@ def result(order_id):
             return _calm("납부 기록을 찾을 수 없습니다", "이 TV에서 한 납부가 아닙니다.", "나의 민원에서 확인해 주세요.",
                          url_for("tv.requests_list"), "나의 민원", 404)
         r = payments.outcome(s, p)
-        steps, hidden = timeline_steps(ledger.timeline(s, p.request_id)) if p.request_id else ([], 0)
+        steps, hidden = timeline_steps(ledger.timeline_rows(s, p.request_id)) if p.request_id else ([], 0)
         delivery = p.delivery_masked
         method = p.delivery_method
     return render_template("taxes/result.html", r=r, steps=steps, hidden=hidden, won=bills_mod.won,

@@ -12,8 +12,17 @@ from flask import Blueprint
 bp = Blueprint("tv", __name__, url_prefix="/tv")
 
 
-def _annotate_when(request) -> bool:
+def _check_when(request) -> bool:
     return request.path.startswith("/tv") and request.path != "/tv/simulator"
+
+
+#: The TV screens' templates: annotated for remote_nav once, when they load
+#: (``remote_nav.prepare``); the phone pages and the simulator's frame are not screens.
+NOT_SCREENS = ("tv/simulator.html",)
+
+
+def is_screen_template(name: str) -> bool:
+    return name.startswith(("tv/", "certificates/", "taxes/", "news/")) and name not in NOT_SCREENS
 
 
 def init_app(app) -> None:
@@ -25,4 +34,5 @@ def init_app(app) -> None:
     app.after_request(sync_front_cookies)
     ui.init_app(app)
     errors.init_app(app)
-    remote_nav_init(app, when=_annotate_when)
+    # No parsing per response; in debug, each screen is checked (and logged) instead.
+    remote_nav_init(app, annotate_html=False, templates=is_screen_template, when=_check_when)

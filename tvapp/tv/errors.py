@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from remote_nav import annotate
 from services.bridge.client import BackendUnavailable
 
 log = logging.getLogger(__name__)
@@ -39,9 +38,7 @@ def tv_error(what: str, status: int):
     if request.path.startswith("/m/"):
         return render_template("mobile/error.html", title=title, text=text), status
     back = "history" if what in ("expired_form", "backend") else "/tv/"
-    # remote_nav annotates 2xx answers only: annotate the error screen here.
-    return annotate(render_template("tv/error.html", title=title, text=text, back=back,
-                                    status=status)), status
+    return render_template("tv/error.html", title=title, text=text, back=back, status=status), status
 
 
 def calm(area: str, title: str, text: str, next_text: str, href: str, label: str, status: int = 200):

@@ -2,16 +2,18 @@
 place to extend them (the certificate, tax and SMS screens add theirs here).
 
 Labels are Korean msgids wrapped in ``lazy_gettext``: English comes from the
-catalogue. To add an event kind: one line in ``EVENT_LABELS`` (and, for a
-step that carries progress, read ``detail["page"]``/``detail["pages"]``
-like ``delivering`` in :func:`timeline_steps`).
+catalogue. They are translated once per language (:func:`table`, built the
+first time a language is asked for and kept for the process), not per row.
+To add an event kind: one line in ``EVENT_LABELS`` (and, for a step that
+carries progress, read ``detail["page"]``/``detail["pages"]`` like
+``delivering`` in :func:`timeline_steps`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask_babel import gettext
+from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from services.korean import KST
@@ -71,24 +73,49 @@ BAD = frozenset({"failed", "cancelled"})
 WAIT = frozenset({"waiting", "retried"})
 
 
+_TABLES: dict[str, dict] = {}
+
+
+def table(lang: str | None = None) -> dict:
+    """Every label of this module in one language (default: the request's),
+    translated the first time that language is asked for and then kept:
+    ``{"kinds": ..., "certificates": ..., "statuses": ..., "events": ...,
+    "delivery": ..., "date": "%(m)d월 %(d)d일"}``."""
+    lang = lang or str(get_locale() or "ko")
+    found = _TABLES.get(lang)
+    if found is None:
+        with force_locale(lang):
+            found = {name: {k: str(v) for k, v in labels.items()} for name, labels in (
+                ("kinds", REQUEST_KINDS), ("certificates", CERTIFICATE_TYPES),
+                ("statuses", STATUS_LABELS), ("events", EVENT_LABELS),
+                ("delivery", DELIVERY_LABELS))}
+            found["date"] = gettext("%(m)d월 %(d)d일")
+        _TABLES[lang] = found
+    return found
+
+
+def kind_text(kind: str, certificate_type: str | None = None, labels: dict | None = None) -> str:
+    """"주민등록표 등본" for a certificate of that type, else the kind's label."""
+    labels = labels or table()
+    if kind == "certificate" and certificate_type in labels["certificates"]:
+        return labels["certificates"][certificate_type]
+    return labels["kinds"].get(kind, kind)
+
+
 def kind_label(req) -> str:
     """"주민등록표 등본" for a certificate request, else the kind's label."""
-    if req.kind == "certificate":
-        ctype = (req.options or {}).get("certificate_type")
-        if ctype in CERTIFICATE_TYPES:
-            return str(CERTIFICATE_TYPES[ctype])
-    return str(REQUEST_KINDS.get(req.kind, req.kind))
+    return kind_text(req.kind, (req.options or {}).get("certificate_type"))
 
 
 def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
+    return table()["statuses"].get(status, status)
 
 
 def event_label(kind: str) -> str:
-    return str(EVENT_LABELS.get(kind, kind))
+    return table()["events"].get(kind, kind)
 
 
-def when(dt: datetime | None, now: datetime | None = None) -> str:
+def when(dt: datetime | None, now: datetime | None = None, labels: dict | None = None) -> str:
     """``14:05`` today, ``5월 3일 14:05`` otherwise (KST)."""
     if dt is None:
         return ""
@@ -96,7 +123,8 @@ def when(dt: datetime | None, now: datetime | None = None) -> str:
     today = (now or datetime.now(timezone.utc)).astimezone(KST).date()
     if local.date() == today:
         return local.strftime("%H:%M")
-    return gettext("%(m)d월 %(d)d일", m=local.month, d=local.day) + local.strftime(" %H:%M")
+    date_format = (labels or table())["date"]
+    return date_format % {"m": local.month, "d": local.day} + local.strftime(" %H:%M")
 
 
 def timeline_steps(events, max_steps: int = 8) -> tuple[list[dict], int]:
@@ -107,10 +135,14 @@ def timeline_steps(events, max_steps: int = 8) -> tuple[list[dict], int]:
     Each step: ``label``, ``time``, ``message``, ``page``, ``pages``,
     ``percent``, ``tone`` (done|wait|bad|now).
     """
+    labels = table()
+    names = labels["events"]
+    now = datetime.now(timezone.utc)
     steps: list[dict] = []
     for ev in events:
         detail = ev.detail or {}
-        step = {"kind": ev.kind, "label": event_label(ev.kind), "time": when(ev.created_at),
+        step = {"kind": ev.kind, "label": names.get(ev.kind, ev.kind),
+                "time": when(ev.created_at, now, labels),
                 "message": str(detail.get("message", ""))[:80], "page": None, "pages": None,
                 "percent": None, "tone": "bad" if ev.kind in BAD else "wait" if ev.kind in WAIT else "done"}
         if ev.kind == "delivering":

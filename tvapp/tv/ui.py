@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import time
 
-from flask import g
+from flask import g, request, url_for
 from markupsafe import Markup
 
 from services import korean, qr
@@ -59,7 +59,20 @@ def tv_who() -> str:
     return hh.label if hh is not None else ""
 
 
+_STATIC: dict = {}
+
+
+def static_url(filename: str) -> str:
+    """``url_for("static", filename=...)``, built once per script root and file."""
+    key = (request.script_root, filename)
+    found = _STATIC.get(key)
+    if found is None:
+        found = _STATIC[key] = url_for("static", filename=filename)
+    return found
+
+
 def init_app(app) -> None:
+    app.add_template_global(static_url, "static_url")
     app.add_template_global(qr_data_uri, "qr_data_uri")
     app.add_template_global(tv_now_ms, "tv_now_ms")
     app.add_template_global(tv_clock, "tv_clock")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import datetime, timezone
+from urllib.parse import quote
 
 from flask import (
     abort,
@@ -28,7 +30,7 @@ from tvapp.tv.device import (
     tv_device_required,
     update_device,
 )
-from tvapp.tv.labels import kind_label, status_label, timeline_steps, when
+from tvapp.tv.labels import kind_text, table, timeline_steps, when
 
 log = logging.getLogger(__name__)
 
@@ -85,18 +87,19 @@ def pair_poll():
 @tv_device_required
 @household_screen()
 def requests_list():
-    page = page_arg()
+    labels = table()
     with runtime().session() as s:
-        rows = ledger.list_requests(s, g.household.id, limit=MAX_REQUESTS)
-        pages = max(1, math.ceil(len(rows) / PER_PAGE))
-        page = min(page, pages)
-        items = [{"receipt_no": r.receipt_no, "kind": kind_label(r), "status": status_label(r.status),
-                  "tone": "bad" if r.status in ("failed", "cancelled") else
-                  "done" if r.status in ("delivered", "completed") else "now",
-                  "when": when(r.created_at),
-                  "href": url_for("tv.request_detail", receipt_no=r.receipt_no,
-                                  **({"from": page} if page > 1 else {}))}
-                 for r in rows[(page - 1) * PER_PAGE:page * PER_PAGE]]
+        rows, page, count = ledger.request_page(s, g.household.id, page_arg(), PER_PAGE, limit=MAX_REQUESTS)
+    pages = max(1, math.ceil(count / PER_PAGE))
+    now = datetime.now(timezone.utc)
+    detail = url_for("tv.request_detail", receipt_no="RECEIPT", **({"from": page} if page > 1 else {}))
+    items = [{"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
+              "status": labels["statuses"].get(r.status, r.status),
+              "tone": "bad" if r.status in ("failed", "cancelled") else
+              "done" if r.status in ("delivered", "completed") else "now",
+              "when": when(r.created_at, now, labels),
+              "href": detail.replace("RECEIPT", quote(r.receipt_no, safe=""), 1)}
+             for r in rows]
     return render_template("tv/requests.html", items=items, page=page, pages=pages,
                            page_url=lambda n: url_for("tv.requests_list", page=n))
 
@@ -107,16 +110,18 @@ def requests_list():
 def request_detail(receipt_no):
     if len(receipt_no) > 32:
         abort(404)
+    labels = table()
     with runtime().session() as s:
-        r = ledger.get_by_receipt(s, receipt_no, household_id=g.household.id)
-        if r is None:
-            abort(404)
-        steps, hidden = timeline_steps(ledger.timeline(s, r.id))
-        req = {"receipt_no": r.receipt_no, "kind": kind_label(r), "status": status_label(r.status),
-               "when": when(r.created_at), "delivery": r.delivery_method,
-               "address": r.delivery_address_masked or "",
-               "resend": r.kind == "certificate" and r.status == "failed"
-               and r.delivery_method in ("fax", "email")}
+        r, events = ledger.request_with_timeline(s, receipt_no, g.household.id)
+    if r is None:
+        abort(404)
+    steps, hidden = timeline_steps(events)
+    req = {"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
+           "status": labels["statuses"].get(r.status, r.status),
+           "when": when(r.created_at, labels=labels), "delivery": r.delivery_method,
+           "address": r.delivery_address_masked or "",
+           "resend": r.kind == "certificate" and r.status == "failed"
+           and r.delivery_method in ("fax", "email")}
     back = request.args.get("from", "")
     parent = url_for("tv.requests_list", page=int(back)) if back.isdigit() else url_for("tv.requests_list")
     return render_template("tv/request_detail.html", req=req, steps=steps, hidden=hidden,

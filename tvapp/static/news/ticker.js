@@ -1,106 +1,82 @@
-/* Urgent ticker on every TV screen (ES5): server-sent events from /tv/ticker,
-   or polling /tv/ticker.json every 10 s where EventSource is missing or keeps
-   failing. Only fills #tv-ticker; it never takes focus. */
-(function () {
-  var box = document.getElementById('tv-ticker'), failures = 0, polling = false, source = null;
+/* The ticker (ES5): a CSS crawl; layout read once per text */
+(function (win, doc) {
+  var box = doc.getElementById('tv-ticker'), failures = 0, polling = false, source = null, heard = 0, n = 0,
+    crawl, style;
   if (!box) { return; }
-  var frame = box.parentNode, crawl = null, timer = null, offset = 0, pause = 0;
+  var frame = box.parentNode;
 
-  /* Text wider than the box crawls right to left through it (clipped by the
-     box, which stays inside the title-safe area). */
-  function wrapContents() {
-    crawl = document.createElement('span');
-    crawl.className = 'tv-ticker-crawl';
-    crawl.setAttribute('data-safe-bleed', '');
-    crawl.style.position = 'relative';
-    crawl.style.display = 'inline-block';
-    crawl.style.whiteSpace = 'nowrap';
-    while (box.firstChild) { crawl.appendChild(box.firstChild); }
-    box.appendChild(crawl);
-  }
-  function step() {
-    var room = box.clientWidth, width = crawl.offsetWidth;
-    if (pause > 0) { pause -= 1; return; }
-    offset -= 3;
-    if (offset < -width) { offset = room; }
-    crawl.style.left = offset + 'px';
-  }
   function layout() {
-    if (timer) { window.clearInterval(timer); timer = null; }
-    offset = 0;
-    pause = 60;  /* read the start for 2 s before it moves */
-    crawl.style.left = '0px';
-    if (!box.hasAttribute('hidden') && crawl.offsetWidth > box.clientWidth) {
-      timer = window.setInterval(step, 33);
-    }
+    var w = crawl.offsetWidth, r = box.clientWidth, name = 'tv-crawl' + (++n), p, k;
+    crawl.style.cssText = '';
+    if (box.hasAttribute('hidden') || w <= r) { return; }
+    p = Math.round(1000 * w / (w + r)) / 10;
+    k = '{0%{T0)}' + p + '%{T' + -w + 'px)}' + (p + 0.01) + '%{T' + r + 'px)}100%{T0)}}';
+    if (!style) { style = doc.getElementsByTagName('head')[0].appendChild(doc.createElement('style')); }
+    style.textContent = '@-webkit-keyframes ' + name + k.replace(/T/g, '-webkit-transform:translateX(') +
+      '@keyframes ' + name + k.replace(/T/g, 'transform:translateX(');
+    k = name + ' ' + (w + r) / 90 + 's linear 2s infinite';
+    crawl.style.cssText = '-webkit-animation:' + k + ';animation:' + k;
   }
-
   function render(data) {
-    var msgs = (data && data.messages) || [], i, span;
-    while (box.firstChild) { box.removeChild(box.firstChild); }
+    var msgs = (data && data.messages) || [], i;
+    while (crawl.firstChild) { crawl.removeChild(crawl.firstChild); }
     for (i = 0; i < msgs.length; i++) {
-      if (i > 0) { box.appendChild(document.createTextNode(' \u00b7 ')); }
-      span = document.createElement('span');
-      span.appendChild(document.createTextNode(msgs[i].text));
-      box.appendChild(span);
+      if (i > 0) { crawl.appendChild(doc.createTextNode(' \u00b7 ')); }
+      crawl.appendChild(doc.createElement('span')).appendChild(doc.createTextNode(msgs[i].text));
     }
-    wrapContents();
-    if (msgs.length) {
-      box.removeAttribute('hidden');
-      if (!/\bhas-ticker\b/.test(frame.className)) { frame.className += ' has-ticker'; }
-    } else {
-      box.setAttribute('hidden', '');
-      frame.className = frame.className.replace(/\s*\bhas-ticker\b/g, '');
-    }
+    if (msgs.length) { box.removeAttribute('hidden'); } else { box.setAttribute('hidden', ''); }
+    frame.className = frame.className.replace(/\s*\bhas-ticker\b/g, '') + (msgs.length ? ' has-ticker' : '');
     box.setAttribute('data-ticker-at', (data && data.at) || '');
     layout();
   }
   function parse(text) {
     try { return JSON.parse(text); } catch (e) { return null; }
   }
+  function connection(up, grace) {
+    var c = win.TVConnection, now = new Date().getTime();
+    if (!c) { return; }
+    if (up) { heard = now; c.ok(); } else if (now - heard > grace) { c.check(); }
+  }
   function poll() {
-    var xhr = new XMLHttpRequest();
-    xhr.onreadystatechange = function () {
-      if (xhr.readyState === 4) {
-        if (xhr.status === 200) { var d = parse(xhr.responseText); if (d) { render(d); } }
-        connection(xhr.status === 200, 0);
-        window.setTimeout(poll, 10000);
-      }
+    var x = new XMLHttpRequest();
+    x.onreadystatechange = function () {
+      var d;
+      if (x.readyState !== 4) { return; }
+      if (x.status === 200 && (d = parse(x.responseText))) { render(d); }
+      connection(x.status === 200, 0);
+      win.setTimeout(poll, 10000);
     };
-    xhr.open('GET', '/tv/ticker.json', true);
-    xhr.send(null);
+    x.open('GET', '/tv/ticker.json', true);
+    x.send(null);
   }
   function startPolling() {
     if (polling) { return; }
     polling = true;
     if (source) { source.close(); }
-    window.setTimeout(poll, 10000);
+    win.setTimeout(poll, 10000);
   }
-  var heard = 0;
-  function connection(up, grace) {  /* tells tv.js when the web process may be gone */
-    var c = window.TVConnection, now = new Date().getTime();
-    if (!c) { return; }
-    if (up) { heard = now; c.ok(); } else if (now - heard > grace) { c.check(); }
-  }
-  wrapContents();
+
+  crawl = doc.createElement('span');
+  crawl.className = 'tv-ticker-crawl';
+  crawl.setAttribute('data-safe-bleed', '');
+  while (box.firstChild) { crawl.appendChild(box.firstChild); }
+  box.appendChild(crawl);
   layout();
-  if (window.EventSource && !window.TV_TICKER_POLL) {
-    source = new window.EventSource('/tv/ticker');
+  if (win.EventSource && !win.TV_TICKER_POLL) {
+    source = new win.EventSource('/tv/ticker');
     source.onopen = function () { connection(true, 0); };
     source.addEventListener('ticker', function (e) {
+      var d = parse(e.data);
       failures = 0;
       connection(true, 0);
-      var d = parse(e.data);
       if (d) { render(d); }
     }, false);
     source.onerror = function () {
-      /* a bounded stream ends about every minute and reconnects by itself;
-         fall back to polling only when it keeps failing */
       failures += 1;
-      connection(false, 3000);  /* a stream that just spoke and ended is not a lost server */
+      connection(false, 3000);
       if (failures > 5) { startPolling(); }
     };
   } else {
     startPolling();
   }
-}());
+}(window, document));

@@ -1,135 +1,93 @@
-/* TV screens' behaviour (ES5, no framework; loaded after remote_nav.js).
- *  - clock in the header; the household's name where the front left it blank;
- *  - number-pad fields ([data-np]): remote digits type, grouping shown
- *    (02-1234-5678, card numbers by 4), value kept across Back (sessionStorage);
- *  - hand-off fields ([data-ho-poll]): poll the phone's text about once a second;
- *  - pairing screen ([data-pair-poll]): poll every interval s, honour slow_down;
- *  - connection: when the server has not been heard for a while, or the
- *    ticker's stream dropped and /livez did not answer (the web process
- *    restarting, the network gone), a key that would load a screen first asks
- *    /livez; if nobody answers, a calm notice replaces the browser's error page
- *    and the box keeps its screen, focus and typed digits until it is back.
- * Nothing here reads layout. */
+/* TV screens (ES5, after remote_nav.js); see tv/macros.html. Reads no layout. */
 (function (win, doc) {
   'use strict';
+  var i, s = store();
   function byId(id) { return id ? doc.getElementById(id) : null; }
   function attr(el, n) { return el && el.getAttribute ? el.getAttribute(n) : null; }
+  function now() { return new Date().getTime(); }
   function store() { try { return win.sessionStorage || null; } catch (e) { return null; } }
   function keyFor(id) { return 'tv:' + win.location.pathname + ':' + id; }
   function setText(el, text) { while (el.firstChild) { el.removeChild(el.firstChild); } el.appendChild(doc.createTextNode(text)); }
-  function getJSON(url, ok, fail) {
+  function cookie(name) { var m = new RegExp('(?:^|;\\s*)' + name + '=([^;]*)').exec(doc.cookie || ''); return m && m[1]; }
+  function get(url, done) {
     var x = new win.XMLHttpRequest();
     x.open('GET', url, true);
     x.setRequestHeader('Accept', 'application/json');
-    x.onreadystatechange = function () {
-      var data = null;
-      if (x.readyState !== 4) { return; }
-      try { data = win.JSON.parse(x.responseText); } catch (e) { data = null; }
-      if (x.status === 200 && data) { ok(data); } else if (fail) { fail(x.status, data); }
-    };
-    x.send(null);
+    x.onreadystatechange = function () { if (x.readyState === 4) { done(x.status, x.responseText); } };
+    try { x.send(null); } catch (e) { done(0, ''); }
   }
-  function pad2(n) { return n < 10 ? '0' + n : '' + n; }
+  function getJSON(url, ok, fail) {
+    get(url, function (status, text) {
+      var data = null;
+      try { data = win.JSON.parse(text); } catch (e) { data = null; }
+      if (status === 200 && data) { ok(data); } else { fail(); }
+    });
+  }
+  function show(field, v, text) {
+    var input = byId(attr(field, 'data-np-input') || attr(field, 'data-ho-input')), ph = field.firstChild.nextSibling;
+    if (input) { input.value = v; }
+    setText(field.firstChild, text);
+    if (ph) { if (v) { ph.setAttribute('hidden', ''); } else { ph.removeAttribute('hidden'); } }
+    try { s.setItem(keyFor(field.id), v); } catch (e) { }
+  }
+  function valueOf(field) {
+    var input = byId(attr(field, 'data-np-input') || attr(field, 'data-ho-input'));
+    return input ? input.value : '';
+  }
 
-  /* ---- clock: server time plus elapsed box time (the box's clock may be wrong).
-   * A screen revalidated with a 304 keeps the time it was rendered at; its
-   * answer set tv_now to the server's time now: the later of the two counts. */
-  var clock = byId('tv-clock');
+  /* clock: server time (data-now, or a later tv_now cookie set by a 304) plus time elapsed */
+  var clock = byId('tv-clock'), t0 = now(),
+    base = Math.max(parseInt(attr(clock, 'data-now'), 10) || 0, parseInt(cookie('tv_now'), 10) || 0) || t0;
+  function tick() {
+    var d = new Date(base + now() - t0 + 9 * 3600000);
+    setText(clock, (100 + d.getUTCHours() + ':').substr(1) + (100 + d.getUTCMinutes() + '').substr(1));
+  }
   if (clock) {
-    var nowCookie = /(?:^|;\s*)tv_now=(\d+)/.exec(doc.cookie || '');
-    var base = Math.max(parseInt(attr(clock, 'data-now'), 10) || 0, nowCookie ? parseInt(nowCookie[1], 10) : 0) ||
-      new Date().getTime(), t0 = new Date().getTime();
-    var tick = function () {
-      var d = new Date(base + (new Date().getTime() - t0) + 9 * 3600000);  /* KST */
-      setText(clock, pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()));
-    };
     tick();
     win.setInterval(tick, 20000);
   }
 
-  /* ---- the household's name: a screen the front served to every box of its
-   * language leaves it blank; this box's own tv_who cookie has it */
-  var whoSlots = doc.getElementsByClassName ? doc.getElementsByClassName('tv-who-name') : [];
-  if (whoSlots.length) {
-    var m = /(?:^|;\s*)tv_who=([^;]*)/.exec(doc.cookie || ''), who = '';
-    try { who = m ? decodeURIComponent(m[1]) : ''; } catch (e) { who = ''; }
-    for (var w = 0; w < whoSlots.length; w++) { if (!whoSlots[w].firstChild) { setText(whoSlots[w], who); } }
-  }
+  /* a copy shared by many boxes leaves the name blank: the tv_who cookie has it */
+  var who = doc.querySelectorAll('.tv-who-name'), name = '';
+  try { name = decodeURIComponent(cookie('tv_who') || ''); } catch (e) { name = ''; }
+  for (i = 0; i < who.length; i++) { if (!who[i].firstChild) { setText(who[i], name); } }
 
-  /* ---- number pad */
   function group(d, kind) {
-    var out = [], i, head, rest;
-    if (kind === 'card') {
-      for (i = 0; i < d.length; i += 4) { out.push(d.substr(i, 4)); }
-      return out.join('-');
-    }
+    var head = d.substr(0, 2) === '02' ? 2 : 3, rest = d.substr(head), cut;
+    if (kind === 'card') { return d.replace(/(\d{4})(?=\d)/g, '$1-'); }
     if (kind !== 'phone' || !d) { return d; }
     if (d.charAt(0) === '1' && d.length <= 8) { return d.length <= 4 ? d : d.substr(0, 4) + '-' + d.substr(4); }
-    head = d.substr(0, 2) === '02' ? 2 : 3;
-    rest = d.substr(head);
-    if (!rest) { return d.substr(0, head); }
-    if (rest.length <= 4) { return d.substr(0, head) + '-' + rest; }
-    if (rest.length <= 7) { return d.substr(0, head) + '-' + rest.substr(0, 3) + '-' + rest.substr(3); }
-    return d.substr(0, head) + '-' + rest.substr(0, 4) + '-' + rest.substr(4);
+    if (!rest) { return d; }
+    cut = rest.length <= 4 ? 9 : rest.length <= 7 ? 3 : 4;
+    return d.substr(0, head) + '-' + rest.substr(0, cut) + (rest.length > cut ? '-' + rest.substr(cut) : '');
   }
-  function npShow(field, digits) {
-    var input = byId(attr(field, 'data-np-input')), text = field.firstChild, ph = text && text.nextSibling, s = store();
-    if (input) { input.value = digits; }
-    if (text) { setText(text, group(digits, attr(field, 'data-np'))); }
-    if (ph) { if (digits) { ph.setAttribute('hidden', ''); } else { ph.removeAttribute('hidden'); } }
-    if (s) { try { s.setItem(keyFor(field.id), digits); } catch (e) { /* full */ } }
-  }
-  function npValue(field) { var input = byId(attr(field, 'data-np-input')); return input ? input.value : ''; }
   function npType(field, what) {
-    var d = npValue(field), max = parseInt(attr(field, 'data-np-max'), 10) || 20;
-    if (what === 'del') { d = d.substr(0, d.length - 1); } else if (what === 'clear') { d = ''; } else if (d.length < max) { d += what; }
-    npShow(field, d);
+    var d = valueOf(field);
+    if (what === 'del') { d = d.substr(0, d.length - 1); } else if (what === 'clear') { d = ''; } else if (d.length < (parseInt(attr(field, 'data-np-max'), 10) || 20)) { d += what; }
+    show(field, d, group(d, attr(field, 'data-np')));
   }
-  function npFieldFor(el) {
-    if (!el) { return null; }
-    if (attr(el, 'data-np') !== null) { return el; }
-    return byId(attr(el, 'data-np-for'));
-  }
-  var fields = doc.querySelectorAll('[data-np]'), i, s = store(), saved;
+  function npFieldFor(el) { return attr(el, 'data-np') !== null ? el : byId(attr(el, 'data-np-for')); }
+  var fields = doc.querySelectorAll('[data-np]'), saved;
   for (i = 0; i < fields.length; i++) {
     saved = s && s.getItem(keyFor(fields[i].id));
-    if (saved !== null && saved !== undefined && /^\d*$/.test(saved)) { npShow(fields[i], saved); }
+    if (saved !== null && /^\d*$/.test(saved)) { show(fields[i], saved, group(saved, attr(fields[i], 'data-np'))); }
   }
-  doc.addEventListener('remotekey', function (e) {
-    var d = e.detail || {}, key = d.key || '', field = npFieldFor(d.element);
-    if (field && key.indexOf('DIGIT_') === 0) { npType(field, key.charAt(6)); e.preventDefault(); }
-  }, false);
   doc.addEventListener('click', function (e) {
     var el = e.target, field;
     while (el && el !== doc && attr(el, 'data-np-digit') === null) { el = el.parentNode; }
-    if (!el || el === doc) { return; }
-    field = npFieldFor(el);
+    field = el && el !== doc && npFieldFor(el);
     if (field) { npType(field, attr(el, 'data-np-digit')); }
   }, false);
 
-  /* ---- hand-off fields: what the phone types appears here */
   function handoff(field) {
-    var url = attr(field, 'data-ho-poll'), input = byId(attr(field, 'data-ho-input')),
-      text = field.firstChild, ph = text && text.nextSibling, status = byId(field.id + '-status'),
-      rev = -1, stopped = false, st = store(), kept = st && st.getItem(keyFor(field.id));
-    function show(v) {
-      if (input) { input.value = v; }
-      setText(text, v);
-      if (ph) { if (v) { ph.setAttribute('hidden', ''); } else { ph.removeAttribute('hidden'); } }
-      if (st) { try { st.setItem(keyFor(field.id), v); } catch (e) { /* full */ } }
-    }
-    if (kept) { show(kept); }
-    field.hoShow = show;
+    var url = attr(field, 'data-ho-poll'), status = byId(field.id + '-status'), rev = -1,
+      kept = s && s.getItem(keyFor(field.id));
+    if (kept) { show(field, kept, kept); }
     function poll() {
-      if (stopped) { return; }
       getJSON(url, function (data) {
-        if (data.rev !== rev && (data.rev > 0 || !kept)) { rev = data.rev; show(data.value || ''); }
-        if (data.done) {
-          stopped = true;
-          if (status) { setText(status, attr(doc.body, 'data-ho-done') || '\u2713'); }
-          return;
-        }
-        win.setTimeout(poll, 1000);
+        if (data.rev !== rev && (data.rev > 0 || !kept)) { rev = data.rev; show(field, data.value || '', data.value || ''); }
+        if (!data.done) { return win.setTimeout(poll, 1000); }
+        if (status) { setText(status, attr(doc.body, 'data-ho-done') || '\u2713'); }
       }, function () { win.setTimeout(poll, 5000); });
     }
     poll();
@@ -137,83 +95,69 @@
   var hos = doc.querySelectorAll('[data-ho-poll]');
   for (i = 0; i < hos.length; i++) { handoff(hos[i]); }
 
-  /* ---- the fallback keyboard: letters by multi-tap on the number keys, as on
-     a phone keypad (2=abc ... 9=wxyz, 1=.@-_); RED deletes. For a box whose
-     household has no phone at hand. */
-  var TAPS = { '1': '.@-_1', '2': 'abc2', '3': 'def3', '4': 'ghi4', '5': 'jkl5',
-    '6': 'mno6', '7': 'pqrs7', '8': 'tuv8', '9': 'wxyz9', '0': '0' }, tap = { key: '', at: 0, n: 0 };
+  var TAPS = ['0', '.@-_1', 'abc2', 'def3', 'ghi4', 'jkl5', 'mno6', 'pqrs7', 'tuv8', 'wxyz9'],
+    tap = { key: '', at: 0, n: 0 };
   doc.addEventListener('remotekey', function (e) {
-    var d = e.detail || {}, key = d.key || '', el = d.element, input, v, now, c, chars;
-    if (!el || attr(el, 'data-ho-poll') === null || !el.hoShow) { return; }
-    input = byId(attr(el, 'data-ho-input'));
-    v = input ? input.value : '';
-    if (key === 'RED') { el.hoShow(v.substr(0, v.length - 1)); tap.key = ''; e.preventDefault(); return; }
-    if (key.indexOf('DIGIT_') !== 0) { return; }
-    c = key.charAt(6);
-    chars = TAPS[c];
-    now = new Date().getTime();
-    if (tap.key === c && now - tap.at < 1200 && v.length) {
+    var d = e.detail || {}, key = d.key || '', el = d.element, digit = key.indexOf('DIGIT_') === 0 && key.charAt(6),
+      field = el && npFieldFor(el), v, t, chars;
+    if (field && digit) { npType(field, digit); return e.preventDefault(); }
+    if (attr(el, 'data-ho-poll') === null) { return; }
+    v = valueOf(el);
+    t = now();
+    if (key === 'RED') {
+      v = v.substr(0, v.length - 1);
+      tap.key = '';
+    } else if (!digit) {
+      return;
+    } else if (tap.key === digit && t - tap.at < 1200 && v.length) {
+      chars = TAPS[digit];
       tap.n = (tap.n + 1) % chars.length;
       v = v.substr(0, v.length - 1) + chars.charAt(tap.n);
     } else if (v.length < 254) {
       tap.n = 0;
-      v += chars.charAt(0);
+      v += TAPS[digit].charAt(0);
     }
-    tap.key = c;
-    tap.at = now;
-    el.hoShow(v);
+    if (digit) { tap.key = digit; tap.at = t; }
+    show(el, v, v);
     e.preventDefault();
   }, false);
 
-  /* ---- connection: ``down`` only once /livez did not answer (the ticker
-     asks when its stream failed without having just delivered) */
-  var conn = { down: false, checking: false, shown: false, notice: null, pressed: null,
-    heard: new Date().getTime() };  /* the last time the server answered (this page's load) */
-  var STALE = 20000;  /* after this long without a word from the server, ask before loading */
+  var conn = { down: false, checking: false, shown: false, notice: null, pressed: null, heard: now() };
   function live(ok, fail) {
-    var x = new win.XMLHttpRequest();
-    x.open('GET', '/livez?t=' + new Date().getTime(), true);
-    x.onreadystatechange = function () {
-      if (x.readyState !== 4) { return; }
-      if (x.status >= 200 && x.status < 400) { ok(); } else { fail(); }
-    };
-    try { x.send(null); } catch (e) { fail(); }
+    get('/livez?t=' + now(), function (status) { if (status >= 200 && status < 400) { ok(); } else { fail(); } });
   }
   function notice(text) {
-    if (!conn.notice) {
-      conn.notice = doc.createElement('div');
-      conn.notice.id = 'tv-offline';
-      conn.notice.className = 'tv-offline';
-      conn.notice.setAttribute('role', 'alert');
-      doc.body.appendChild(conn.notice);
+    var n = conn.notice;
+    if (!n) {
+      n = conn.notice = doc.body.appendChild(doc.createElement('div'));
+      n.id = 'tv-offline';
+      n.className = 'tv-offline';
+      n.setAttribute('role', 'alert');
     }
-    if (text) { setText(conn.notice, text); conn.notice.removeAttribute('hidden'); } else { conn.notice.setAttribute('hidden', ''); }
+    if (text) { setText(n, text); n.removeAttribute('hidden'); } else { n.setAttribute('hidden', ''); }
   }
-  function back() {  /* the server answers (again) */
+  function back() {
     conn.down = false;
-    conn.heard = new Date().getTime();
+    conn.heard = now();
     if (conn.shown) {
       conn.shown = false;
       notice(attr(doc.body, 'data-online-text') || 'OK');
       win.setTimeout(function () { if (!conn.down) { notice(''); } }, 4000);
     }
   }
-  function watch() {
-    live(back, function () { win.setTimeout(watch, 2000); });
-  }
-  function check() {
-    if (conn.down || conn.checking) { return; }
-    conn.checking = true;
-    live(function () { conn.checking = false; back(); },
-      function () { conn.checking = false; conn.down = true; win.setTimeout(watch, 2000); });
-  }
+  function watch() { live(back, function () { win.setTimeout(watch, 2000); }); }
   win.TVConnection = {
-    check: check,
-    ok: function () { if (conn.down) { back(); } else { conn.heard = new Date().getTime(); } },
+    check: function () {
+      if (conn.down || conn.checking) { return; }
+      conn.checking = true;
+      live(function () { conn.checking = false; back(); },
+        function () { conn.checking = false; conn.down = true; win.setTimeout(watch, 2000); });
+    },
+    ok: function () { if (conn.down) { back(); } else { conn.heard = now(); } },
     suspected: function () { return conn.down; }
   };
-  function guarded(e, go) {  /* a screen load while the server may be away: ask first */
-    if (!conn.down && new Date().getTime() - conn.heard < STALE) { return; }
+  function guarded(e, go) {
+    if (!conn.down && now() - conn.heard < 20000) { return; }
     e.preventDefault();
     live(function () { back(); notice(''); go(); }, function () {
       conn.shown = true;
@@ -223,8 +167,8 @@
   doc.addEventListener('click', function (e) {
     var a = e.target;
     if (a && (a.type === 'submit' || a.type === 'image') && a.form) { conn.pressed = a; return; }
-    while (a && a !== doc && !(a.tagName === 'A' && a.getAttribute('href'))) { a = a.parentNode; }
-    if (!a || a === doc || e.defaultPrevented || a.getAttribute('href').charAt(0) === '#') { return; }
+    while (a && a !== doc && !(a.tagName === 'A' && attr(a, 'href'))) { a = a.parentNode; }
+    if (!a || a === doc || e.defaultPrevented || attr(a, 'href').charAt(0) === '#') { return; }
     guarded(e, function () { win.location.href = a.href; });
   }, true);
   doc.addEventListener('submit', function (e) {
@@ -232,7 +176,7 @@
     if (e.defaultPrevented) { return; }
     guarded(e, function () {
       var h;
-      if (btn && btn.name && btn.form === form) {  /* form.submit() leaves out the pressed button */
+      if (btn && btn.name && btn.form === form) {
         h = doc.createElement('input');
         h.type = 'hidden';
         h.name = btn.name;
@@ -243,18 +187,14 @@
     });
   }, true);
 
-  /* ---- pairing: poll every interval seconds (RFC 8628 3.5) */
-  var pair = doc.querySelector('[data-pair-poll]');
-  if (pair) {
-    var interval = parseInt(attr(pair, 'data-pair-interval'), 10) || 5;
-    var pollPair = function () {
-      getJSON(attr(pair, 'data-pair-poll'), function (data) {
-        if (data.status === 'paired') { win.location.href = data.next || '/tv/'; return; }
-        if (data.status === 'expired_token') { win.location.reload(); return; }
-        if (data.interval) { interval = data.interval; }  /* slow_down grows it */
-        win.setTimeout(pollPair, interval * 1000);
-      }, function () { win.setTimeout(pollPair, (interval + 5) * 1000); });
-    };
-    win.setTimeout(pollPair, interval * 1000);
+  var pair = doc.querySelector('[data-pair-poll]'), interval = parseInt(attr(pair, 'data-pair-interval'), 10) || 5;
+  function pollPair() {
+    getJSON(attr(pair, 'data-pair-poll'), function (data) {
+      if (data.status === 'paired') { win.location.href = data.next || '/tv/'; return; }
+      if (data.status === 'expired_token') { win.location.reload(); return; }
+      interval = data.interval || interval;
+      win.setTimeout(pollPair, interval * 1000);
+    }, function () { win.setTimeout(pollPair, (interval + 5) * 1000); });
   }
+  if (pair) { win.setTimeout(pollPair, interval * 1000); }
 })(window, document);
