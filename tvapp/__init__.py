@@ -1,5 +1,6 @@
-"""The Flask application: app factory. The only place that wires concrete
-adapters and registers blueprints."""
+"""The Flask application: the app factory. It registers every feature's
+blueprint the same way and wires the app-wide parts (i18n, caching, the TV
+template helpers, errors, remote_nav); adapters are built by the runtime."""
 
 from __future__ import annotations
 
@@ -7,15 +8,35 @@ import logging
 import uuid
 
 from flask import Flask, g, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from broadcast_feed.console import views as console
+from remote_nav.integration import init_app as remote_nav_init
 from services.core.config import Config, load_config
 from services.core.logs import request_id_var, setup_logging
 from services.core.runtime import Runtime, set_runtime
 from services.korean import korean_datetime
 from services.xmlsafe import DEFAULT_MAX_BYTES
+from tvapp import caching, errors, i18n, tv
+from tvapp.certificates import views as certificates
 from tvapp.extensions import babel, csrf
+from tvapp.gateway import views as gateway
+from tvapp.health import views as health
+from tvapp.home import views as home
+from tvapp.mobile import views as mobile
+from tvapp.news import views as news
+from tvapp.phone import views as phone
+from tvapp.taxes import views as taxes
+from tvapp.tv import ui
+from tvapp.tv import views as tv_views
+from tvapp.tv.device import sync_front_cookies
+from tvapp.verify import views as verify
 
 log = logging.getLogger(__name__)
+
+# Every feature the same way: a package whose __init__ holds its blueprint and
+# whose views module its routes; the factory imports the views and registers.
+FEATURES = (health, home, verify, tv_views, mobile, gateway, phone, certificates, taxes, news, console)
 
 LANGUAGES = ("ko", "en")
 
@@ -63,38 +84,16 @@ def create_app(config: Config | None = None) -> Flask:
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
         return resp
 
-    from tvapp.health import bp as health_bp
-    from tvapp.home import bp as home_bp
-    from tvapp.verify import bp as verify_bp
-
-    app.register_blueprint(health_bp)
-    app.register_blueprint(home_bp)
-    app.register_blueprint(verify_bp)
     app.add_template_filter(korean_datetime, "kst")  # 2026년 11월 21일 14:05
-
-    from tvapp import caching, i18n, mobile, tv
-
     i18n.init_app(app)
     caching.init_app(app)  # validators, 304s, Cache-Control (the one caching module)
-    tv.init_app(app)
-    mobile.init_app(app)
-    __import__("tvapp.gateway").gateway.init_app(app)  # SMS gateways and the phone simulator
-
-    from tvapp.certificates import views as certificates_views
-    from tvapp.fax_callback import bp as fax_callback_bp
-    from tvapp.taxes import views as taxes_views
-
-    app.register_blueprint(certificates_views.bp)
-    app.register_blueprint(fax_callback_bp)
-    app.register_blueprint(taxes_views.bp)
-
-    from broadcast_feed.console import views as console_views
-    from tvapp import news
-
-    app.register_blueprint(console_views.bp)  # /console/: the operators' news console
-    news.init_app(app)  # /tv/news/ and the urgent ticker
+    ui.init_app(app)  # the TV screens' template helpers
+    errors.init_app(app)  # calm screens, the console's page, JSON for machines
+    # TV templates are annotated for remote_nav once, when they load; in debug each screen is checked.
+    remote_nav_init(app, annotate_html=False, templates=tv.is_screen_template, when=tv.is_screen_request)
+    app.after_request(sync_front_cookies)
+    for views in FEATURES:
+        app.register_blueprint(views.bp)
     if config.PROXY_HOPS > 0:  # behind the front (tvapp.front): the client's address, for rate limits
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.PROXY_HOPS, x_proto=config.PROXY_HOPS)
     return app

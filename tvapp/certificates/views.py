@@ -15,9 +15,9 @@ from services.korean import eul, iga
 from services.pii import mask_email, mask_phone
 from tvapp.caching import household_screen, shared_screen
 from tvapp.certificates import bp
+from tvapp.errors import calm
 from tvapp.flow import Flow
 from tvapp.tv.device import tv_device_required
-from tvapp.tv.errors import calm
 from tvapp.tv.labels import timeline_steps
 from tvapp.tv.views import handoff_context
 

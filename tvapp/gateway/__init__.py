@@ -6,19 +6,12 @@ address for Kannel, by HMAC signature for the generic HTTP gateway).
 - ``GET /gateway/kannel/dlr?id=..&sig=..&type=%d``: delivery reports.
 - ``POST /gateway/sms/inbound`` and ``POST /gateway/sms/status``: the HTTP
   gateway's signed JSON webhooks.
+- ``POST /gateway/fax/callback``: the HTTP fax API's signed status callbacks.
+
+The blueprint; its routes are in ``views``.
 """
 
 from flask import Blueprint
 
 bp = Blueprint("gateway", __name__, url_prefix="/gateway")
 
-
-def init_app(app) -> None:
-    """Register the gateway endpoints and the phone simulator."""
-    from tvapp import phone
-    from tvapp.extensions import csrf
-    from tvapp.gateway import views  # noqa: F401 - routes register on import
-
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
-    phone.init_app(app)

@@ -8,10 +8,16 @@ import logging
 
 from flask import Response, abort, current_app, jsonify, request
 
+from fax_bridge import CallbackRejected, FaxError
 from services import petitions, sms
+from services.delivery import fax
+from services.fax_worker import on_event
 from services.sms import http as sms_http
 from services.sms.kannel import dlr_signature
+from tvapp.extensions import csrf
 from tvapp.gateway import bp
+
+csrf.exempt(bp)  # machine endpoints: each checks its caller (address or signature)
 
 log = logging.getLogger(__name__)
 
@@ -109,3 +115,23 @@ def http_status():
     with _runtime().session() as s:
         changed = sms.record_dlr(s, message_id, status)
     return jsonify({"ok": True, "changed": changed})
+
+
+# -- the HTTP fax API's status callbacks -------------------------------------------------
+
+@bp.post("/fax/callback")
+def fax_callback():
+    """Signed status callbacks from an HTTP fax API (FAX_TRANSPORT=http).
+    fax_bridge checks the signature and never moves a job backwards, so
+    duplicated or out-of-order callbacks are harmless."""
+    runtime = current_app.extensions["runtime"]
+    if runtime.config.FAX_TRANSPORT != "http":  # only the HTTP fax API calls back
+        return jsonify(error="not_configured", reason="the fax transport takes no callbacks"), 404
+    try:
+        dispatcher = fax.dispatcher_for(runtime, on_event=lambda e: on_event(runtime, e))
+        job = dispatcher.handle_callback(request.get_data(cache=False)[:65536], dict(request.headers))
+    except CallbackRejected as exc:
+        return jsonify(error="rejected", reason=str(exc)[:200]), 403
+    except FaxError:
+        return jsonify(error="not_configured", reason="the fax transport takes no callbacks"), 404
+    return jsonify(ok=True, state=job.state.value if job else None)

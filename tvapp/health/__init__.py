@@ -1,21 +1,6 @@
-from flask import Blueprint, current_app, jsonify
+"""Health endpoints for supervisors and load balancers. The blueprint; its
+routes are in ``views``."""
 
-from services import health
-from tvapp.extensions import csrf
+from flask import Blueprint
 
 bp = Blueprint("health", __name__)
-
-
-@bp.get("/healthz")
-@csrf.exempt
-def healthz():
-    ok, parts = health.check(current_app.extensions["runtime"])
-    return jsonify(status="ok" if ok else "degraded", parts=parts), (200 if ok else 503)
-
-
-@bp.get("/livez")
-@csrf.exempt
-def livez():
-    """The web process answers (no database, Redis or back-end check): what a
-    TV box asks before loading a screen when its ticker stream has dropped."""
-    return "", 204, {"Cache-Control": "no-store"}

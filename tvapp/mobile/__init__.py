@@ -5,8 +5,3 @@ from flask import Blueprint
 
 bp = Blueprint("mobile", __name__, url_prefix="/m")
 
-
-def init_app(app) -> None:
-    from tvapp.mobile import views  # noqa: F401 - routes register on import
-
-    app.register_blueprint(bp)

@@ -11,9 +11,3 @@ from flask import Blueprint
 
 bp = Blueprint("news", __name__, url_prefix="/tv")
 
-
-def init_app(app) -> None:
-    from tvapp.news import views  # noqa: F401 - routes register on import
-
-    app.register_blueprint(bp)
-    app.add_template_filter(views.news_date, "news_date")

@@ -59,6 +59,9 @@ def news_date(value, long: bool = False) -> str:
     return korean_datetime(value) if long else month_day(value)
 
 
+bp.add_app_template_filter(news_date, "news_date")  # the console shows news dates too
+
+
 def _page_arg() -> int:
     page = request.args.get("page", 1, type=int) or 1
     return max(1, min(page, 1000))

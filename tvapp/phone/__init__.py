@@ -9,8 +9,3 @@ from flask import Blueprint
 
 bp = Blueprint("phone", __name__, url_prefix="/phone")
 
-
-def init_app(app) -> None:
-    from tvapp.phone import views  # noqa: F401 - routes register on import
-
-    app.register_blueprint(bp)

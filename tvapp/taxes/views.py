@@ -16,10 +16,10 @@ from services.pii import mask_email, mask_phone
 from services.taxes import bills as bills_mod
 from services.taxes import payments
 from tvapp.caching import household_screen
+from tvapp.errors import calm
 from tvapp.flow import Flow
 from tvapp.taxes import bp
 from tvapp.tv.device import tv_device_required
-from tvapp.tv.errors import calm
 from tvapp.tv.labels import timeline_steps
 
 PER_PAGE = 4

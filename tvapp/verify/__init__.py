@@ -1,58 +1,9 @@
 """/verify/<number>: is this certificate genuine? Public; phone-friendly (it is
 what the QR code on every page opens). Shows a summary, never a full
-resident number. Rate-limited per address against enumeration."""
+resident number. Rate-limited per address against enumeration.
 
-from __future__ import annotations
+The blueprint; its routes are in ``views``."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
-
-from services import ratelimit
-from services.certificates import catalogue, verification
-from services.certificates.issue import lookup
-from services.models import Request
+from flask import Blueprint
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
-
-LIMIT_PER_MINUTE = 30
-
-
-def _limited() -> bool:
-    r = current_app.extensions["runtime"].redis
-    return not ratelimit.hit(r, ratelimit.verify_lookups(LIMIT_PER_MINUTE), request.remote_addr or "-")
-
-
-def _type_name(cert) -> str:
-    """Certificates by their catalogue name; other documents (tax receipts) by title."""
-    ctype = catalogue.BY_CODE.get(cert.cert_type)
-    return ctype.name_ko if ctype else cert.title
-
-
-@bp.get("/")
-def form():
-    number = request.args.get("number", "")
-    if number:
-        n = verification.normalise(number)
-        if n:
-            return redirect(url_for("verify.show", number=n))
-        return render_template("verify/result.html", state="malformed", number=number[:40]), 400
-    return render_template("verify/result.html", state="form")
-
-
-@bp.get("/<number>")
-def show(number: str):
-    if _limited():
-        return render_template("verify/result.html", state="limited"), 429
-    rt = current_app.extensions["runtime"]
-    with rt.session() as s:
-        cert = lookup(s, rt, number)
-        if cert is None:
-            shown = verification.fmt(number) if verification.normalise(number) else number[:40]
-            return render_template("verify/result.html", state="unknown", number=shown), 404
-        req = s.get(Request, cert.request_id)
-        ctx = dict(
-            state="genuine", number=verification.fmt(cert.verification_no), title=cert.title,
-            type_name=_type_name(cert), issued_at=cert.issued_at,
-            office=cert.office, holder=cert.holder_masked, pages=cert.pages,
-            sections=cert.summary.get("sections", []), receipt=req.receipt_no if req else "",
-            sha256=cert.sha256)
-    return render_template("verify/result.html", **ctx)
