@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 
 from .assets import RUNTIME_NAME, STATIC_DIR, STYLE_NAME, script_tag, style_tag
-from .focus import FocusGraph
+from .focus import FocusGraph, annotate
 from .prepare import differences, jinja_parts
 
 logger = logging.getLogger(__name__)
@@ -76,8 +76,6 @@ def init_app(app, url_prefix: str = "/remote_nav", annotate_html: bool = True,
     """
     from flask import Blueprint, request, url_for
     from markupsafe import Markup
-
-    from .focus import annotate
 
     app.register_blueprint(
         Blueprint(BLUEPRINT, __name__, static_folder=str(STATIC_DIR), static_url_path="/static"),

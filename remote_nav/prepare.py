@@ -28,7 +28,7 @@ import re
 
 from . import markup as m
 from .focus import FocusGraph
-from .htmlio import Parsed
+from .htmlio import Parsed, parse, screen_root
 
 START = "\ue000"  # at the end of a marked start tag (private-use characters: never in content)
 END = "\ue001"  # before a marked element's end tag
@@ -335,8 +335,6 @@ def finish(page: str) -> str:
 def differences(page: str) -> list[str]:
     """How a page's navigation attributes differ from what :func:`annotate`
     renders for it ([] when fully annotated). For tests and debug checks."""
-    from .htmlio import parse, screen_root
-
     seen = parse(page)
     wanted = parse(page)
     graph = FocusGraph(screen_root(wanted), wanted)

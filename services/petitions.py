@@ -26,18 +26,24 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import ledger, otp, pairing, ratelimit, steps
+from fax_bridge import FaxNumberPolicy, NumberRefused
+from services import ledger, otp, pairing, pii, ratelimit, steps
+from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import catalogue
+from services.delivery.email import valid_address
 from services.households import phone_hash, resident_by_phone
 from services.korean import particles
-from services.models import Request, Resident
+from services.models import Household, Request, Resident
 from services.sms import (
     fit_for,
     is_opted_out,
     is_ours_or_short,
     limit_for,
+    messages_for_phone,
+    normal_digits,
     opt_in,
     opt_out,
     record_mo,
@@ -335,15 +341,12 @@ class Conversation:
         if cmd.method is None:
             return self.fmt("ask_method", w=w)
         if cmd.method == "email":
-            from services.delivery.email import valid_address
-
             address = self.rt.crypto.decrypt(resident.email_enc) if resident.email_enc else None
             if not address or not valid_address(address):
                 return self.fmt("no_email", w=w)
         else:
             if not cmd.number:
                 return self.fmt("ask_fax", w=w)
-            from fax_bridge import FaxNumberPolicy, NumberRefused
 
             try:
                 address = FaxNumberPolicy().check(cmd.number).digits
@@ -434,8 +437,6 @@ class Conversation:
 
     def do_taxes(self, cmd: Command, resident: Resident) -> str:
         """The household's unpaid local-tax bills (with late charges), in one line."""
-        from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
-        from services.models import Household
 
         hh = self.s.get(Household, resident.household_id)
         try:
@@ -471,8 +472,6 @@ def _global_rate_ok(runtime) -> bool:
 
 
 def mo_dedup_key(runtime, phone: str, to: str, ts: str, text: str, smsc: str) -> str:
-    from services.sms import normal_digits
-
     return _mo_dedup_key(runtime, normal_digits(phone), normal_digits(to), ts or "", text or "", smsc or "")
 
 
@@ -541,10 +540,6 @@ class SimPhone:
 
 def simulator_phones(session: Session, runtime) -> list[SimPhone]:
     """The demo residents' phones the simulator page can pick (shown masked)."""
-    from sqlalchemy import select
-
-    from services import pii
-
     rows = session.scalars(select(Resident).where(Resident.phone_enc.is_not(None))
                            .order_by(Resident.household_id, Resident.position))
     return [SimPhone(r.ref, "%s (%s)" % (pii.mask_name(r.name), r.relation),
@@ -553,9 +548,6 @@ def simulator_phones(session: Session, runtime) -> list[SimPhone]:
 
 def simulator_thread(session: Session, runtime, ref: str) -> tuple[str | None, list]:
     """(phone, messages oldest first) of the resident ``ref``; (None, []) if unknown."""
-    from sqlalchemy import select
-
-    from services.sms import messages_for_phone
 
     r = session.scalar(select(Resident).where(Resident.ref == ref))
     if r is None or not r.phone_enc:

@@ -50,6 +50,7 @@ from redis.exceptions import RedisError
 
 from services.core import versions
 from services.korean import now_kst
+from services.taxes import bills as bills_mod
 
 CACHE_CONTROL = "private, no-cache"
 STATIC_MAX_AGE = 365 * 24 * 3600
@@ -133,8 +134,6 @@ def _made_of(bills: bool, flow, form: bool) -> list:
     if flow is not None:
         made.append(_digest(values[1]))
     if bills:
-        from services.taxes import bills as bills_mod
-
         try:
             made.append(bills_mod.digest(rt, hh.code))
         except bills_mod.BillsUnavailable:

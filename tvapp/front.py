@@ -43,6 +43,8 @@ import os
 import shutil
 from pathlib import Path
 
+from services.xmlsafe import DEFAULT_MAX_BYTES
+
 PROXY = """      proxy_pass http://tv_app;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
@@ -142,8 +144,6 @@ def render(directory: Path, listen: str, upstream: str, workers: int = 1, max_bo
 
 def prepare(config, directory: Path | None = None) -> tuple[list[str], Path]:
     """``(nginx command, its folder)`` for the front on HOST:PORT before FRONT_UPSTREAM."""
-    from services.xmlsafe import DEFAULT_MAX_BYTES
-
     binary = nginx_binary()
     if not binary:
         raise RuntimeError("nginx is not installed: apt-get install nginx (or run with WEB_FRONT=none)")

@@ -21,9 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services import phones, pii
+from services.core.crypto import Crypto
 from services.households import phone_hash
 from services.models import SmsMessage, SmsOptOut
 from services.sms.base import GatewayError, OutboxGateway, SmsGateway
+from services.sms.http import HttpGateway
+from services.sms.kannel import KannelGateway
 from services.sms.text import cp949_len, fit_for, kind_of, limit_for
 
 __all__ = [
@@ -48,13 +51,9 @@ def gateway_for(config, crypto=None) -> SmsGateway:
     if name == "outbox":
         return OutboxGateway()
     if name == "kannel":
-        from services.core.crypto import Crypto
-        from services.sms.kannel import KannelGateway
 
         return KannelGateway(config, crypto or Crypto(config.PII_KEY))
     if name == "http":
-        from services.sms.http import HttpGateway
-
         return HttpGateway(config)
     raise ValueError("SMS_GATEWAY must be one of %s" % ", ".join(GATEWAYS))
 

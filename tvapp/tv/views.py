@@ -20,6 +20,7 @@ from flask import (
 
 from services import handoff, ledger, pairing
 from services.households import get_household, sync_household
+from services.models import utcnow
 from tvapp.caching import household_screen, shared_screen
 from tvapp.tv import bp
 from tvapp.tv.device import (
@@ -213,6 +214,4 @@ def simulator():
 
 
 def _now():
-    from services.models import utcnow
-
     return utcnow()
