@@ -28,12 +28,8 @@ def modules(text: str, level: str = "M") -> list[list[bool]]:
     return [[bool(m) for m in row] for row in qr.modules]
 
 
-def svg(text: str, scale: int = 6, level: str = "M", border: int = QUIET_ZONE) -> bytes:
-    """An SVG of the code: black on white, ``scale`` pixels a module, each
-    horizontal run of dark modules one ``h`` segment of a single path."""
-    rows = modules(text, level)
-    size = len(rows) + 2 * border
-    runs = []
+def dark_runs(rows: list[list[bool]]):
+    """``(row, first, past the last)`` of every horizontal run of dark modules."""
     for y, row in enumerate(rows):
         x = 0
         while x < len(row):
@@ -43,7 +39,16 @@ def svg(text: str, scale: int = 6, level: str = "M", border: int = QUIET_ZONE) -
             start = x
             while x < len(row) and row[x]:
                 x += 1
-            runs.append("M%d %dh%dv1h-%dz" % (start + border, y + border, x - start, x - start))
+            yield y, start, x
+
+
+def svg(text: str, scale: int = 6, level: str = "M", border: int = QUIET_ZONE) -> bytes:
+    """An SVG of the code: black on white, ``scale`` pixels a module, each
+    horizontal run of dark modules one ``h`` segment of a single path."""
+    rows = modules(text, level)
+    size = len(rows) + 2 * border
+    runs = ["M%d %dh%dv1h-%dz" % (start + border, y + border, end - start, end - start)
+            for y, start, end in dark_runs(rows)]
     px = size * scale
     return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
             'shape-rendering="crispEdges"><rect width="%d" height="%d" fill="#fff"/>'

@@ -112,17 +112,8 @@ def draw_qr(c, modules: list[list[bool]], x: float, y: float, size: float, borde
     shape and encodes the code again for every page: most of a PDF's build time)."""
     box = size / (len(modules) + border * 2.0)
     path = c.beginPath()
-    for r, row in enumerate(modules):
-        top = y + size - (r + border + 1) * box
-        col = 0
-        while col < len(row):
-            if not row[col]:
-                col += 1
-                continue
-            start = col
-            while col < len(row) and row[col]:
-                col += 1
-            path.rect(x + (start + border) * box, top, (col - start) * box, box)
+    for r, start, end in qr.dark_runs(modules):
+        path.rect(x + (start + border) * box, y + size - (r + border + 1) * box, (end - start) * box, box)
     c.saveState()
     c.setFillColor(colors.black)
     c.drawPath(path, stroke=0, fill=1)

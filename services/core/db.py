@@ -18,7 +18,8 @@ class Base(DeclarativeBase):
 _engines: dict[str, Engine] = {}
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def sqlite_pragmas(dbapi_conn, _record=None) -> None:
+    """What every SQLite connection of ours runs first (WAL, a busy wait, foreign keys)."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
@@ -33,7 +34,7 @@ def get_engine(url: str) -> Engine:
     if engine is None:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
         _engines[url] = engine

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from fax_bridge import JobNotFound, JobState, JobStore
 from fax_bridge.store import Attempt, FaxJob, attempt_key
 from fax_bridge.transports.base import Phase, StatusUpdate
-from services.core.db import get_engine
+from services.core.db import get_engine, sqlite_pragmas
 from services.models import FaxAttemptRow, FaxDocumentRow, FaxJobRow, FaxOwnerRow
 
 __all__ = ["DatabaseJobStore"]
@@ -66,12 +66,7 @@ _sqlite_engines: dict[tuple[int, str], Engine] = {}
 
 def _sqlite_connect(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+    sqlite_pragmas(dbapi_conn)
 
 
 def _sqlite_begin(conn: Connection) -> None:
