@@ -26,25 +26,30 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import ledger, otp, pairing, ratelimit, steps
+from fax_bridge import FaxNumberPolicy, NumberRefused
+from services import ledger, otp, pairing, pii, ratelimit, steps
+from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import catalogue
+from services.delivery.email import valid_address
 from services.households import phone_hash, resident_by_phone
 from services.korean import particles
-from services.models import Request, Resident
+from services.models import Household, Request, Resident
 from services.sms import (
-    fit_for,
     is_opted_out,
     is_ours_or_short,
     limit_for,
+    messages_for_phone,
     opt_in,
     opt_out,
+    parts_for,
     record_mo,
     record_reply,
     reply_to,
+    send_more_parts,
 )
-from services.sms import mo_dedup_key as _mo_dedup_key
 from services.sms.text import cp949_len
 
 log = logging.getLogger(__name__)
@@ -211,7 +216,7 @@ R = {
     "help_long": ("[{office}] 문자 민원 안내\n"
                   "- 증명서: '등본 메일', '초본 팩스 02-123-4567', '납세증명 메일'\n"
                   "- 진행 확인: '상태' 또는 '상태 접수번호'\n- 미납 세금: '세금'\n"
-                  "- 신청 취소: '취소 접수번호'\n- TV 연결: '연결 ABCD-EFGH'\n- 문자 그만 받기: '수신거부'"),
+                  "- 신청 취소: '취소 접수번호'\n- TV 연결: '연결 BCDF-GHJK'\n- 문자 그만 받기: '수신거부'"),
     "unknown": "무슨 말씀인지 몰라 처리하지 못했습니다. '도움말'을 보내 주세요.",
     "stranger": "[{office}] 등록된 주민의 휴대전화 번호가 아닙니다. 구청 민원실로 문의해 주세요.",
     "optout": "수신거부를 처리했습니다. 다시 받으시려면 '수신허용'을 보내 주세요.",
@@ -224,6 +229,8 @@ R = {
     "no_email": "등록된 메일 주소가 없습니다. '{w} 팩스 02-123-4567'처럼 팩스로 신청해 주세요.",
     "challenge": "{w}({how}) 신청: 인증번호를 보냈습니다. '확인 123456'처럼 답장해 주세요.",
     "challenge_again": "앞서 보낸 인증번호로 '확인 123456'처럼 답장해 주세요.",
+    "replaced": "{old} 대신 {w}({how}) 신청: 받은 인증번호를 '확인 123456'처럼 보내 주세요.",
+    "challenge_replaced": "{old} 대신 {w}({how}) 신청: 새 인증번호를 '확인 123456'처럼 보내 주세요.",
     "no_pending": "확인할 신청이 없습니다. 먼저 '등본 메일'처럼 신청해 주세요.",
     "ask_code": "문자로 받은 인증번호 6자리를 '확인 123456'처럼 보내 주세요.",
     "wrong": "인증번호가 맞지 않습니다. 다시 보내 주세요. (남은 횟수 {n}번)",
@@ -234,10 +241,14 @@ R = {
     "ask_receipt": "접수번호를 함께 적어 주세요. 예: '취소 20261121-123456'",
     "cancelled": "{receipt} 신청을 취소했습니다.",
     "not_cancellable": "{receipt}은(는) 이미 처리가 끝나 취소할 수 없습니다.",
-    "taxes_none": "미납된 지방세가 없습니다.",
+    "already_cancelled": "{receipt}은(는) 이미 취소된 신청입니다.",
+    "more": " 외 {n}건",
+    "taxes_none": "본인 명의로 미납된 지방세가 없습니다.",
     "taxes_some": "미납 지방세 {n}건, 합계 {total}원입니다. 납부는 TV의 세금 메뉴에서 하실 수 있습니다.",
+    "taxes_others": " 가족 명의 고지서 {n}건은 납부자가 TV에서 확인해 주세요.",
+    "taxes_none_others": "본인 명의 미납 지방세는 없습니다. 가족 명의 고지서 {n}건은 납부자가 TV에서 확인해 주세요.",
     "taxes_down": "구청 시스템에 잠시 연결할 수 없습니다. 조금 뒤에 다시 보내 주세요.",
-    "ask_pair": "TV에 나온 연결 번호 8자리를 보내 주세요. 예: '연결 ABCD-EFGH'",
+    "ask_pair": "TV에 나온 연결 번호 8자리를 보내 주세요. 예: '연결 BCDF-GHJK'",
     "paired": "TV 연결을 마쳤습니다. TV 화면에서 계속해 주세요.",
     "sorry": "잠시 문제가 있어 처리하지 못했습니다. 잠시 후 다시 보내 주세요.",
 }
@@ -335,31 +346,42 @@ class Conversation:
         if cmd.method is None:
             return self.fmt("ask_method", w=w)
         if cmd.method == "email":
-            from services.delivery.email import valid_address
-
             address = self.rt.crypto.decrypt(resident.email_enc) if resident.email_enc else None
             if not address or not valid_address(address):
                 return self.fmt("no_email", w=w)
         else:
             if not cmd.number:
                 return self.fmt("ask_fax", w=w)
-            from fax_bridge import FaxNumberPolicy, NumberRefused
-
             try:
                 address = FaxNumberPolicy().check(cmd.number).digits
             except NumberRefused as exc:
                 return exc.reason_ko
             except Exception:  # noqa: BLE001 - a number the parser cannot read at all
                 return self.fmt("ask_fax", w=w)
+        # One request waits for its code at a time: a new one replaces the one
+        # waiting, and its reply names what it replaced (never in silence).
+        before = self.redis.get(self._pending_key(resident))
+        old = None
+        if before is not None:
+            prev = json.loads(before)
+            same = (prev["cert"], prev["method"]) == (cmd.cert, cmd.method) \
+                and self.rt.crypto.decrypt(prev["address"]) == address
+            if not same:
+                old = "%s(%s)" % (_short(prev["cert"]), HOW_KO[prev["method"]])
         pending = {"cert": cmd.cert, "method": cmd.method, "token": secrets.token_hex(12),
                    "address": self.rt.crypto.encrypt(address)}
-        self.redis.set(self._pending_key(resident), json.dumps(pending), ex=PENDING_TTL)
         result = otp.send_code(self.s, self.rt, self._subject(resident), self.phone, purpose="otp")
+        if not result.ok and result.reason != "cooldown":
+            return result.message  # locked or too many codes: the waiting request (if any) stays
+        self.redis.set(self._pending_key(resident), json.dumps(pending), ex=PENDING_TTL)
+        how = HOW_KO[cmd.method]
         if result.ok:
-            return self.fmt("challenge", w=w, how=HOW_KO[cmd.method])
-        if result.reason == "cooldown":
-            return self.fmt("challenge_again")
-        return result.message
+            if old:
+                return self.fmt("challenge_replaced", w=w, how=how, old=old)
+            return self.fmt("challenge", w=w, how=how)
+        if old:  # the code sent a moment ago now confirms this request
+            return self.fmt("replaced", w=w, how=how, old=old)
+        return self.fmt("challenge_again")
 
     def do_confirm(self, cmd: Command, resident: Resident) -> str:
         raw = self.redis.get(self._pending_key(resident))
@@ -413,13 +435,19 @@ class Conversation:
                 if r.resident_id == resident.id]
         if not mine:
             return self.fmt("no_requests")
+        mine.sort(key=lambda r: r.status != "failed")  # stable: failures first, then newest first
         limit = limit_for(self.config)
-        out = self._line(mine[0])
-        for req in mine[1:]:
-            nxt = out + "\n" + self._line(req)
+        lines = [self._line(r) for r in mine]
+        shown = 1
+        while shown < len(lines):
+            rest = len(lines) - shown - 1
+            nxt = "\n".join(lines[:shown + 1]) + (self.fmt("more", n=rest) if rest else "")
             if cp949_len(nxt) > limit:
                 break
-            out = nxt
+            shown += 1
+        out = "\n".join(lines[:shown])
+        if shown < len(lines):
+            out += self.fmt("more", n=len(lines) - shown)
         return out
 
     def do_cancel(self, cmd: Command, resident: Resident) -> str:
@@ -430,22 +458,25 @@ class Conversation:
             return self.fmt("not_found", receipt=cmd.receipt)
         if ledger.cancel(self.s, req, reason="cancelled by SMS"):
             return self.fmt("cancelled", receipt=req.receipt_no)
+        if req.status == "cancelled":
+            return self.fmt("already_cancelled", receipt=req.receipt_no)
         return self.fmt("not_cancellable", receipt=req.receipt_no)
 
     def do_taxes(self, cmd: Command, resident: Resident) -> str:
-        """The household's unpaid local-tax bills (with late charges), in one line."""
-        from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
-        from services.models import Household
-
+        """The unpaid local-tax bills this phone's owner pays (with late charges), in
+        one line; other household members' bills only counted, never shown."""
         hh = self.s.get(Household, resident.household_id)
         try:
             bills = [b for b in self.rt.bridge.tax_bills(hh.code) if b.get("status") != "paid"]
         except (BackendUnavailable, BackendProtocolError, BackendRefused):
             return self.fmt("taxes_down")
-        if not bills:
-            return self.fmt("taxes_none")
-        total = sum(int(b.get("total", b.get("amount", 0))) for b in bills)
-        return self.fmt("taxes_some", n=len(bills), total="{:,}".format(total))
+        own = [b for b in bills if b.get("payer_ref") == resident.ref]
+        others = len(bills) - len(own)
+        if not own:
+            return self.fmt("taxes_none_others", n=others) if others else self.fmt("taxes_none")
+        tail = self.fmt("taxes_others", n=others) if others else ""
+        total = sum(int(b.get("total", b.get("amount", 0))) for b in own)
+        return self.fmt("taxes_some", n=len(own), total="{:,}".format(total)) + tail
 
     def do_pair(self, cmd: Command, resident: Resident | None) -> str:
         return self.pair(cmd, resident)
@@ -470,12 +501,6 @@ def _global_rate_ok(runtime) -> bool:
     return ratelimit.hit(runtime.redis, ratelimit.sms_global(runtime.config.SMS_RATE_GLOBAL), "all")
 
 
-def mo_dedup_key(runtime, phone: str, to: str, ts: str, text: str, smsc: str) -> str:
-    from services.sms import normal_digits
-
-    return _mo_dedup_key(runtime, normal_digits(phone), normal_digits(to), ts or "", text or "", smsc or "")
-
-
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -490,9 +515,13 @@ def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = 
               gateway: str = "outbox", dedup_key: str | None = None) -> Outcome:
     """Handle one incoming message; returns what to answer (``reply`` None: nothing).
 
-    ``dedup_key`` defaults to one made of what a retrying gateway sends again
-    (sender, receiver, time stamp, text, SMSC). Requests created are queued
-    after the transaction commits.
+    ``dedup_key`` is the gateway's identity of the message (Kannel's ``%I``
+    with the SMSC and sender, the HTTP gateway's id): a retry carries the same
+    one and gets the first answer again. Without one the message is handled:
+    a time stamp is not an identity (two genuine messages can share the same
+    minute, and must both be answered). Requests created are queued after
+    the transaction commits. A reply that does not fit one message comes
+    back whole: its first part here, the rest sent as their own messages.
     """
     text, phone = storable(text or "")[:2000], storable(phone or "")
     to, ts, smsc = storable(to or ""), storable(ts or ""), storable(smsc or "")
@@ -502,7 +531,7 @@ def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = 
     if not _global_rate_ok(runtime):
         log.warning("sms global rate limit reached; message not processed")
         return Outcome(None, ignored="global_rate")
-    key = dedup_key or mo_dedup_key(runtime, phone, to, ts, text, smsc)
+    key = dedup_key or "mo:" + secrets.token_hex(16)
     try:
         with runtime.session() as s:
             mo, new = record_mo(s, runtime, phone, text, dedup_key=key, gateway=gateway)
@@ -515,13 +544,15 @@ def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = 
             mo.purpose = cmd.name[:32]
             reply = conv.answer(cmd)
             if reply:
-                reply = fit_for(runtime.config, reply)
+                parts = parts_for(runtime.config, reply)
+                reply = parts[0]
                 record_reply(s, runtime, phone, reply, mo=mo, gateway=gateway)
+                send_more_parts(s, runtime, phone, parts, mo=mo)
             log.info("sms %d handled: %s", mo.id, cmd.name)
             started = list(conv.to_start)
     except Exception:
         log.exception("sms could not be handled")
-        return Outcome(fit_for(runtime.config, R["sorry"]))
+        return Outcome(R["sorry"])
     for rid in started:
         try:
             steps.start(runtime, rid)
@@ -541,10 +572,6 @@ class SimPhone:
 
 def simulator_phones(session: Session, runtime) -> list[SimPhone]:
     """The demo residents' phones the simulator page can pick (shown masked)."""
-    from sqlalchemy import select
-
-    from services import pii
-
     rows = session.scalars(select(Resident).where(Resident.phone_enc.is_not(None))
                            .order_by(Resident.household_id, Resident.position))
     return [SimPhone(r.ref, "%s (%s)" % (pii.mask_name(r.name), r.relation),
@@ -553,10 +580,6 @@ def simulator_phones(session: Session, runtime) -> list[SimPhone]:
 
 def simulator_thread(session: Session, runtime, ref: str) -> tuple[str | None, list]:
     """(phone, messages oldest first) of the resident ``ref``; (None, []) if unknown."""
-    from sqlalchemy import select
-
-    from services.sms import messages_for_phone
-
     r = session.scalar(select(Resident).where(Resident.ref == ref))
     if r is None or not r.phone_enc:
         return None, []

@@ -4,6 +4,7 @@ signatures."""
 
 import json
 import re
+import uuid
 from urllib.parse import urlencode
 
 import pytest
@@ -18,7 +19,8 @@ MINJUN = "010-0000-0003"
 
 
 def _mo(client, text, sender=MINJUN, ts="2026-11-21 10:00:00", **kw):
-    q = {"from": sender, "to": "1588-0000", "text": text, "smsc": "fake", "ts": ts}
+    """One MO as Kannel's get-url passes it; a fresh ``id`` (``%I``) unless a retry's is given."""
+    q = {"from": sender, "to": "1588-0000", "text": text, "smsc": "fake", "ts": ts, "id": uuid.uuid4().hex}
     q.update(kw)
     return client.get("/gateway/kannel/mo?" + urlencode(q))
 
@@ -52,16 +54,16 @@ def test_our_own_number_and_short_codes_get_nothing(client, demo):
 
 
 def test_retried_mo_is_processed_once(client, demo):
-    a = _mo(client, "등본 메일")
-    b = _mo(client, "등본 메일")
+    a = _mo(client, "등본 메일", id="m-1")
+    b = _mo(client, "등본 메일", id="m-1")
     assert a.data == b.data and "인증번호" in a.data.decode()
     with demo.session() as s:
         rows = sms.messages_for_phone(s, demo, MINJUN)
     assert sum(m.direction == "mo" for m in rows) == 1
     assert sum(m.purpose == "otp" for m in rows) == 1
     code = re.search(r"\d{6}", next(m.body for m in rows if m.purpose == "otp")).group(0)
-    ok = _mo(client, "확인 " + code, ts="2026-11-21 10:00:30")
-    again = _mo(client, "확인 " + code, ts="2026-11-21 10:00:30")
+    ok = _mo(client, "확인 " + code, ts="2026-11-21 10:00:30", id="m-2")
+    again = _mo(client, "확인 " + code, ts="2026-11-21 10:00:30", id="m-2")
     assert "접수" in ok.data.decode() and ok.data == again.data
     with demo.session() as s:
         assert len(list(s.scalars(select(Request)))) == 1
