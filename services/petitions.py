@@ -96,6 +96,14 @@ DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0
 RECEIPT_RE = re.compile(r"(\d{8})-?(\d{6})")
 SIX_DIGITS_RE = re.compile(r"\d{6}")
 PARTICLE_RE = re.compile(r"^[\s,.:;/을를은는으로로]+")
+# Polite openings and closings around a command ("안녕하세요 등본 한 통 메일로 보내주세요"),
+# and counts of copies (SMS requests are always one copy).
+GREETING_RE = re.compile(r"^(안녕하세요|안녕하십니까|수고하십니다|수고하세요|저기요|여보세요|실례합니다|hello|hi|please)[\s,.!~]*")
+CLOSING_RE = re.compile(r"(좀|을|를)?(보내|발급해|발급|신청해|신청|부탁|해|알려|조회해)?"
+                        r"(주세요|줘요|줘|주십시오|주실래요|드립니다|드려요|합니다|해요|요)?[\s.!?~^]*$")
+COUNT_RE = re.compile(r"^(한|1|일|하나)(통|부|장|매)")
+TAX_TAIL = ("얼마", "얼마에요", "얼마예요", "얼마인가요", "얼마죠", "있나요", "있어요", "남았나요", "내야", "알려", "조회",
+            "확인", "주세요", "좀")
 
 
 @dataclass
@@ -150,6 +158,7 @@ def _cert(c: str) -> Command | None:
         rest = _strip_particles(after[len(word):])
     else:
         rest = _strip_particles(c[len(word):])
+    rest = _strip_particles(COUNT_RE.sub("", rest))
     cmd = Command("cert", cert=CERT_WORDS[word], word=word)
     if method_first:
         cmd.method = method_first
@@ -169,12 +178,82 @@ def _cert(c: str) -> Command | None:
     return cmd
 
 
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap neighbours) between ``a`` and ``b``,
+    Hangul counted by its letters (jamo): 듣 is one letter from 등, far from 초."""
+    a, b = unicodedata.normalize("NFD", a), unicodedata.normalize("NFD", b)
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+# The command vocabulary a typo may stand for: words long enough that one wrong
+# letter still leaves them unmistakable (Hangul 2+ syllables, Latin 4+ letters).
+# Opting out or in is never guessed from a short word ("거북" is not "거부").
+def _vocabulary() -> list[str]:
+    words = set(CERT_WORDS) | {w for w, _ in METHOD_WORDS}
+    for group in (HELP_WORDS, TAX_WORDS, CONFIRM_WORDS, PAIR_WORDS, STATUS_WORDS, CANCEL_WORDS):
+        words |= {w for w in group if len(w) >= (4 if w.isascii() else 2)}
+    for group in (STOP_WORDS, START_WORDS):
+        words |= {w for w in group if len(w) >= (6 if w.isascii() else 4)}
+    return sorted(words, key=len, reverse=True)
+
+
+VOCABULARY = _vocabulary()
+
+
+def _fix_typos(c: str) -> str:
+    """Each leading word one letter (or one swap) away from a command word replaced by
+    the one word it can only be ("듣본 메일" -> "등본메일", "status" typed "stauts")."""
+    out, rest = "", c
+    for _ in range(3):  # command word, then method, then what follows
+        word = _prefix(rest, VOCABULARY)  # as written ("납세" of "납세증멍")...
+        near = [w for w in VOCABULARY if len(w) > len(word or "") and len(rest) >= len(w)
+                and _distance(rest[:len(w)], w) == 1]  # ...or a longer word one letter away
+        if near:
+            longest = max(map(len, near))
+            near = [w for w in near if len(w) == longest]
+            if len(near) == 1:  # two words as near: guess neither
+                word = near[0]
+        if word is None:
+            break
+        out, rest = out + word, _strip_particles(rest[len(word):])
+        if not rest:
+            break
+    return out + rest
+
+
 def parse(text: str | None) -> Command:
-    """One message to one command; never raises."""
+    """One message to one command; never raises. Tried as written, then without
+    polite openings and closings, then with one typo per command word fixed."""
     t = normalize(text)
     c = _compact(t)
     if not c:
         return Command("empty")
+    cmd = _parse(c)
+    if _understood(cmd):
+        return cmd
+    polite = _compact(CLOSING_RE.sub("", GREETING_RE.sub("", t)))
+    for attempt in (polite, _fix_typos(polite or c)):
+        if attempt and attempt != c:
+            again = _parse(attempt)
+            if _understood(again) or cmd.name == "unknown" != again.name:
+                return again
+    return cmd
+
+
+def _understood(cmd: Command) -> bool:
+    """Fully: a certificate without a way to send it may be a typo in the way."""
+    return cmd.name != "unknown" and not (cmd.name == "cert" and cmd.method is None)
+
+
+def _parse(c: str) -> Command:
     if c.strip(".!") in STOP_WORDS or _prefix(c, ("수신거부",)):
         return Command("stop")
     if c.strip(".!") in START_WORDS:
@@ -200,8 +279,10 @@ def parse(text: str | None) -> Command:
     if RECEIPT_RE.fullmatch(c):
         return Command("status", receipt=_receipt(c))
     w = _prefix(c, TAX_WORDS)
-    if w is not None and not _strip_particles(c[len(w):]).strip("?!.조회확인알려줘요주세") :
-        return Command("taxes")
+    if w is not None:
+        tail = _strip_particles(c[len(w):]).strip("?!.~")
+        if not tail.strip("조회확인알려줘요주세") or _prefix(tail, TAX_TAIL):
+            return Command("taxes")
     cmd = _cert(c)
     if cmd is not None:
         return cmd
