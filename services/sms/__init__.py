@@ -22,9 +22,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from services import phones, pii
+from services.core.crypto import Crypto
 from services.households import phone_hash
 from services.models import SmsMessage, SmsOptOut, utcnow
-from services.core.crypto import Crypto
 from services.sms.base import GatewayError, OutboxGateway, SmsGateway
 from services.sms.http import HttpGateway
 from services.sms.kannel import KannelGateway
