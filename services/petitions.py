@@ -38,6 +38,8 @@ from services.households import phone_hash, resident_by_phone
 from services.korean import particles
 from services.models import Household, Request, Resident
 from services.sms import (
+    EARLY_DLRS,
+    apply_early_dlrs,
     is_opted_out,
     is_ours_or_short,
     limit_for,
@@ -592,6 +594,17 @@ def storable(value: str) -> str:
     return _UNSTORABLE.sub("\ufffd", value)
 
 
+def _apply_early_reports(runtime) -> None:
+    """Delivery reports that overtook their message's commit, applied now (they are
+    also applied with the next report)."""
+    try:
+        if runtime.redis.zcard(EARLY_DLRS):
+            with runtime.session() as s:
+                apply_early_dlrs(s, runtime.redis)
+    except Exception:  # noqa: BLE001 - the next report applies them
+        log.warning("early delivery reports not applied now")
+
+
 def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = "", smsc: str = "",
               gateway: str = "outbox", dedup_key: str | None = None) -> Outcome:
     """Handle one incoming message; returns what to answer (``reply`` None: nothing).
@@ -634,6 +647,7 @@ def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = 
     except Exception:
         log.exception("sms could not be handled")
         return Outcome(R["sorry"])
+    _apply_early_reports(runtime)
     for rid in started:
         try:
             steps.start(runtime, rid)

@@ -8,9 +8,12 @@ generic HTTP gateway (``services.sms.http``) plug in behind the same
 runtime builds the gateway once with it (``runtime.sms_gateway``).
 
 Incoming (MO) messages are rows too (direction ``mo``), their ``dedup_key``
-made from what the gateway sends again when it retries, so a retried
-message is handled once. Delivery reports move an MT row's status forward
-only (queued -> sent -> buffered -> delivered | failed).
+made from the gateway's message id, so a retried message is handled once
+(no id: each message is handled). A text too long for one message is sent
+whole: one LMS where enabled, else numbered SMS parts. Delivery reports move
+an MT row's status forward only (queued -> sent -> buffered -> delivered |
+failed), the send's own status included; a report that overtakes the
+commit of its message is kept and applied later.
 """
 
 from __future__ import annotations

@@ -224,3 +224,14 @@ def test_a_report_before_its_message_exists_is_kept_and_applied(demo):
 def test_no_reply_is_the_crash_answer(demo):
     for text in ("등본 메일", "상태", "세금", "도움말", "취소 20261121-123456", "연결 BCDF-GHJK"):
         assert say(demo, text)[0] != SORRY
+
+
+def test_the_next_incoming_message_also_applies_a_kept_report(demo):
+    with demo.session() as s:
+        future = sms.send_sms(s, demo, MINJUN, "안내", purpose="notice", dedup_key="n:a").id + 1
+    with demo.session() as s:
+        sms.record_dlr(s, future, "delivered", redis=demo.redis)
+        assert sms.send_sms(s, demo, MINJUN, "안내 2", purpose="notice", dedup_key="n:b").id == future
+    say(demo, "도움말")
+    with demo.session() as s:
+        assert s.get(SmsMessage, future).status == "delivered"
