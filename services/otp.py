@@ -94,7 +94,9 @@ def verify_code(runtime, subject: str, code: str) -> OtpResult:
         return OtpResult(False, "expired", MESSAGES["expired"])
     code = "".join(ch for ch in str(code) if ch.isdigit())
     if len(code) == 6 and hmac.compare_digest(stored.decode(), _hash(runtime, subject, code)):
-        r.delete(_k(subject, "code"))
+        # The resend cooldown guards an outstanding code; once it is used, a new
+        # request may have its own code at once.
+        r.delete(_k(subject, "code"), _k(subject, "cooldown"))
         return OtpResult(True, "verified", MESSAGES["verified"])
     if n >= MAX_ATTEMPTS:
         r.delete(_k(subject, "code"))

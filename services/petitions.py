@@ -38,19 +38,20 @@ from services.households import phone_hash, resident_by_phone
 from services.korean import particles
 from services.models import Household, Request, Resident
 from services.sms import (
-    fit_for,
+    EARLY_DLRS,
+    apply_early_dlrs,
     is_opted_out,
     is_ours_or_short,
     limit_for,
     messages_for_phone,
-    normal_digits,
     opt_in,
     opt_out,
+    parts_for,
     record_mo,
     record_reply,
     reply_to,
+    send_more_parts,
 )
-from services.sms import mo_dedup_key as _mo_dedup_key
 from services.sms.text import cp949_len
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,14 @@ DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0
 RECEIPT_RE = re.compile(r"(\d{8})-?(\d{6})")
 SIX_DIGITS_RE = re.compile(r"\d{6}")
 PARTICLE_RE = re.compile(r"^[\s,.:;/을를은는으로로]+")
+# Polite openings and closings around a command ("안녕하세요 등본 한 통 메일로 보내주세요"),
+# and counts of copies (SMS requests are always one copy).
+GREETING_RE = re.compile(r"^(안녕하세요|안녕하십니까|수고하십니다|수고하세요|저기요|여보세요|실례합니다|hello|hi|please)[\s,.!~]*")
+CLOSING_RE = re.compile(r"(좀|을|를)?(보내|발급해|발급|신청해|신청|부탁|해|알려|조회해)?"
+                        r"(주세요|줘요|줘|주십시오|주실래요|드립니다|드려요|합니다|해요|요)?[\s.!?~^]*$")
+COUNT_RE = re.compile(r"^(한|1|일|하나)(통|부|장|매)")
+TAX_TAIL = ("얼마", "얼마에요", "얼마예요", "얼마인가요", "얼마죠", "있나요", "있어요", "남았나요", "내야", "알려", "조회",
+            "확인", "주세요", "좀")
 
 
 @dataclass
@@ -151,6 +160,7 @@ def _cert(c: str) -> Command | None:
         rest = _strip_particles(after[len(word):])
     else:
         rest = _strip_particles(c[len(word):])
+    rest = _strip_particles(COUNT_RE.sub("", rest))
     cmd = Command("cert", cert=CERT_WORDS[word], word=word)
     if method_first:
         cmd.method = method_first
@@ -170,12 +180,82 @@ def _cert(c: str) -> Command | None:
     return cmd
 
 
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap neighbours) between ``a`` and ``b``,
+    Hangul counted by its letters (jamo): 듣 is one letter from 등, far from 초."""
+    a, b = unicodedata.normalize("NFD", a), unicodedata.normalize("NFD", b)
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+# The command vocabulary a typo may stand for: words long enough that one wrong
+# letter still leaves them unmistakable (Hangul 2+ syllables, Latin 4+ letters).
+# Opting out or in is never guessed from a short word ("거북" is not "거부").
+def _vocabulary() -> list[str]:
+    words = set(CERT_WORDS) | {w for w, _ in METHOD_WORDS}
+    for group in (HELP_WORDS, TAX_WORDS, CONFIRM_WORDS, PAIR_WORDS, STATUS_WORDS, CANCEL_WORDS):
+        words |= {w for w in group if len(w) >= (4 if w.isascii() else 2)}
+    for group in (STOP_WORDS, START_WORDS):
+        words |= {w for w in group if len(w) >= (6 if w.isascii() else 4)}
+    return sorted(words, key=len, reverse=True)
+
+
+VOCABULARY = _vocabulary()
+
+
+def _fix_typos(c: str) -> str:
+    """Each leading word one letter (or one swap) away from a command word replaced by
+    the one word it can only be ("듣본 메일" -> "등본메일", "status" typed "stauts")."""
+    out, rest = "", c
+    for _ in range(3):  # command word, then method, then what follows
+        word = _prefix(rest, VOCABULARY)  # as written ("납세" of "납세증멍")...
+        near = [w for w in VOCABULARY if len(w) > len(word or "") and len(rest) >= len(w)
+                and _distance(rest[:len(w)], w) == 1]  # ...or a longer word one letter away
+        if near:
+            longest = max(map(len, near))
+            near = [w for w in near if len(w) == longest]
+            if len(near) == 1:  # two words as near: guess neither
+                word = near[0]
+        if word is None:
+            break
+        out, rest = out + word, _strip_particles(rest[len(word):])
+        if not rest:
+            break
+    return out + rest
+
+
 def parse(text: str | None) -> Command:
-    """One message to one command; never raises."""
+    """One message to one command; never raises. Tried as written, then without
+    polite openings and closings, then with one typo per command word fixed."""
     t = normalize(text)
     c = _compact(t)
     if not c:
         return Command("empty")
+    cmd = _parse(c)
+    if _understood(cmd):
+        return cmd
+    polite = _compact(CLOSING_RE.sub("", GREETING_RE.sub("", t)))
+    for attempt in (polite, _fix_typos(polite or c)):
+        if attempt and attempt != c:
+            again = _parse(attempt)
+            if _understood(again) or cmd.name == "unknown" != again.name:
+                return again
+    return cmd
+
+
+def _understood(cmd: Command) -> bool:
+    """Fully: a certificate without a way to send it may be a typo in the way."""
+    return cmd.name != "unknown" and not (cmd.name == "cert" and cmd.method is None)
+
+
+def _parse(c: str) -> Command:
     if c.strip(".!") in STOP_WORDS or _prefix(c, ("수신거부",)):
         return Command("stop")
     if c.strip(".!") in START_WORDS:
@@ -201,8 +281,10 @@ def parse(text: str | None) -> Command:
     if RECEIPT_RE.fullmatch(c):
         return Command("status", receipt=_receipt(c))
     w = _prefix(c, TAX_WORDS)
-    if w is not None and not _strip_particles(c[len(w):]).strip("?!.조회확인알려줘요주세") :
-        return Command("taxes")
+    if w is not None:
+        tail = _strip_particles(c[len(w):]).strip("?!.~")
+        if not tail.strip("조회확인알려줘요주세") or _prefix(tail, TAX_TAIL):
+            return Command("taxes")
     cmd = _cert(c)
     if cmd is not None:
         return cmd
@@ -217,7 +299,7 @@ R = {
     "help_long": ("[{office}] 문자 민원 안내\n"
                   "- 증명서: '등본 메일', '초본 팩스 02-123-4567', '납세증명 메일'\n"
                   "- 진행 확인: '상태' 또는 '상태 접수번호'\n- 미납 세금: '세금'\n"
-                  "- 신청 취소: '취소 접수번호'\n- TV 연결: '연결 ABCD-EFGH'\n- 문자 그만 받기: '수신거부'"),
+                  "- 신청 취소: '취소 접수번호'\n- TV 연결: '연결 BCDF-GHJK'\n- 문자 그만 받기: '수신거부'"),
     "unknown": "무슨 말씀인지 몰라 처리하지 못했습니다. '도움말'을 보내 주세요.",
     "stranger": "[{office}] 등록된 주민의 휴대전화 번호가 아닙니다. 구청 민원실로 문의해 주세요.",
     "optout": "수신거부를 처리했습니다. 다시 받으시려면 '수신허용'을 보내 주세요.",
@@ -230,6 +312,8 @@ R = {
     "no_email": "등록된 메일 주소가 없습니다. '{w} 팩스 02-123-4567'처럼 팩스로 신청해 주세요.",
     "challenge": "{w}({how}) 신청: 인증번호를 보냈습니다. '확인 123456'처럼 답장해 주세요.",
     "challenge_again": "앞서 보낸 인증번호로 '확인 123456'처럼 답장해 주세요.",
+    "replaced": "{old} 대신 {w}({how}) 신청: 받은 인증번호를 '확인 123456'처럼 보내 주세요.",
+    "challenge_replaced": "{old} 대신 {w}({how}) 신청: 새 인증번호를 '확인 123456'처럼 보내 주세요.",
     "no_pending": "확인할 신청이 없습니다. 먼저 '등본 메일'처럼 신청해 주세요.",
     "ask_code": "문자로 받은 인증번호 6자리를 '확인 123456'처럼 보내 주세요.",
     "wrong": "인증번호가 맞지 않습니다. 다시 보내 주세요. (남은 횟수 {n}번)",
@@ -240,10 +324,14 @@ R = {
     "ask_receipt": "접수번호를 함께 적어 주세요. 예: '취소 20261121-123456'",
     "cancelled": "{receipt} 신청을 취소했습니다.",
     "not_cancellable": "{receipt}은(는) 이미 처리가 끝나 취소할 수 없습니다.",
-    "taxes_none": "미납된 지방세가 없습니다.",
+    "already_cancelled": "{receipt}은(는) 이미 취소된 신청입니다.",
+    "more": " 외 {n}건",
+    "taxes_none": "본인 명의로 미납된 지방세가 없습니다.",
     "taxes_some": "미납 지방세 {n}건, 합계 {total}원입니다. 납부는 TV의 세금 메뉴에서 하실 수 있습니다.",
+    "taxes_others": " 가족 명의 고지서 {n}건은 납부자가 TV에서 확인해 주세요.",
+    "taxes_none_others": "본인 명의 미납 지방세는 없습니다. 가족 명의 고지서 {n}건은 납부자가 TV에서 확인해 주세요.",
     "taxes_down": "구청 시스템에 잠시 연결할 수 없습니다. 조금 뒤에 다시 보내 주세요.",
-    "ask_pair": "TV에 나온 연결 번호 8자리를 보내 주세요. 예: '연결 ABCD-EFGH'",
+    "ask_pair": "TV에 나온 연결 번호 8자리를 보내 주세요. 예: '연결 BCDF-GHJK'",
     "paired": "TV 연결을 마쳤습니다. TV 화면에서 계속해 주세요.",
     "sorry": "잠시 문제가 있어 처리하지 못했습니다. 잠시 후 다시 보내 주세요.",
 }
@@ -347,22 +435,36 @@ class Conversation:
         else:
             if not cmd.number:
                 return self.fmt("ask_fax", w=w)
-
             try:
                 address = FaxNumberPolicy().check(cmd.number).digits
             except NumberRefused as exc:
                 return exc.reason_ko
             except Exception:  # noqa: BLE001 - a number the parser cannot read at all
                 return self.fmt("ask_fax", w=w)
+        # One request waits for its code at a time: a new one replaces the one
+        # waiting, and its reply names what it replaced (never in silence).
+        before = self.redis.get(self._pending_key(resident))
+        old = None
+        if before is not None:
+            prev = json.loads(before)
+            same = (prev["cert"], prev["method"]) == (cmd.cert, cmd.method) \
+                and self.rt.crypto.decrypt(prev["address"]) == address
+            if not same:
+                old = "%s(%s)" % (_short(prev["cert"]), HOW_KO[prev["method"]])
         pending = {"cert": cmd.cert, "method": cmd.method, "token": secrets.token_hex(12),
                    "address": self.rt.crypto.encrypt(address)}
-        self.redis.set(self._pending_key(resident), json.dumps(pending), ex=PENDING_TTL)
         result = otp.send_code(self.s, self.rt, self._subject(resident), self.phone, purpose="otp")
+        if not result.ok and result.reason != "cooldown":
+            return result.message  # locked or too many codes: the waiting request (if any) stays
+        self.redis.set(self._pending_key(resident), json.dumps(pending), ex=PENDING_TTL)
+        how = HOW_KO[cmd.method]
         if result.ok:
-            return self.fmt("challenge", w=w, how=HOW_KO[cmd.method])
-        if result.reason == "cooldown":
-            return self.fmt("challenge_again")
-        return result.message
+            if old:
+                return self.fmt("challenge_replaced", w=w, how=how, old=old)
+            return self.fmt("challenge", w=w, how=how)
+        if old:  # the code sent a moment ago now confirms this request
+            return self.fmt("replaced", w=w, how=how, old=old)
+        return self.fmt("challenge_again")
 
     def do_confirm(self, cmd: Command, resident: Resident) -> str:
         raw = self.redis.get(self._pending_key(resident))
@@ -416,13 +518,19 @@ class Conversation:
                 if r.resident_id == resident.id]
         if not mine:
             return self.fmt("no_requests")
+        mine.sort(key=lambda r: r.status != "failed")  # stable: failures first, then newest first
         limit = limit_for(self.config)
-        out = self._line(mine[0])
-        for req in mine[1:]:
-            nxt = out + "\n" + self._line(req)
+        lines = [self._line(r) for r in mine]
+        shown = 1
+        while shown < len(lines):
+            rest = len(lines) - shown - 1
+            nxt = "\n".join(lines[:shown + 1]) + (self.fmt("more", n=rest) if rest else "")
             if cp949_len(nxt) > limit:
                 break
-            out = nxt
+            shown += 1
+        out = "\n".join(lines[:shown])
+        if shown < len(lines):
+            out += self.fmt("more", n=len(lines) - shown)
         return out
 
     def do_cancel(self, cmd: Command, resident: Resident) -> str:
@@ -433,20 +541,25 @@ class Conversation:
             return self.fmt("not_found", receipt=cmd.receipt)
         if ledger.cancel(self.s, req, reason="cancelled by SMS"):
             return self.fmt("cancelled", receipt=req.receipt_no)
+        if req.status == "cancelled":
+            return self.fmt("already_cancelled", receipt=req.receipt_no)
         return self.fmt("not_cancellable", receipt=req.receipt_no)
 
     def do_taxes(self, cmd: Command, resident: Resident) -> str:
-        """The household's unpaid local-tax bills (with late charges), in one line."""
-
+        """The unpaid local-tax bills this phone's owner pays (with late charges), in
+        one line; other household members' bills only counted, never shown."""
         hh = self.s.get(Household, resident.household_id)
         try:
             bills = [b for b in self.rt.bridge.tax_bills(hh.code) if b.get("status") != "paid"]
         except (BackendUnavailable, BackendProtocolError, BackendRefused):
             return self.fmt("taxes_down")
-        if not bills:
-            return self.fmt("taxes_none")
-        total = sum(int(b.get("total", b.get("amount", 0))) for b in bills)
-        return self.fmt("taxes_some", n=len(bills), total="{:,}".format(total))
+        own = [b for b in bills if b.get("payer_ref") == resident.ref]
+        others = len(bills) - len(own)
+        if not own:
+            return self.fmt("taxes_none_others", n=others) if others else self.fmt("taxes_none")
+        tail = self.fmt("taxes_others", n=others) if others else ""
+        total = sum(int(b.get("total", b.get("amount", 0))) for b in own)
+        return self.fmt("taxes_some", n=len(own), total="{:,}".format(total)) + tail
 
     def do_pair(self, cmd: Command, resident: Resident | None) -> str:
         return self.pair(cmd, resident)
@@ -471,10 +584,6 @@ def _global_rate_ok(runtime) -> bool:
     return ratelimit.hit(runtime.redis, ratelimit.sms_global(runtime.config.SMS_RATE_GLOBAL), "all")
 
 
-def mo_dedup_key(runtime, phone: str, to: str, ts: str, text: str, smsc: str) -> str:
-    return _mo_dedup_key(runtime, normal_digits(phone), normal_digits(to), ts or "", text or "", smsc or "")
-
-
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -485,13 +594,28 @@ def storable(value: str) -> str:
     return _UNSTORABLE.sub("\ufffd", value)
 
 
+def _apply_early_reports(runtime) -> None:
+    """Delivery reports that overtook their message's commit, applied now (they are
+    also applied with the next report)."""
+    try:
+        if runtime.redis.zcard(EARLY_DLRS):
+            with runtime.session() as s:
+                apply_early_dlrs(s, runtime.redis)
+    except Exception:  # noqa: BLE001 - the next report applies them
+        log.warning("early delivery reports not applied now")
+
+
 def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = "", smsc: str = "",
               gateway: str = "outbox", dedup_key: str | None = None) -> Outcome:
     """Handle one incoming message; returns what to answer (``reply`` None: nothing).
 
-    ``dedup_key`` defaults to one made of what a retrying gateway sends again
-    (sender, receiver, time stamp, text, SMSC). Requests created are queued
-    after the transaction commits.
+    ``dedup_key`` is the gateway's identity of the message (Kannel's ``%I``
+    with the SMSC and sender, the HTTP gateway's id): a retry carries the same
+    one and gets the first answer again. Without one the message is handled:
+    a time stamp is not an identity (two genuine messages can share the same
+    minute, and must both be answered). Requests created are queued after
+    the transaction commits. A reply that does not fit one message comes
+    back whole: its first part here, the rest sent as their own messages.
     """
     text, phone = storable(text or "")[:2000], storable(phone or "")
     to, ts, smsc = storable(to or ""), storable(ts or ""), storable(smsc or "")
@@ -501,7 +625,7 @@ def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = 
     if not _global_rate_ok(runtime):
         log.warning("sms global rate limit reached; message not processed")
         return Outcome(None, ignored="global_rate")
-    key = dedup_key or mo_dedup_key(runtime, phone, to, ts, text, smsc)
+    key = dedup_key or "mo:" + secrets.token_hex(16)
     try:
         with runtime.session() as s:
             mo, new = record_mo(s, runtime, phone, text, dedup_key=key, gateway=gateway)
@@ -514,13 +638,16 @@ def handle_mo(runtime, phone: str, text: str | None, *, to: str = "", ts: str = 
             mo.purpose = cmd.name[:32]
             reply = conv.answer(cmd)
             if reply:
-                reply = fit_for(runtime.config, reply)
+                parts = parts_for(runtime.config, reply)
+                reply = parts[0]
                 record_reply(s, runtime, phone, reply, mo=mo, gateway=gateway)
+                send_more_parts(s, runtime, phone, parts, mo=mo)
             log.info("sms %d handled: %s", mo.id, cmd.name)
             started = list(conv.to_start)
     except Exception:
         log.exception("sms could not be handled")
-        return Outcome(fit_for(runtime.config, R["sorry"]))
+        return Outcome(R["sorry"])
+    _apply_early_reports(runtime)
     for rid in started:
         try:
             steps.start(runtime, rid)
@@ -548,7 +675,6 @@ def simulator_phones(session: Session, runtime) -> list[SimPhone]:
 
 def simulator_thread(session: Session, runtime, ref: str) -> tuple[str | None, list]:
     """(phone, messages oldest first) of the resident ``ref``; (None, []) if unknown."""
-
     r = session.scalar(select(Resident).where(Resident.ref == ref))
     if r is None or not r.phone_enc:
         return None, []

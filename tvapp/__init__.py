@@ -10,7 +10,7 @@ import uuid
 from flask import Flask, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from broadcast_feed.console import views as console
+from broadcast_feed.console import views as console_views
 from remote_nav.integration import init_app as remote_nav_init
 from services.core.config import Config, load_config
 from services.core.logs import request_id_var, setup_logging
@@ -18,25 +18,26 @@ from services.core.runtime import Runtime, set_runtime
 from services.korean import korean_datetime
 from services.xmlsafe import DEFAULT_MAX_BYTES
 from tvapp import caching, errors, i18n, tv
-from tvapp.certificates import views as certificates
+from tvapp.certificates import views as certificates_views
 from tvapp.extensions import babel, csrf
-from tvapp.gateway import views as gateway
-from tvapp.health import views as health
-from tvapp.home import views as home
-from tvapp.mobile import views as mobile
-from tvapp.news import views as news
-from tvapp.phone import views as phone
-from tvapp.taxes import views as taxes
+from tvapp.gateway import views as gateway_views
+from tvapp.health import views as health_views
+from tvapp.home import views as home_views
+from tvapp.mobile import views as mobile_views
+from tvapp.news import views as news_views
+from tvapp.phone import views as phone_views
+from tvapp.taxes import views as taxes_views
 from tvapp.tv import ui
 from tvapp.tv import views as tv_views
 from tvapp.tv.device import sync_front_cookies
-from tvapp.verify import views as verify
+from tvapp.verify import views as verify_views
 
 log = logging.getLogger(__name__)
 
 # Every feature the same way: a package whose __init__ holds its blueprint and
 # whose views module its routes; the factory imports the views and registers.
-FEATURES = (health, home, verify, tv_views, mobile, gateway, phone, certificates, taxes, news, console)
+FEATURES = (health_views, home_views, verify_views, tv_views, mobile_views, gateway_views, phone_views,
+            certificates_views, taxes_views, news_views, console_views)
 
 LANGUAGES = ("ko", "en")
 

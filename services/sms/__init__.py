@@ -8,31 +8,36 @@ generic HTTP gateway (``services.sms.http``) plug in behind the same
 runtime builds the gateway once with it (``runtime.sms_gateway``).
 
 Incoming (MO) messages are rows too (direction ``mo``), their ``dedup_key``
-made from what the gateway sends again when it retries, so a retried
-message is handled once. Delivery reports move an MT row's status forward
-only (queued -> sent -> buffered -> delivered | failed).
+made from the gateway's message id, so a retried message is handled once
+(no id: each message is handled). A text too long for one message is sent
+whole: one LMS where enabled, else numbered SMS parts. Delivery reports move
+an MT row's status forward only (queued -> sent -> buffered -> delivered |
+failed), the send's own status included; a report that overtakes the
+commit of its message is kept and applied later.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from services import phones, pii
 from services.core.crypto import Crypto
 from services.households import phone_hash
-from services.models import SmsMessage, SmsOptOut
+from services.models import SmsMessage, SmsOptOut, utcnow
 from services.sms.base import GatewayError, OutboxGateway, SmsGateway
 from services.sms.http import HttpGateway
 from services.sms.kannel import KannelGateway
-from services.sms.text import cp949_len, fit_for, kind_of, limit_for
+from services.sms.text import cp949_len, fit_for, kind_of, limit_for, parts_for
 
 __all__ = [
     "GatewayError", "OutboxGateway", "SmsGateway", "gateway_for", "send_sms", "messages_for_phone",
     "record_mo", "record_reply", "record_dlr", "is_opted_out", "opt_out", "opt_in", "is_ours_or_short",
-    "normal_digits", "cp949_len", "fit_for", "limit_for", "kind_of",
+    "normal_digits", "cp949_len", "fit_for", "limit_for", "kind_of", "parts_for", "advance",
+    "send_more_parts", "apply_early_dlrs", "exists",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,7 +56,6 @@ def gateway_for(config, crypto=None) -> SmsGateway:
     if name == "outbox":
         return OutboxGateway()
     if name == "kannel":
-
         return KannelGateway(config, crypto or Crypto(config.PII_KEY))
     if name == "http":
         return HttpGateway(config)
@@ -131,15 +135,26 @@ def _insert_once(session, msg: SmsMessage) -> tuple[SmsMessage, bool]:
 
 def send_sms(session, runtime, phone: str, body: str, *, purpose: str, dedup_key: str,
              request_id: int | None = None) -> SmsMessage:
-    """Record and send one SMS, once per ``dedup_key``.
+    """Record and send one text, once per ``dedup_key``; returns its first message.
 
-    The body is fitted to the configured length (CP949 bytes, whole
-    characters). Nothing goes to our own numbers or short codes, nor to a
-    phone that opted out (the row records why: ``blocked``, ``optout``).
+    The text is never cut: it goes whole as one SMS, as one LMS where
+    ``LMS_ENABLED``, or else as numbered SMS parts ``(1/2)`` (one row each,
+    keys ``dedup_key``, ``dedup_key#2``...). Nothing goes to our own numbers
+    or short codes, nor to a phone that opted out (the row records why:
+    ``blocked``, ``optout``).
     """
+    parts = parts_for(runtime.config, body)
+    first = None
+    for i, part in enumerate(parts, 1):
+        key = dedup_key if i == 1 else "%s#%d" % (dedup_key, i)
+        msg = _send_one(session, runtime, phone, part, purpose=purpose, dedup_key=key, request_id=request_id)
+        first = first or msg
+    return first
+
+
+def _send_one(session, runtime, phone, body, *, purpose, dedup_key, request_id) -> SmsMessage:
     config = runtime.config
     gw = runtime.sms_gateway
-    body = fit_for(config, body)
     msg, created = _insert_once(session, _row(runtime, "mt", phone, body, purpose, dedup_key,
                                               request_id, gw.name, "queued"))
     if not created:
@@ -150,22 +165,45 @@ def send_sms(session, runtime, phone: str, body: str, *, purpose: str, dedup_key
         msg.status = "optout"
     else:
         try:
-            msg.status = gw.send(phone, body, msg.id)
+            status = gw.send(phone, body, msg.id)
         except GatewayError as exc:
-            msg.status = "failed"
+            status = "failed"
             log.warning("sms %s not sent: %s", purpose, exc, extra={"req": request_id})
+        session.flush()
+        advance(session, msg, status)
     session.flush()
     log.info("sms %s via %s (%s, %s)", purpose, gw.name, msg.status, kind_of(config, body),
              extra={"req": request_id})
     return msg
 
 
+def advance(session, msg: SmsMessage, status: str) -> bool:
+    """Move ``msg`` to ``status`` only forward (one conditional UPDATE, so a
+    delivery report applied meanwhile by another transaction is never undone)."""
+    if status not in RANK:
+        return False
+    lower = [s for s, r in RANK.items() if r < RANK[status]]
+    done = session.execute(update(SmsMessage).where(SmsMessage.id == msg.id, SmsMessage.status.in_(lower))
+                           .values(status=status, updated_at=utcnow())
+                           .execution_options(synchronize_session=False)).rowcount
+    session.refresh(msg)
+    return bool(done)
+
+
 def record_reply(session, runtime, phone: str, body: str, *, mo: SmsMessage, gateway: str) -> SmsMessage:
     """The answer to an MO message that goes back in the gateway's HTTP reply
-    (Kannel, the HTTP webhook) or is shown by the phone simulator (outbox)."""
-    msg, _ = _insert_once(session, _row(runtime, "mt", phone, fit_for(runtime.config, body), "reply",
+    (Kannel, the HTTP webhook) or is shown by the phone simulator (outbox).
+    ``body`` must fit one message (``parts_for`` first)."""
+    msg, _ = _insert_once(session, _row(runtime, "mt", phone, body, "reply",
                                         "reply:%d" % mo.id, mo.request_id, gateway, "sent"))
     return msg
+
+
+def send_more_parts(session, runtime, phone: str, parts: list[str], *, mo: SmsMessage) -> None:
+    """Parts 2.. of a reply that did not fit one message: sent as their own messages."""
+    for i, part in enumerate(parts[1:], 2):
+        _send_one(session, runtime, phone, part, purpose="reply", dedup_key="reply:%d#%d" % (mo.id, i),
+                  request_id=mo.request_id)
 
 
 def reply_to(session, mo: SmsMessage) -> SmsMessage | None:
@@ -174,11 +212,6 @@ def reply_to(session, mo: SmsMessage) -> SmsMessage | None:
 
 # -- incoming -----------------------------------------------------------------
 
-def mo_dedup_key(runtime, *parts: str) -> str:
-    """What a retrying gateway sends again (sender, receiver, time, text, SMSC) as a key."""
-    return "mo:" + runtime.crypto.keyed_hash("\x1f".join(p or "" for p in parts), "sms-mo")[:64]
-
-
 def record_mo(session, runtime, phone: str, body: str, *, dedup_key: str, gateway: str,
               purpose: str = "") -> tuple[SmsMessage, bool]:
     """Record an incoming message once; returns (row, is_new)."""
@@ -186,16 +219,47 @@ def record_mo(session, runtime, phone: str, body: str, *, dedup_key: str, gatewa
                                       gateway, "received"))
 
 
-def record_dlr(session, message_id: int, status: str) -> bool:
-    """Move an MT message's status forward; repeated or late reports change nothing."""
+def record_dlr(session, message_id: int, status: str, redis=None) -> bool:
+    """Move an MT message's status forward; repeated or late reports change nothing.
+
+    A report for a message whose row is not committed yet (the report can
+    overtake the transaction that sent it) is kept in Redis when ``redis``
+    is given and applied by :func:`apply_early_dlrs`.
+    """
+    if status not in RANK:
+        return False
     msg = session.get(SmsMessage, message_id)
-    if msg is None or msg.direction != "mt" or status not in RANK:
+    if msg is None:
+        if redis is not None:
+            redis.zadd(EARLY_DLRS, {"%d:%s" % (message_id, status): time.time()})
         return False
-    if msg.status in ("delivered", "failed") or RANK.get(msg.status, 0) >= RANK[status]:
+    if msg.direction != "mt":
         return False
-    msg.status = status
-    session.flush()
-    return True
+    return advance(session, msg, status)
+
+
+def exists(session, message_id: int) -> bool:
+    return session.get(SmsMessage, message_id) is not None
+
+
+EARLY_DLRS = "sms:dlr:early"
+EARLY_KEEP = 86400
+
+
+def apply_early_dlrs(session, redis) -> int:
+    """Apply kept reports whose messages now exist; forget those older than a day."""
+    redis.zremrangebyscore(EARLY_DLRS, 0, time.time() - EARLY_KEEP)
+    applied = 0
+    for raw in redis.zrange(EARLY_DLRS, 0, -1):
+        item = raw.decode() if isinstance(raw, bytes) else raw
+        mid, _, status = item.partition(":")
+        msg = session.get(SmsMessage, int(mid))
+        if msg is None:
+            continue
+        if msg.direction == "mt":
+            applied += advance(session, msg, status)
+        redis.zrem(EARLY_DLRS, raw)
+    return applied
 
 
 def messages_for_phone(session, runtime, phone: str, limit: int = 50) -> list[SmsMessage]:

@@ -14,6 +14,7 @@ import time
 
 import requests
 
+from services import phones
 from services.sms.base import GatewayError, SmsGateway
 
 MAX_SKEW = 300
@@ -56,7 +57,8 @@ class HttpGateway(SmsGateway):
         self.http = session or requests
 
     def send(self, to: str, body: str, message_id: int) -> str:
-        payload = json.dumps({"from": self.sender, "to": to, "text": body, "reference": str(message_id),
+        payload = json.dumps({"from": phones.national_digits(self.sender) or self.sender,
+                              "to": phones.national_digits(to) or to, "text": body, "reference": str(message_id),
                               "status_url": self.status_url}, ensure_ascii=False).encode()
         try:
             resp = self.http.post(self.url, data=payload, headers=signed_headers(self.secret, payload),

@@ -2,7 +2,7 @@
 
 Hangul goes as UTF-8 with ``coding=2`` (UCS-2 on the air); ``dlr-mask=19``
 asks for the final states (1 delivered, 2 failed, 16 rejected by the SMSC);
-the ``dlr-url`` carries our message id and a signature so nobody else can
+numbers go as digits only (SMSCs expect no dashes); the ``dlr-url`` carries our message id and a signature so nobody else can
 move a message's status.
 """
 
@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from services import phones
 from services.sms.base import GatewayError, SmsGateway
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ class KannelGateway(SmsGateway):
     def params(self, to: str, body: str, message_id: int) -> dict:
         return {
             "username": self.user, "password": self.password,
-            "from": self.sender, "to": to, "text": body,
+            "from": phones.national_digits(self.sender) or self.sender,
+            "to": phones.national_digits(to) or to, "text": body,
             "charset": "UTF-8", "coding": 2,
             "dlr-mask": DLR_MASK, "dlr-url": self.dlr_url(message_id),
         }

@@ -56,3 +56,36 @@ def kind_of(config, text: str) -> str:
 
 def fit_for(config, text: str) -> str:
     return fit(text, limit_for(config))
+
+
+def split(text: str, limit: int) -> list[str]:
+    """``text`` whole: one message if it fits, else numbered parts ``(1/2)``,
+    each within ``limit`` bytes, cut at spaces where possible. Nothing is
+    dropped: joining the parts (without their numbers) gives the text back."""
+    text = text.strip()
+    if cp949_len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    n_guess = 2
+    while True:
+        tag_room = len(" (%d/%d)" % (n_guess, n_guess))
+        room = max(4, limit - tag_room)
+        parts, rest = [], text
+        while rest:
+            head = cut(rest, room)
+            if len(head) < len(rest):
+                sp = max(head.rfind(" "), head.rfind("\n"))
+                if sp > len(head) // 2:
+                    head = head[:sp]
+            parts.append(head.strip())
+            rest = rest[len(head):].strip()
+        if len(parts) <= n_guess or n_guess >= 99:
+            break
+        n_guess = len(parts)
+    total = len(parts)
+    return ["%s (%d/%d)" % (p, i, total) for i, p in enumerate(parts, 1)]
+
+
+def parts_for(config, text: str) -> list[str]:
+    """The messages that carry ``text`` whole: one LMS where enabled, else SMS parts."""
+    return split(text, limit_for(config))

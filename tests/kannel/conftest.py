@@ -33,7 +33,7 @@ admin-password = {secret}
 admin-interface = 127.0.0.1
 smsbox-port = {box}
 box-allow-ip = "127.0.0.1"
-log-level = 1
+log-level = 2
 log-file = "{dir}/bearerbox.log"
 store-type = spool
 store-location = "{dir}/spool"
@@ -51,7 +51,7 @@ bearerbox-port = {box}
 sendsms-port = {sendsms}
 sendsms-interface = 127.0.0.1
 mo-recode = true
-log-level = 1
+log-level = 2
 log-file = "{dir}/smsbox.log"
 
 group = sendsms-user
@@ -63,7 +63,7 @@ concatenation = true
 group = sms-service
 keyword = default
 catch-all = true
-get-url = "{app}/gateway/kannel/mo?from=%p&to=%P&text=%a&smsc=%i&ts=%t"
+get-url = "{app}/gateway/kannel/mo?from=%p&to=%P&text=%a&smsc=%i&id=%I&coding=%c&charset=%C&ts=%t"
 accept-x-kannel-headers = true
 omit-empty = true
 max-messages = 3
@@ -139,11 +139,15 @@ class Kannel:
                     p.wait(5)
 
     def text(self, sender: str, body: str, *, until=None, seconds: float = 15.0,
-             settle: float = 0.0) -> list[str]:
+             settle: float = 0.0, charset: str = "ucs2") -> list[str]:
         """One MO message from ``sender`` through fakesmsc; returns what the phone
-        received (decoded) by the time ``until(replies)`` holds (or ``settle`` seconds)."""
+        received (decoded) by the time ``until(replies)`` holds (or ``settle`` seconds).
+        ``charset`` ``ucs2`` (a smartphone) or ``euc-kr`` (an old phone: 8-bit data)."""
         out_path = self.dir / ("fakesmsc-%d.out" % time.monotonic_ns())
-        msg = "%s %s ucs2 %s" % (sender, SERVICE, quote(body.encode("utf-16-be")))
+        if charset == "euc-kr":
+            msg = "%s %s data %s" % (sender, SERVICE, quote(body.encode("cp949")))
+        else:
+            msg = "%s %s ucs2 %s" % (sender, SERVICE, quote(body.encode("utf-16-be")))
         p = self._spawn([str(FAKESMSC), "-H", "127.0.0.1", "-r", str(self.ports["smsc"]), "-i", "0.1",
                          "-m", "1", msg], out_path.stem)
         out_file = self.dir / ("%s.out" % out_path.stem)

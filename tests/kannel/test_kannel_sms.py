@@ -4,10 +4,12 @@ a demo resident texts `등본 메일`, answers the code that came by SMS, the PD
 arrives at a real SMTP server, and `상태` reports it delivered."""
 
 import re
+import threading
 
 import pytest
 from sqlalchemy import select
 
+from services import sms
 from services.models import Request, SmsMessage
 from tests.kannel.conftest import AppServer
 from tests.support.procs import free_port, wait_for
@@ -89,3 +91,54 @@ def _otp(rt):
         m = s.scalar(select(SmsMessage).where(SmsMessage.purpose == "otp"))
         return (m.gateway, m.status) if m else None
 
+
+
+def test_euc_kr_from_an_old_phone_is_understood(served, demo):
+    """Issue 20 item 5: 상태 in EUC-KR (8-bit data) through the fake SMSC."""
+    replies = served.text(MINJUN, "상태", charset="euc-kr", until=lambda r: bool(r))
+    assert any("신청하신 증명서가 없습니다" in r for r in replies)
+    with demo.session() as s:
+        mo = s.scalar(select(SmsMessage).where(SmsMessage.direction == "mo"))
+        assert mo.body == "상태" and mo.purpose == "status"
+
+
+def test_fifty_messages_end_at_their_final_state(demo, start_kannel, monkeypatch):
+    """Issue 20 item 10: reports never go backwards nor get lost (50 sends, each
+    committed right after Kannel took it, reports racing the commit)."""
+    from services.sms.kannel import KannelGateway
+    from tvapp import create_app
+
+    port = free_port()
+    app_url = "http://127.0.0.1:%d" % port
+    kannel = start_kannel(app_url)
+    cfg = demo.config
+    cfg.PUBLIC_URL, cfg.KANNEL_SENDSMS_URL, cfg.KANNEL_PASS = app_url, kannel.sendsms_url, kannel.secret
+    server = AppServer(create_app(cfg), port).start()
+    monkeypatch.setattr(demo, "sms_gateway", KannelGateway(cfg, demo.crypto))
+    ids = []
+    done = threading.Event()
+
+    def send_all():
+        try:
+            for i in range(50):
+                with demo.session() as s:
+                    ids.append(sms.send_sms(s, demo, MINJUN, "안내 %d" % i, purpose="notice",
+                                            dedup_key="n:%d" % i).id)
+        finally:
+            done.set()
+
+    try:
+        sender = threading.Thread(target=send_all, daemon=True)
+        sender.start()
+        # A phone connected to the fake SMSC receives them (and the SMSC reports delivery).
+        kannel.text("15880000", "x", until=lambda r: done.is_set() and len(r) >= 50, seconds=60)
+        sender.join(10)
+        assert len(ids) == 50
+
+        def final():
+            with demo.session() as s:
+                return [s.get(SmsMessage, i).status for i in ids]
+
+        wait_for(lambda: set(final()) == {"delivered"}, 30, "every report applied")
+    finally:
+        server.stop()

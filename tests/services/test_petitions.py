@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from services import petitions, sms
-from services.models import Request, RequestEvent, SmsMessage
+from services.households import resident_by_phone
+from services.models import Request, RequestEvent, Resident, SmsMessage
 from services.petitions import handle_mo, parse
 from services.sms.text import cp949_len
 
@@ -101,9 +102,9 @@ def test_certificate_by_email_after_the_challenge(demo, monkeypatch):
     assert "신청하신 증명서가 없습니다" in handle_mo(rt, SOONJA, "상태", ts="7").reply
     assert "찾을 수 없습니다" in handle_mo(rt, SOONJA, "상태 %s" % req.receipt_no, ts="8").reply
     assert "찾을 수 없습니다" in handle_mo(rt, SOONJA, "취소 %s" % req.receipt_no, ts="9").reply
-    # Cancel, then cancelling again says it is finished.
+    # Cancel, then cancelling again says it is already cancelled.
     assert "취소했습니다" in handle_mo(rt, MINJUN, "취소 %s" % req.receipt_no, ts="10").reply
-    assert "취소할 수 없습니다" in handle_mo(rt, MINJUN, "취소 %s" % req.receipt_no, ts="11").reply
+    assert "이미 취소된 신청입니다" in handle_mo(rt, MINJUN, "취소 %s" % req.receipt_no, ts="11").reply
     assert "취소됨" in handle_mo(rt, MINJUN, "상태", ts="12").reply
 
 
@@ -139,8 +140,9 @@ def test_own_numbers_and_short_codes_are_ignored_and_not_recorded(demo):
 
 
 def test_duplicate_mo_is_handled_once_and_answers_the_same(demo):
-    a = handle_mo(demo, MINJUN, "등본 메일", to="1588-0000", ts="2026-11-21 10:00:00", smsc="sk")
-    b = handle_mo(demo, MINJUN, "등본 메일", to="1588-0000", ts="2026-11-21 10:00:00", smsc="sk")
+    # Duplicates are known by the gateway's message id (the Kannel endpoint makes the key).
+    a = handle_mo(demo, MINJUN, "등본 메일", to="1588-0000", ts="2026-11-21 10:00:00", smsc="sk", dedup_key="k:1")
+    b = handle_mo(demo, MINJUN, "등본 메일", to="1588-0000", ts="2026-11-21 10:00:00", smsc="sk", dedup_key="k:1")
     assert b.duplicate and b.reply == a.reply
     with demo.session() as s:
         otps = [m for m in sms.messages_for_phone(s, demo, MINJUN) if m.purpose == "otp"]
@@ -173,13 +175,32 @@ def test_global_rate_limit(demo):
     assert handle_mo(demo, MINJUN, "도움말", ts="3").ignored == "global_rate"
 
 
-def test_taxes_summarises_the_households_unpaid_bills(demo):
+def test_taxes_summarises_the_payers_own_unpaid_bills(demo):
     bills = [b for b in demo.bridge.tax_bills("1144012-0001") if b["status"] != "paid"]
-    total = sum(b["total"] for b in bills)
-    reply = handle_mo(demo, MINJUN, "세금", ts="1").reply
-    assert "미납 지방세 %d건" % len(bills) in reply
-    assert "{:,}원".format(total) in reply
+    with demo.session() as s:
+        payer = s.scalar(select(Resident).where(Resident.ref == bills[0]["payer_ref"]))
+        payer_phone = demo.crypto.decrypt(payer.phone_enc)
+    own = [b for b in bills if b["payer_ref"] == payer.ref]
+    reply = handle_mo(demo, payer_phone, "세금", ts="1").reply
+    assert "미납 지방세 %d건" % len(own) in reply
+    assert "{:,}원".format(sum(b["total"] for b in own)) in reply
     assert cp949_len(reply) <= 90
+
+
+def test_taxes_from_another_household_member_shows_no_one_elses_bill(demo):
+    """Issue 20 item 9: a granddaughter's phone does not get the head of household's bills."""
+    bills = [b for b in demo.bridge.tax_bills("1144012-0001") if b["status"] != "paid"]
+    assert bills and all(b["payer_ref"] != "" for b in bills)
+    reply = handle_mo(demo, MINJUN, "세금", ts="1").reply
+    others = sum(1 for b in bills if b["payer_ref"] != _ref(demo, MINJUN))
+    assert "합계" not in reply and not re.search(r"\d원", reply)  # no amount, no bill of the payer
+    assert "가족 명의 고지서 %d건" % others in reply and "TV에서 확인" in reply
+    assert cp949_len(reply) <= 90
+
+
+def _ref(rt, phone):
+    with rt.session() as s:
+        return resident_by_phone(s, rt.crypto, phone).ref
 
 
 def test_pairing_by_sms(demo):
@@ -208,7 +229,7 @@ def test_help_is_long_when_lms_is_enabled(demo):
 
 def test_every_template_fits_an_sms():
     kw = dict(office="마포구청", name="지방세 세목별 과세증명서", w="납세증명", how="메일", n=5,
-              receipt="20261121-123456", total="999,999,999")
+              receipt="20261121-123456", total="999,999,999", old="납세증명(메일)")
     for key, text in petitions.R.items():
         if key != "help_long":
             assert cp949_len(text.format(**kw)) <= 90, key

@@ -3,10 +3,13 @@ English commands, odd spacing, hyphens, full-width forms, emoji), the
 parser never raises and every reply fits its byte limit in CP949."""
 
 import itertools
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from services.models import SmsMessage
 from services.petitions import handle_mo, parse
 from services.sms.text import cp949_len
 
@@ -33,6 +36,7 @@ def test_parser_never_raises(text):
 
 
 _ts = itertools.count()
+HANGUL = re.compile("[\uac00-\ud7a3]")
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -48,3 +52,16 @@ def test_conversation_never_raises_and_replies_fit(demo, monkeypatch, phone, tex
         assert out.reply.strip()
         assert cp949_len(out.reply) <= (2000 if lms else 90)
         assert out.reply != "잠시 문제가 있어 처리하지 못했습니다. 잠시 후 다시 보내 주세요."  # no crash inside
+        # Korean first (every reply is Korean, English commands included), and never cut:
+        # a reply too long for one message comes whole, in numbered parts each within its limit.
+        assert HANGUL.search(out.reply)
+        assert not out.reply.endswith("..")
+        with demo.session() as s:
+            mo = s.scalar(select(SmsMessage).where(SmsMessage.direction == "mo").order_by(SmsMessage.id.desc()))
+            parts = list(s.scalars(select(SmsMessage).where(SmsMessage.dedup_key.like("reply:%d%%" % mo.id))
+                                   .order_by(SmsMessage.id)))
+        assert parts and parts[0].body == out.reply
+        for p in parts:
+            assert cp949_len(p.body) <= (2000 if lms else 90) and not p.body.endswith("..")
+        if len(parts) > 1:
+            assert all(p.body.endswith("(%d/%d)" % (i, len(parts))) for i, p in enumerate(parts, 1))

@@ -141,7 +141,7 @@ def test_kannel_gateway_sends_utf8_ucs2_with_dlr(runtime, recorder):
     _, path, _, _ = handler.calls[0]
     q = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
     assert q["text"] == "등본을 메일로 보냈습니다" and q["charset"] == "UTF-8" and q["coding"] == "2"
-    assert q["dlr-mask"] == "19" and q["to"] == PHONE and q["username"] == cfg.KANNEL_USER
+    assert q["dlr-mask"] == "19" and q["to"] == PHONE.replace("-", "") and q["from"].isdigit() and q["username"] == cfg.KANNEL_USER
     dlr = urlsplit(q["dlr-url"])
     dq = parse_qs(dlr.query)
     assert dlr.path == "/gateway/kannel/dlr" and dq["type"] == ["%d"] and dq["id"] == ["42"]

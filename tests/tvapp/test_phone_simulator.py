@@ -43,3 +43,22 @@ def test_simulator_is_absent_with_a_real_gateway(runtime, demo):
     runtime.config.SMS_GATEWAY = "kannel"
     app = create_app(runtime.config)
     assert app.test_client().get("/phone/").status_code == 404
+
+
+def test_thread_opens_at_the_newest_message_and_bubbles_have_no_blank_lines(client, demo):
+    """Issue 20 item 13."""
+    page = client.get("/phone/?r=R1003").get_data(as_text=True)
+    token = _csrf(page)
+    for text in ("도움말", "상태"):
+        client.post("/phone/send", data={"csrf_token": token, "r": "R1003", "text": text})
+    page = client.get("/phone/?r=R1003").get_data(as_text=True)
+    assert "phone/phone.js" in page
+    bodies = re.findall(r'<div class="body">(.*?)</div>', page, re.S)
+    assert bodies and all(b == b.strip() for b in bodies)
+    newest = re.search(r'<li class="bubble [^"]*"[^>]*id="newest">\s*<div class="body">(.*?)</div>', page, re.S)
+    assert newest and "증명서가 없습니다" in newest.group(1)  # the reply to 상태, last in the thread
+    js = client.get("/static/phone/phone.js").get_data(as_text=True)
+    assert "scrollTop = thread.scrollHeight" in js
+    css = client.get("/static/phone/phone.css").get_data(as_text=True)
+    bubble_rule = re.search(r"\.bubble\{[^}]*\}", css).group(0)
+    assert "pre-wrap" not in bubble_rule and ".bubble .body{white-space:pre-wrap}" in css

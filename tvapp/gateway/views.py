@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 
 from flask import Response, abort, current_app, jsonify, request
 
@@ -12,6 +13,7 @@ from fax_bridge import CallbackRejected, FaxError
 from services import petitions, sms
 from services.delivery import fax
 from services.fax_worker import on_event
+from services.sms import coding as sms_coding
 from services.sms import http as sms_http
 from services.sms.kannel import dlr_signature
 from tvapp.extensions import csrf
@@ -38,15 +40,37 @@ def _kannel_text(body: str | None) -> Response:
     return Response((body or "").encode("utf-8"), status=200, headers=KANNEL_HEADERS)
 
 
-@bp.get("/kannel/mo")
+def _kannel_fields() -> dict[str, str]:
+    """What Kannel passes: the get-url's query (escapes ``%p %P %a %i %I %c %C %t``), or for
+    ``post-url`` the same query (or ``X-Kannel-*`` headers) with the text as the body."""
+    q = request.args
+    h = request.headers
+    f = {k: q.get(k) or h.get(hk, "") for k, hk in (
+        ("from", "X-Kannel-From"), ("to", "X-Kannel-To"), ("ts", "X-Kannel-Time"), ("smsc", "X-Kannel-SMSC"),
+        ("id", "X-Kannel-Id"), ("coding", "X-Kannel-Coding"), ("charset", "X-Kannel-Charset"))}
+    if request.method == "POST":
+        raw = request.get_data(cache=False)
+        f["charset"] = f["charset"] or (request.mimetype_params.get("charset") or "")
+    else:
+        raw = sms_coding.raw_query_value(request.query_string, "text")
+    f["text"] = sms_coding.decode_mo(raw, f["coding"], f["charset"])
+    return f
+
+
+@bp.route("/kannel/mo", methods=["GET", "POST"])
 def kannel_mo():
     _kannel_caller_only()
-    a = request.args
-    sender = a.get("from", "")
-    if not sender:
+    rt = _runtime()
+    f = _kannel_fields()
+    if not f["from"]:
         return _kannel_text(None)
-    out = petitions.handle_mo(_runtime(), sender, a.get("text", ""), to=a.get("to", ""),
-                              ts=a.get("ts", ""), smsc=a.get("smsc", ""), gateway="kannel")
+    key = None
+    if f["id"]:  # Kannel's message id, per SMSC and sender: a retry carries the same one
+        ident = petitions.storable("%s\x1f%s\x1f%s" % (f["id"], f["smsc"], sms.normal_digits(f["from"])))
+        key = "kannel:" + rt.crypto.keyed_hash(ident, "sms-mo")[:64]
+    # No id: handle it (a time stamp is not an identity; two genuine messages can share one).
+    out = petitions.handle_mo(rt, f["from"], f["text"], to=f["to"], ts=f["ts"], smsc=f["smsc"],
+                              gateway="kannel", dedup_key=key)
     return _kannel_text(out.reply)
 
 
@@ -62,10 +86,25 @@ def kannel_dlr():
         abort(403)
     status = sms.DLR_TYPES.get(kind)
     if status:
-        with rt.session() as s:
-            changed = sms.record_dlr(s, message_id, status)
+        changed = _apply_dlr(rt, message_id, status)
         log.info("sms %d delivery report %d (%s)", message_id, kind, "applied" if changed else "no change")
     return _kannel_text("OK")
+
+
+DLR_WAIT = (0.05, 0.1, 0.2, 0.4, 0.8)  # a report can overtake the commit of the message it reports on
+
+
+def _apply_dlr(rt, message_id: int, status: str) -> bool:
+    """Apply a report forward-only; for a message not committed yet, wait a little,
+    then keep the report (Redis) for the next report or message to apply."""
+    for pause in DLR_WAIT + (None,):
+        with rt.session() as s:
+            if pause is None or sms.exists(s, message_id):
+                changed = sms.record_dlr(s, message_id, status, redis=rt.redis)
+                sms.apply_early_dlrs(s, rt.redis)
+                return changed
+        time.sleep(pause)
+    return False
 
 
 def _signed_json() -> dict:
@@ -112,8 +151,9 @@ def http_status():
         abort(400)
     if status is None:
         abort(400)
-    with _runtime().session() as s:
-        changed = sms.record_dlr(s, message_id, status)
+    rt = _runtime()
+    with rt.session() as s:
+        changed = sms.record_dlr(s, message_id, status, redis=rt.redis)
     return jsonify({"ok": True, "changed": changed})
 
 
