@@ -145,7 +145,8 @@ def test_a_failed_fax_request_offers_email_instead(tv, demo):
                                        delivery_method="fax", delivery_address="02-2153-0000",
                                        options={"certificate_type": "resident-copy"})
         s.get(Req, req.id).status = "failed"
-        ledger.append_event(s, req.id, "failed", "failed", {"reason": "fax_failed", "message": "통화 중"})
+        ledger.append_event(s, req.id, "failed", "failed", {"reason": "fax_failed", "message": "통화 중",
+                                                            "offer": "email"})
         receipt = req.receipt_no
     html = tv.get("/tv/requests/%s" % receipt).get_data(as_text=True)
     check_screen(html, "/tv/requests/")
@@ -153,3 +154,26 @@ def test_a_failed_fax_request_offers_email_instead(tv, demo):
     r = tv.get("/tv/certificates/resend/%s" % receipt)
     assert r.location.endswith("/tv/certificates/delivery/email")
     assert tv.get(r.location).status_code == 200  # identity already checked for this request
+
+
+def test_a_refusal_email_cannot_help_shows_its_whole_reason_and_no_resend(tv, demo):
+    """Unpaid taxes stop a 납세증명서 whichever way it would go: the screen
+    says the whole reason and does not offer another way of delivery."""
+    from services import ledger
+    from services.models import Request as Req
+
+    reason = ("체납된 지방세가 있어 납세증명서를 발급할 수 없습니다. 먼저 지방세 화면에서 납부해 주세요. "
+              "납부 후 다시 신청하시면 바로 발급됩니다.")
+    with demo.session() as s:
+        req, _ = ledger.create_request(s, demo.crypto, client_token="failed-arrears", kind="certificate",
+                                       household_id=tv.household_id, resident_id=resident_id(demo, "R1001"),
+                                       channel="tv", delivery_method="fax", delivery_address="02-2153-0000",
+                                       options={"certificate_type": "local-tax-payment"})
+        s.get(Req, req.id).status = "failed"
+        ledger.append_event(s, req.id, "failed", "failed", {"reason": "arrears", "message": reason})
+        receipt = req.receipt_no
+    html = tv.get("/tv/requests/%s" % receipt).get_data(as_text=True)
+    check_screen(html, "/tv/requests/")
+    assert reason in html
+    assert 'id="detail-resend"' not in html
+

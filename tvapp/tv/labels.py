@@ -143,7 +143,7 @@ def timeline_steps(events, max_steps: int = 8) -> tuple[list[dict], int]:
         detail = ev.detail or {}
         step = {"kind": ev.kind, "label": names.get(ev.kind, ev.kind),
                 "time": when(ev.created_at, now, labels),
-                "message": str(detail.get("message", ""))[:80], "page": None, "pages": None,
+                "message": str(detail.get("message", ""))[:400], "page": None, "pages": None,
                 "percent": None, "tone": "bad" if ev.kind in BAD else "wait" if ev.kind in WAIT else "done"}
         if ev.kind == "delivering":
             try:

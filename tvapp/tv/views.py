@@ -105,6 +105,15 @@ def requests_list():
                            page_url=lambda n: url_for("tv.requests_list", page=n))
 
 
+def _other_method_helps(events, method: str) -> bool:
+    """The failure says the other way of delivery would help (a fax line that
+    refused, a mail box that bounced), not a refusal the other way meets too
+    (unpaid taxes, no record)."""
+    failed = [e for e in events if e.kind == "failed"]
+    offer = (failed[-1].detail or {}).get("offer") if failed else None
+    return offer in ("fax", "email") and offer != method
+
+
 @bp.get("/requests/<receipt_no>")
 @tv_device_required
 @household_screen()
@@ -122,7 +131,7 @@ def request_detail(receipt_no):
            "when": when(r.created_at, labels=labels), "delivery": r.delivery_method,
            "address": r.delivery_address_masked or "",
            "resend": r.kind == "certificate" and r.status == "failed"
-           and r.delivery_method in ("fax", "email")}
+           and r.delivery_method in ("fax", "email") and _other_method_helps(events, r.delivery_method)}
     back = request.args.get("from", "")
     parent = url_for("tv.requests_list", page=int(back)) if back.isdigit() else url_for("tv.requests_list")
     return render_template("tv/request_detail.html", req=req, steps=steps, hidden=hidden,
