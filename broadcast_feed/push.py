@@ -29,9 +29,8 @@ RETRY_MS = 1000
 def ticker_payload(rt, now=None) -> dict:
     now = now or utcnow()
     with rt.session() as s:
-        rows = store.active_tickers(s, now)
-        messages = [{"id": t.id, "text": t.text, "severity": t.severity,
-                     "expires_at": t.expires_at.isoformat()} for t in rows]
+        messages = [{"id": t.id, "text": t.text, "severity": t.severity, "expires_at": t.expires_at.isoformat()}
+                    for t in store.active_ticker_rows(s, now)]
     return {"messages": messages, "at": now.isoformat()}
 
 

@@ -187,6 +187,15 @@ def active_tickers(s, now: datetime) -> list[TickerMessage]:
         .order_by(TickerMessage.published_at.desc(), TickerMessage.id.desc())))
 
 
+def active_ticker_rows(s, now: datetime):
+    """What the ticker shows now: (id, text, severity, expires_at) rows, newest first
+    (only the columns it needs: every TV screen asks)."""
+    return s.execute(select(TickerMessage.id, TickerMessage.text, TickerMessage.severity,
+                            TickerMessage.expires_at)
+                     .where(TickerMessage.state == T_PUBLISHED, TickerMessage.expires_at > now)
+                     .order_by(TickerMessage.published_at.desc(), TickerMessage.id.desc())).all()
+
+
 def list_tickers(s, limit: int = 50) -> list[TickerMessage]:
     return list(s.scalars(select(TickerMessage).where(TickerMessage.state != T_IGNORED)
                           .order_by(TickerMessage.id.desc()).limit(limit)))

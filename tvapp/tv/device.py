@@ -36,7 +36,7 @@ from flask import after_this_request, current_app, g, redirect, request, url_for
 from sqlalchemy import select
 
 from services import pii
-from services.models import Device, Household, utcnow
+from services.models import Device, Household, Resident, utcnow
 
 COOKIE = "tv_device"
 COOKIE_MAX_AGE = 10 * 365 * 24 * 3600
@@ -90,11 +90,14 @@ def _info(d: Device) -> DeviceInfo:
 
 
 def _household(session, household_id: int) -> HouseholdInfo | None:
-    hh = session.get(Household, household_id)
-    if hh is None:
+    """The household and its head's masked name, in one query."""
+    head = (select(Resident.name).where(Resident.household_id == Household.id)
+            .order_by(Resident.position).limit(1).scalar_subquery())
+    row = session.execute(select(Household.id, Household.code, Household.address, head)
+                          .where(Household.id == household_id)).first()
+    if row is None:
         return None
-    head = hh.residents[0].name if hh.residents else ""
-    return HouseholdInfo(hh.id, hh.code, hh.address, pii.mask_name(head))
+    return HouseholdInfo(row[0], row[1], row[2], pii.mask_name(row[3] or ""))
 
 
 def token_hash(token: str) -> str:
