@@ -259,3 +259,22 @@ def cancel(session: Session, request: Request, reason: str = "cancelled by resid
     versions.household_changed(session, request.household_id)
     append_event(session, request.id, "cancelled", "cancelled", {"reason": reason})
     return True
+
+
+# -- one unit of work each, for the TV screens (which open no sessions of their own) ----
+
+def find_by_receipt(runtime, receipt_no: str, household_id: int) -> Request | None:
+    """The household's request with this receipt number (detached), or None."""
+    with runtime.session() as s:
+        return get_by_receipt(s, receipt_no, household_id=household_id)
+
+
+def receipt_with_timeline(runtime, receipt_no: str, household_id: int) -> tuple[Request | None, list]:
+    """The household's request and its timeline rows (:func:`timeline_rows`),
+    or ``(None, [])``."""
+    with runtime.session() as s:
+        req = get_by_receipt(s, receipt_no, household_id=household_id)
+        if req is None:
+            return None, []
+        return req, timeline_rows(s, req.id)
+
