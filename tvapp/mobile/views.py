@@ -10,11 +10,10 @@ from flask_babel import gettext as _
 from services import handoff, otp, pairing
 from services.households import resident_by_phone
 from services.models import Resident
-from services.payments import Card
 from services.taxes import payments
 from services.taxes.bills import won
 from tvapp.mobile import bp
-from tvapp.mobile.forms import HandoffForm, OtpForm, PairForm
+from tvapp.mobile.forms import HandoffForm, OtpForm, PairForm, PayForm
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +139,11 @@ def pay(token):
         return render_template("mobile/pay.html", state="expired"), 404
     order_id, household_id = info["order_id"], info["household_id"]
     errors, outcome = {}, None
-    if request.method == "POST":
-        form = request.form
-        card_data = Card("".join(ch for ch in form.get("number", "") if ch.isdigit()),
-                         form.get("expiry", "").replace("/", ""), form.get("birth", ""), form.get("password2", ""))
+    form = PayForm()
+    if form.is_submitted():
+        form.validate()  # the card's checks are pay_card's (see tvapp.mobile.forms)
+        card_data = form.card()
+        form.forget()
         try:
             outcome = payments.pay_card(rt, order_id=order_id, household_id=household_id, card=card_data,
                                         shown_total=info["total"])
