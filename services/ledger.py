@@ -278,3 +278,15 @@ def receipt_with_timeline(runtime, receipt_no: str, household_id: int) -> tuple[
             return None, []
         return req, timeline_rows(s, req.id)
 
+
+def household_request_page(runtime, household_id: int, page: int, per_page: int,
+                           limit: int | None = None) -> tuple[list, int, int]:
+    """:func:`request_page` in its own unit of work."""
+    with runtime.session() as s:
+        return request_page(s, household_id, page, per_page, limit=limit)
+
+
+def request_screen(runtime, receipt_no: str, household_id: int):
+    """:func:`request_with_timeline` in its own unit of work."""
+    with runtime.session() as s:
+        return request_with_timeline(s, receipt_no, household_id)

@@ -262,3 +262,9 @@ def unpair(session: Session, device_id: int) -> None:
         device.paired_at = None
         session.flush()
         log.info("device %d unpaired", device_id)
+
+
+def unpair_device(runtime, device_id: int) -> None:
+    """:func:`unpair` in its own unit of work."""
+    with runtime.session() as s:
+        unpair(s, device_id)
