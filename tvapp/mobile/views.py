@@ -8,8 +8,6 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from flask_babel import gettext as _
 
 from services import handoff, otp, pairing
-from services.households import resident_by_phone
-from services.models import Resident
 from services.taxes import payments
 from services.taxes.bills import won
 from tvapp.mobile import bp
@@ -26,10 +24,6 @@ def client_key() -> str:
     return runtime().crypto.keyed_hash(request.remote_addr or "-", "pair-client")
 
 
-def otp_subject(resident_id: int) -> str:
-    return "pair:%d" % resident_id
-
-
 # ------------------------------------------------------------------ pairing
 @bp.route("/pair", methods=["GET", "POST"])
 def pair():
@@ -42,14 +36,7 @@ def pair():
         code = pairing.normalize(form.code.data)
         try:
             pairing.lookup(rt.redis, code, client=client_key())
-            with rt.session() as s:
-                resident = resident_by_phone(s, rt.crypto, form.phone.data)
-                if resident is None:
-                    pairing.fail(rt.redis, code)
-                    raise pairing.PairingError("not_registered")
-                result = otp.send_code(s, rt, otp_subject(resident.id), form.phone.data,
-                                       purpose="pairing")
-                rid = resident.id
+            result, rid = pairing.send_pairing_code(rt, code, form.phone.data)
             if not result.ok:
                 error = result.message
             else:
@@ -69,12 +56,10 @@ def pair_verify():
     error = None
     if form.validate_on_submit():
         rt = runtime()
-        result = otp.verify_code(rt, otp_subject(state["resident"]), form.otp.data)
+        result = otp.verify_code(rt, pairing.otp_subject(state["resident"]), form.otp.data)
         if result.ok:
             try:
-                with rt.session() as s:
-                    resident = s.get(Resident, state["resident"])
-                    pairing.approve(s, rt.redis, state["code"], resident.household_id)
+                pairing.approve_for_resident(rt, state["code"], state["resident"])
             except pairing.PairingError as exc:
                 session.pop("pair", None)
                 return render_template("mobile/error.html", title=_("연결하지 못했습니다"),
