@@ -15,7 +15,7 @@ from tvapp.certificates.forms import (
     WhoForm,
     options_form,
 )
-from tvapp.mobile.forms import PayForm
+from tvapp.mobile.forms import LiveForm, PayForm
 from tvapp.taxes.forms import CardForm, ReceiptForm
 from tvapp.tv.forms import LangForm, TextSizeForm
 
@@ -184,3 +184,8 @@ def test_phone_pay_form_cleans_as_before(posted):
     assert digits_left(form) == []
     card = posted(PayForm).card()
     assert (card.number, card.expiry, card.birth, card.password2) == ("", "", "", "")
+
+
+def test_live_value_form_reads_the_body_only(posted):
+    assert posted(LiveForm, value="hong@").value.data == "hong@"
+    assert posted(LiveForm).value.data == ""  # nothing typed yet

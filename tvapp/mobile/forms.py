@@ -30,6 +30,18 @@ class HandoffForm(FlaskForm):
     done = HiddenField(default="1")
 
 
+class LiveForm(FlaskForm):
+    """What the phone has typed so far, posted by ``fetch`` as it is typed
+    (the CSRF token rides in the X-CSRFToken header, which ``CSRFProtect``
+    checks app-wide; this form does not look for it in the body). The value's
+    limits are ``services.handoff.put``'s."""
+
+    class Meta:
+        csrf = False
+
+    value = StringField(filters=[_text])
+
+
 class PayForm(FlaskForm):
     """The card typed on the phone (tax payment page). Spaces and dashes in
     the number and the slash in MM/YY are dropped; the card's own checks are

@@ -11,7 +11,7 @@ from services import handoff, otp, pairing
 from services.taxes import payments
 from services.taxes.bills import won
 from tvapp.mobile import bp
-from tvapp.mobile.forms import HandoffForm, OtpForm, PairForm, PayForm
+from tvapp.mobile.forms import HandoffForm, LiveForm, OtpForm, PairForm, PayForm
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def handoff_page(token):
 def handoff_live(token):
     """What the phone has typed so far (fetch with X-CSRFToken)."""
     try:
-        rev = handoff.put(runtime(), token, request.form.get("value", ""))
+        rev = handoff.put(runtime(), token, LiveForm().value.data)
     except handoff.HandoffError:
         return jsonify(error="gone"), 404
     return jsonify(rev=rev)
