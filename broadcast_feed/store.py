@@ -342,3 +342,34 @@ class DbSink:
                 old.state = T_EXPIRED
                 self.tickers_changed = True
                 audit(self.s, "feed", "cap_cancel", "ticker", old.id)
+
+
+# -- the TV's news screens, one unit of work each (the views open no sessions) --------
+
+def published_page(runtime, now: datetime, category: str | None, page: int, per_page: int,
+                   max_categories: int) -> tuple[list[str], str | None, list[NewsItem], int, int, int]:
+    """One page of the news list: ``(categories, category, items, total,
+    page, pages)``; a category no live item has reads as none, a page past
+    the end as the last."""
+    with runtime.session() as s:
+        categories = published_categories(s, now)[:max_categories]
+        if category not in categories:
+            category = None
+        _, total = published_items(s, now, category, 0, 0)
+        pages = max(1, -(-total // per_page))
+        page = min(page, pages)
+        rows, _ = published_items(s, now, category, (page - 1) * per_page, per_page)
+        return categories, category, rows, total, page, pages
+
+
+def live_item_of(runtime, item_id: int, now: datetime) -> NewsItem | None:
+    """:func:`live_item` in its own unit of work."""
+    with runtime.session() as s:
+        return live_item(s, item_id, now)
+
+
+def live_image(runtime, item_id: int, now: datetime) -> bytes | None:
+    """A live item's image, if it has one."""
+    with runtime.session() as s:
+        row = live_item(s, item_id, now)
+        return row.image if row is not None else None

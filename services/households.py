@@ -61,3 +61,11 @@ def get_household(session: Session, code: str) -> Household | None:
 
 def resident_by_phone(session: Session, crypto: Crypto, phone: str) -> Resident | None:
     return session.scalar(select(Resident).where(Resident.phone_hash == phone_hash(crypto, phone)))
+
+
+def ensure_household(runtime, code: str) -> int:
+    """The id of the household with this code, mirrored from the back end if
+    it is not here yet."""
+    with runtime.session() as s:
+        hh = get_household(s, code) or sync_household(s, runtime, code)
+        return hh.id

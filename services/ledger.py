@@ -259,3 +259,34 @@ def cancel(session: Session, request: Request, reason: str = "cancelled by resid
     versions.household_changed(session, request.household_id)
     append_event(session, request.id, "cancelled", "cancelled", {"reason": reason})
     return True
+
+
+# -- one unit of work each, for the TV screens (which open no sessions of their own) ----
+
+def find_by_receipt(runtime, receipt_no: str, household_id: int) -> Request | None:
+    """The household's request with this receipt number (detached), or None."""
+    with runtime.session() as s:
+        return get_by_receipt(s, receipt_no, household_id=household_id)
+
+
+def receipt_with_timeline(runtime, receipt_no: str, household_id: int) -> tuple[Request | None, list]:
+    """The household's request and its timeline rows (:func:`timeline_rows`),
+    or ``(None, [])``."""
+    with runtime.session() as s:
+        req = get_by_receipt(s, receipt_no, household_id=household_id)
+        if req is None:
+            return None, []
+        return req, timeline_rows(s, req.id)
+
+
+def household_request_page(runtime, household_id: int, page: int, per_page: int,
+                           limit: int | None = None) -> tuple[list, int, int]:
+    """:func:`request_page` in its own unit of work."""
+    with runtime.session() as s:
+        return request_page(s, household_id, page, per_page, limit=limit)
+
+
+def request_screen(runtime, receipt_no: str, household_id: int):
+    """:func:`request_with_timeline` in its own unit of work."""
+    with runtime.session() as s:
+        return request_with_timeline(s, receipt_no, household_id)

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from services import ratelimit
+from services import otp, ratelimit
 from services.core.errors import AppError
 from services.households import resident_by_phone
-from services.models import Device, utcnow
+from services.models import Device, Resident, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -262,3 +262,34 @@ def unpair(session: Session, device_id: int) -> None:
         device.paired_at = None
         session.flush()
         log.info("device %d unpaired", device_id)
+
+
+def unpair_device(runtime, device_id: int) -> None:
+    """:func:`unpair` in its own unit of work."""
+    with runtime.session() as s:
+        unpair(s, device_id)
+
+
+# -- pairing on the phone: the code on the TV, then a one-time SMS code -------------
+
+def otp_subject(resident_id: int) -> str:
+    return "pair:%d" % resident_id
+
+
+def send_pairing_code(runtime, user_code: str, phone: str) -> tuple[otp.OtpResult, int]:
+    """The one-time code for pairing, sent to a registered phone: ``(result,
+    resident id)``. Raises ``PairingError("not_registered")`` (counting a
+    failure of the TV's code) when no resident has this phone."""
+    with runtime.session() as s:
+        resident = resident_by_phone(s, runtime.crypto, phone)
+        if resident is None:
+            fail(runtime.redis, user_code)
+            raise PairingError("not_registered")
+        return otp.send_code(s, runtime, otp_subject(resident.id), phone, purpose="pairing"), resident.id
+
+
+def approve_for_resident(runtime, user_code: str, resident_id: int) -> Device:
+    """:func:`approve` for the household of the resident whose phone answered."""
+    with runtime.session() as s:
+        resident = s.get(Resident, resident_id)
+        return approve(s, runtime.redis, user_code, resident.household_id)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services import pii
 from services.certificates import catalogue, pdf, verification
-from services.models import Certificate, utcnow
+from services.models import Certificate, Request, utcnow
 
 
 def verification_key(runtime) -> bytes:
@@ -70,3 +70,15 @@ def preview_png(runtime, record: dict, cert_type: str) -> bytes:
                             issued_at=utcnow(), office=record.get("issuing_office") or runtime.config.DISTRICT_NAME,
                             preview=True, font_dir=runtime.config.FONT_DIR)
     return pdf.render_png(data, scale=1.0)
+
+
+def verified(runtime, number: str) -> tuple[Certificate, str] | None:
+    """The certificate a verification number names and the receipt number of
+    its request (``""`` when the request is gone), or None (the public
+    verification page; one unit of work)."""
+    with runtime.session() as s:
+        cert = lookup(s, runtime, number)
+        if cert is None:
+            return None
+        req = s.get(Request, cert.request_id)
+        return cert, req.receipt_no if req else ""

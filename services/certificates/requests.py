@@ -168,3 +168,72 @@ def submit(session, runtime, *, client_token: str, household_id: int, resident_i
 
 def start(runtime, request_id: int) -> None:
     steps.start(runtime, request_id)
+
+
+# -- one unit of work each: what a TV screen reads or does, given the runtime -----------
+# (the views open no database sessions of their own)
+
+def household_residents(runtime, household_id: int) -> list[ResidentChoice]:
+    """The household's residents to choose from (the 누구 screen)."""
+    with runtime.session() as s:
+        return residents(s, runtime, household_id)
+
+
+def resident_choice(runtime, household_id: int, resident_id: int) -> ResidentChoice:
+    """One of the household's residents as the screens show them."""
+    return next(p for p in household_residents(runtime, household_id) if p.id == resident_id)
+
+
+def check_resident(runtime, household_id: int, resident_id: int) -> None:
+    """Raises ``FlowError`` unless the resident lives in the household."""
+    with runtime.session() as s:
+        resident_in_household(s, household_id, resident_id)
+
+
+def option_fields(runtime, household_id: int, resident_id: int, ctype) -> tuple[list, str | None]:
+    """The options screen of a certificate type: ``([(option, [(value, label)]), ...], None)``,
+    or ``(fields so far, source)`` when an option's choices come from the back
+    end and the resident has none (``source`` is ``"parcels"`` or ``"buildings"``).
+    Raises ``FlowError`` when the back end cannot answer."""
+    fields = []
+    with runtime.session() as s:
+        for opt in ctype.options:
+            if opt.source:
+                choices = property_choices(s, runtime, household_id, resident_id, opt.source)
+                if not choices:
+                    return fields, opt.source
+            else:
+                choices = [(c.value, c.label_ko) for c in opt.choices]
+            fields.append((opt, choices))
+    return fields, None
+
+
+def send_code(runtime, household_id: int, resident_id: int) -> otp.OtpResult:
+    """``send_identity_code`` in its own unit of work."""
+    with runtime.session() as s:
+        return send_identity_code(s, runtime, household_id, resident_id)
+
+
+def household_recent_fax(runtime, household_id: int, limit: int = 3) -> list[str]:
+    with runtime.session() as s:
+        return recent_fax_numbers(s, runtime, household_id, limit)
+
+
+def resident_email(runtime, resident_id: int) -> str | None:
+    """The resident's registered email address, if any."""
+    with runtime.session() as s:
+        return registered_email(s, runtime, resident_id)
+
+
+def preview_of(runtime, household_id: int, resident_id: int, cert_type: str, options: dict) -> bytes:
+    """``preview`` in its own unit of work."""
+    with runtime.session() as s:
+        return preview(s, runtime, household_id, resident_id, cert_type, options)
+
+
+def submit_request(runtime, **kwargs) -> tuple[int, str, bool]:
+    """``submit`` committed: ``(request id, receipt number, created)``. Call
+    ``start`` with the id when ``created``."""
+    with runtime.session() as s:
+        req, created = submit(s, runtime, **kwargs)
+        return req.id, req.receipt_no, created

@@ -460,3 +460,50 @@ def status(runtime, order_id: str, household_id: int) -> Outcome | None:
 
 def is_active(p: TaxPayment) -> bool:
     return p.status in ACTIVE
+
+
+# -- one unit of work each, for the TV screens (which open no sessions of their own) ----
+
+@dataclass(frozen=True)
+class Prepared:
+    """The payment order a payment screen shows (see :func:`prepare`)."""
+
+    order_id: str
+    status: str
+    total: int
+    delivery_masked: str | None
+
+
+def prepare_order(runtime, household_id: int, bill: bills_mod.Bill, method: str,
+                  delivery: dict | None = None) -> Prepared:
+    """:func:`prepare`, committed."""
+    with runtime.session() as s:
+        p = prepare(s, runtime, household_id, bill, method, delivery)
+        return Prepared(p.order_id, p.status, p.total, p.delivery_masked)
+
+
+def virtual_account(runtime, order_id: str, household_id: int) -> tuple[str | None, str | None]:
+    """``(bank, account number)`` of the order's virtual account (``(None,
+    None)`` when there is none)."""
+    with runtime.session() as s:
+        p = get_payment(s, order_id, household_id)
+        return (p.account_bank, p.account_no) if p is not None else (None, None)
+
+
+@dataclass(frozen=True)
+class ResultScreen:
+    """What a payment's result screen shows."""
+
+    outcome: Outcome
+    timeline: list | None  # ledger.timeline_rows of its request; None before there is one
+    delivery_masked: str | None
+    delivery_method: str | None
+
+
+def result_screen(runtime, order_id: str, household_id: int) -> ResultScreen | None:
+    with runtime.session() as s:
+        p = get_payment(s, order_id, household_id)
+        if p is None:
+            return None
+        rows = ledger.timeline_rows(s, p.request_id) if p.request_id else None
+        return ResultScreen(outcome(s, p), rows, p.delivery_masked, p.delivery_method)

@@ -218,8 +218,8 @@ def test_backend_unavailable_is_a_calm_screen(demo, client, monkeypatch):
     def down(*a, **k):
         raise BackendUnavailable("down")
 
-    monkeypatch.setattr("tvapp.tv.views.get_household", lambda s, code: None)
-    monkeypatch.setattr("tvapp.tv.views.sync_household", down)
+    monkeypatch.setattr("services.households.get_household", lambda s, code: None)
+    monkeypatch.setattr("services.households.sync_household", down)
     r = client.get("/tv/simulator")
     assert r.status_code == 503
     html = r.get_data(as_text=True)

@@ -1,5 +1,6 @@
-"""증명서 발급 on the TV: the views. Each validates, calls
-``services.certificates.requests`` and renders."""
+"""증명서 발급 on the TV: the views. Each validates with a form of
+``tvapp.certificates.forms``, calls ``services.certificates.requests`` (which
+opens the database sessions) and renders."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ from services.korean import eul, iga
 from services.pii import mask_email, mask_phone
 from tvapp.caching import household_screen, shared_screen
 from tvapp.certificates import bp
+from tvapp.certificates.forms import (
+    CodeForm,
+    ConfirmForm,
+    EmailForm,
+    FaxForm,
+    WhoForm,
+    options_form,
+)
 from tvapp.errors import calm
 from tvapp.flow import Flow
 from tvapp.tv.device import tv_device_required
@@ -82,8 +91,7 @@ def who(cert_type):
                      url_for("certs.catalogue_list"), "증명서 목록", 404)
     f = _flow()  # read only: choosing whose starts (or restarts) the request's flow
     chosen = f.get("resident_id") if f.get("type") == cert_type else None
-    with rt().session() as s:
-        people = certs.residents(s, rt(), g.household.id)
+    people = certs.household_residents(rt(), g.household.id)
     return render_template("certificates/who.html", ctype=catalogue.get(cert_type), people=people,
                            chosen=chosen)
 
@@ -94,11 +102,13 @@ def who_post(cert_type):
     if cert_type not in catalogue.BY_CODE:
         return redirect(url_for("certs.catalogue_list"))
     f = _flow()
+    form = WhoForm()
+    if not form.validate():
+        return redirect(url_for("certs.who", cert_type=cert_type))
+    rid = form.resident_id.data
     try:
-        rid = int(request.form.get("resident_id", ""))
-        with rt().session() as s:
-            certs.resident_in_household(s, g.household.id, rid)
-    except (ValueError, certs.FlowError):
+        certs.check_resident(rt(), g.household.id, rid)
+    except certs.FlowError:
         return redirect(url_for("certs.who", cert_type=cert_type))
     if f.get("type") != cert_type or f.get("resident_id") != rid:  # another request, or another person
         f = {"type": cert_type, "resident_id": rid}
@@ -114,24 +124,17 @@ def options(cert_type):
     if missing or f["type"] != cert_type:
         return missing or redirect(url_for("certs.who", cert_type=cert_type))
     ctype = catalogue.get(cert_type)
-    fields = []
     try:
-        with rt().session() as s:
-            for opt in ctype.options:
-                if opt.source:
-                    choices = certs.property_choices(s, rt(), g.household.id, f["resident_id"], opt.source)
-                    if not choices:
-                        what = "토지" if opt.source == "parcels" else "건축물"
-                        return _calm("%s 없습니다" % iga(what),
-                                     "이 분 명의로 등록된 %s 없어 %s 발급할 수 없습니다." % (iga(what), eul(ctype.name_ko)),
-                                     "다른 분을 고르거나 다른 증명서를 골라 주세요.",
-                                     url_for("certs.who", cert_type=cert_type), "다른 분 고르기")
-                else:
-                    choices = [(c.value, c.label_ko) for c in opt.choices]
-                fields.append((opt, choices))
+        fields, none_of = certs.option_fields(rt(), g.household.id, f["resident_id"], ctype)
     except certs.FlowError as e:
         return _calm("지금은 진행할 수 없습니다", e.message, "잠시 뒤에 다시 해 주세요.",
                      url_for("certs.catalogue_list"), "증명서 목록", 503)
+    if none_of:
+        what = "토지" if none_of == "parcels" else "건축물"
+        return _calm("%s 없습니다" % iga(what),
+                     "이 분 명의로 등록된 %s 없어 %s 발급할 수 없습니다." % (iga(what), eul(ctype.name_ko)),
+                     "다른 분을 고르거나 다른 증명서를 골라 주세요.",
+                     url_for("certs.who", cert_type=cert_type), "다른 분 고르기")
     if not fields:
         return redirect(url_for("certs.identity"))
     return render_template("certificates/options.html", ctype=ctype, fields=fields,
@@ -144,16 +147,10 @@ def options_post(cert_type):
     f = _flow()
     if f.get("type") != cert_type or "resident_id" not in f:
         return redirect(url_for("certs.catalogue_list"))
-    ctype = catalogue.get(cert_type)
-    chosen = {}
-    for opt in ctype.options:
-        value = request.form.get(opt.name, "")
-        if opt.choices and value not in {c.value for c in opt.choices}:
-            value = opt.choices[0].value
-        if not value:
-            return redirect(url_for("certs.options", cert_type=cert_type))
-        chosen[opt.name] = value[:64]
-    f["options"] = chosen
+    form = options_form(catalogue.get(cert_type))
+    if not form.validate():
+        return redirect(url_for("certs.options", cert_type=cert_type))
+    f["options"] = form.chosen()
     _save(f)
     return redirect(url_for("certs.identity"))
 
@@ -164,8 +161,7 @@ def options_post(cert_type):
 def identity(f):
     if f.get("verified"):
         return redirect(url_for("certs.delivery"))
-    with rt().session() as s:
-        person = next(p for p in certs.residents(s, rt(), g.household.id) if p.id == f["resident_id"])
+    person = certs.resident_choice(rt(), g.household.id, f["resident_id"])
     return render_template("certificates/identity.html", ctype=catalogue.get(f["type"]), person=person,
                            message=request.args.get("m", ""), sent=f.get("code_sent", False))
 
@@ -175,8 +171,7 @@ def identity(f):
 @needs("type", "resident_id")
 def identity_send(f):
     try:
-        with rt().session() as s:
-            result = certs.send_identity_code(s, rt(), g.household.id, f["resident_id"])
+        result = certs.send_code(rt(), g.household.id, f["resident_id"])
     except certs.FlowError as e:
         return _calm("본인 확인을 할 수 없습니다", e.message, "다른 분을 고르실 수 있습니다.",
                      url_for("certs.who", cert_type=f["type"]), "다른 분 고르기")
@@ -197,7 +192,9 @@ def _locked(message, f):
 @tv_device_required
 @needs("type", "resident_id")
 def identity_check(f):
-    result = certs.check_identity_code(rt(), f["resident_id"], request.form.get("code", ""))
+    form = CodeForm()
+    form.validate()  # the code itself is the OTP service's to judge
+    result = certs.check_identity_code(rt(), f["resident_id"], form.code.data)
     if result.ok:
         f["verified"] = True
         _save(f)
@@ -221,9 +218,7 @@ def delivery(f):
 @tv_device_required
 @needs("type", "resident_id", "verified")
 def delivery_fax(f):
-    with rt().session() as s:
-        recent = certs.recent_fax_numbers(s, rt(), g.household.id)
-
+    recent = certs.household_recent_fax(rt(), g.household.id)
     f["recent"] = recent
     _save(f)
     return render_template("certificates/fax.html", recent=[mask_phone(n) for n in recent],
@@ -234,15 +229,12 @@ def delivery_fax(f):
 @tv_device_required
 @needs("type", "resident_id", "verified")
 def delivery_fax_post(f):
-    pick = request.form.get("recent")
-    raw = f.get("recent", [])[int(pick)] if pick and pick.isdigit() and int(pick) < len(f.get("recent", [])) \
-        else request.form.get("fax", "")
-    try:
-        number = certs.check_fax_number(raw)
-    except certs.FlowError as e:
-        f["fax"] = "".join(ch for ch in raw if ch.isdigit())[:12]
+    form = FaxForm(recent_numbers=f.get("recent", []))
+    if not form.validate():
+        f["fax"] = "".join(ch for ch in form.raw if ch.isdigit())[:12]
         _save(f)
-        return render_template("certificates/fax.html", recent=[], value=f["fax"], error=e.message), 422
+        return render_template("certificates/fax.html", recent=[], value=f["fax"], error=form.error), 422
+    number = form.number
     f.update(method="fax", address=number, fax="".join(ch for ch in number if ch.isdigit()))
     _save(f)
     return redirect(url_for("certs.confirm"))
@@ -252,8 +244,7 @@ def delivery_fax_post(f):
 @tv_device_required
 @needs("type", "resident_id", "verified")
 def delivery_email(f):
-    with rt().session() as s:
-        registered = certs.registered_email(s, rt(), f["resident_id"])
+    registered = certs.resident_email(rt(), f["resident_id"])
     token = handoff.start(rt(), owner=str(g.device.id), field="email", kind="email")
     return render_template("certificates/email.html", registered=mask_email(registered) if registered else None,
                            handoff=handoff_context(token), error=request.args.get("error", ""))
@@ -263,16 +254,10 @@ def delivery_email(f):
 @tv_device_required
 @needs("type", "resident_id", "verified")
 def delivery_email_post(f):
-    if request.form.get("use") == "registered":
-        with rt().session() as s:
-            address = certs.registered_email(s, rt(), f["resident_id"])
-    else:
-        address = request.form.get("email", "")
-    try:
-        address = certs.check_email(address or "")
-    except certs.FlowError as e:
-        return redirect(url_for("certs.delivery_email", error=e.message))
-    f.update(method="email", address=address)
+    form = EmailForm(registered=lambda: certs.resident_email(rt(), f["resident_id"]))
+    if not form.validate():
+        return redirect(url_for("certs.delivery_email", error=form.error))
+    f.update(method="email", address=form.address)
     _save(f)
     return redirect(url_for("certs.confirm"))
 
@@ -286,9 +271,7 @@ def confirm(f):
     if not f.get("client_token"):
         f["client_token"] = secrets.token_urlsafe(24)
         _save(f)
-
-    with rt().session() as s:
-        person = next(p for p in certs.residents(s, rt(), g.household.id) if p.id == f["resident_id"])
+    person = certs.resident_choice(rt(), g.household.id, f["resident_id"])
     shown = mask_phone(f["address"]) if f["method"] == "fax" else mask_email(f["address"])
     return render_template("certificates/confirm.html", ctype=catalogue.get(f["type"]), person=person,
                            method=f["method"], shown=shown, options=f.get("options", {}),
@@ -302,8 +285,7 @@ def preview_image():
     if not {"type", "resident_id", "verified"} <= set(f):
         return Response(status=404)
     try:
-        with rt().session() as s:
-            png = certs.preview(s, rt(), g.household.id, f["resident_id"], f["type"], f.get("options", {}))
+        png = certs.preview_of(rt(), g.household.id, f["resident_id"], f["type"], f.get("options", {}))
     except certs.FlowError:
         return current_app.send_static_file("certificates/preview-unavailable.svg")
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
@@ -313,7 +295,9 @@ def preview_image():
 @tv_device_required
 def confirm_post():
     f = _flow()
-    token = request.form.get("token", "")
+    form = ConfirmForm()
+    form.validate()
+    token = form.token.data
     if token and f.get("client_token") != token:
         # An old confirm screen (already submitted): show what it made, if anything.
         receipt = certs.receipt_of_token(rt(), token, g.household.id)
@@ -324,12 +308,10 @@ def confirm_post():
     if missing:
         return missing
     try:
-        with rt().session() as s:
-            req, created = certs.submit(
-                s, rt(), client_token=f["client_token"], household_id=g.household.id,
-                resident_id=f["resident_id"], cert_type=f["type"], options=f.get("options", {}),
-                method=f["method"], address=f["address"])
-            rid, receipt = req.id, req.receipt_no
+        rid, receipt, created = certs.submit_request(
+            rt(), client_token=f["client_token"], household_id=g.household.id,
+            resident_id=f["resident_id"], cert_type=f["type"], options=f.get("options", {}),
+            method=f["method"], address=f["address"])
     except certs.FlowError as e:
         return _calm("신청할 수 없습니다", e.message, "앞 화면으로 돌아가 고쳐 주세요.",
                      url_for("certs.delivery"), "받는 방법 고르기", 422)
@@ -342,14 +324,13 @@ def confirm_post():
 @bp.get("/done/<receipt_no>")
 @tv_device_required
 def done(receipt_no):
-    with rt().session() as s:
-        req = ledger.get_by_receipt(s, receipt_no, household_id=g.household.id)
-        if req is None:
-            return _calm("접수번호를 찾을 수 없습니다", "이 TV에서 신청한 민원이 아닙니다.", "나의 민원에서 확인해 주세요.",
-                         url_for("tv.requests_list"), "나의 민원", 404)
-        steps, hidden = timeline_steps(ledger.timeline_rows(s, req.id))
-        ctype = catalogue.get(req.options.get("certificate_type"))
-        method, shown = req.delivery_method, req.delivery_address_masked
+    req, rows = ledger.receipt_with_timeline(rt(), receipt_no, g.household.id)
+    if req is None:
+        return _calm("접수번호를 찾을 수 없습니다", "이 TV에서 신청한 민원이 아닙니다.", "나의 민원에서 확인해 주세요.",
+                     url_for("tv.requests_list"), "나의 민원", 404)
+    steps, hidden = timeline_steps(rows)
+    ctype = catalogue.get(req.options.get("certificate_type"))
+    method, shown = req.delivery_method, req.delivery_address_masked
     return render_template("certificates/done.html", receipt_no=receipt_no, steps=steps, hidden=hidden,
                            ctype=ctype, method=method, shown=shown)
 
@@ -358,12 +339,11 @@ def done(receipt_no):
 @tv_device_required
 def resend(receipt_no):
     """A failed request, again by the other method (identity was checked for it)."""
-    with rt().session() as s:
-        req = ledger.get_by_receipt(s, receipt_no, household_id=g.household.id)
-        if req is None or req.status != "failed" or req.kind != "certificate":
-            return redirect(url_for("tv.requests_list"))
-        f = {"type": req.options["certificate_type"], "resident_id": req.resident_id, "verified": True,
-             "options": {k: v for k, v in req.options.items() if k != "certificate_type"}}
-        other = "email" if req.delivery_method == "fax" else "fax"
+    req = ledger.find_by_receipt(rt(), receipt_no, g.household.id)
+    if req is None or req.status != "failed" or req.kind != "certificate":
+        return redirect(url_for("tv.requests_list"))
+    f = {"type": req.options["certificate_type"], "resident_id": req.resident_id, "verified": True,
+         "options": {k: v for k, v in req.options.items() if k != "certificate_type"}}
+    other = "email" if req.delivery_method == "fax" else "fax"
     _save(f)
     return redirect(url_for("certs.delivery_fax" if other == "fax" else "certs.delivery_email"))

@@ -2,8 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
+
+from services.payments import Card
+
+
+def _text(value) -> str:
+    return value if value is not None else ""
 
 
 class PairForm(FlaskForm):
@@ -22,3 +28,39 @@ class OtpForm(FlaskForm):
 class HandoffForm(FlaskForm):
     value = StringField(_l("입력"), validators=[Length(max=254)])
     done = HiddenField(default="1")
+
+
+class LiveForm(FlaskForm):
+    """What the phone has typed so far, posted by ``fetch`` as it is typed
+    (the CSRF token rides in the X-CSRFToken header, which ``CSRFProtect``
+    checks app-wide; this form does not look for it in the body). The value's
+    limits are ``services.handoff.put``'s."""
+
+    class Meta:
+        csrf = False
+
+    value = StringField(filters=[_text])
+
+
+class PayForm(FlaskForm):
+    """The card typed on the phone (tax payment page). Spaces and dashes in
+    the number and the slash in MM/YY are dropped; the card's own checks are
+    ``services.taxes.payments.pay_card``'s (messages per field). CSRF is checked
+    app-wide by ``CSRFProtect`` before the view runs, so this form does not
+    check it again. The digits are never stored or logged: ``forget()`` drops
+    them from the form once the ``Card`` is made."""
+
+    class Meta:
+        csrf = False
+
+    number = PasswordField(filters=[_text, lambda v: "".join(ch for ch in v if ch.isdigit())])
+    expiry = PasswordField(filters=[_text, lambda v: v.replace("/", "")])
+    birth = PasswordField(filters=[_text])
+    password2 = PasswordField(filters=[_text])
+
+    def card(self) -> Card:
+        return Card(self.number.data, self.expiry.data, self.birth.data, self.password2.data)
+
+    def forget(self) -> None:
+        for field in (self.number, self.expiry, self.birth, self.password2):
+            field.data, field.raw_data = None, None

@@ -8,13 +8,10 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from flask_babel import gettext as _
 
 from services import handoff, otp, pairing
-from services.households import resident_by_phone
-from services.models import Resident
-from services.payments import Card
 from services.taxes import payments
 from services.taxes.bills import won
 from tvapp.mobile import bp
-from tvapp.mobile.forms import HandoffForm, OtpForm, PairForm
+from tvapp.mobile.forms import HandoffForm, LiveForm, OtpForm, PairForm, PayForm
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +22,6 @@ def runtime():
 
 def client_key() -> str:
     return runtime().crypto.keyed_hash(request.remote_addr or "-", "pair-client")
-
-
-def otp_subject(resident_id: int) -> str:
-    return "pair:%d" % resident_id
 
 
 # ------------------------------------------------------------------ pairing
@@ -43,14 +36,7 @@ def pair():
         code = pairing.normalize(form.code.data)
         try:
             pairing.lookup(rt.redis, code, client=client_key())
-            with rt.session() as s:
-                resident = resident_by_phone(s, rt.crypto, form.phone.data)
-                if resident is None:
-                    pairing.fail(rt.redis, code)
-                    raise pairing.PairingError("not_registered")
-                result = otp.send_code(s, rt, otp_subject(resident.id), form.phone.data,
-                                       purpose="pairing")
-                rid = resident.id
+            result, rid = pairing.send_pairing_code(rt, code, form.phone.data)
             if not result.ok:
                 error = result.message
             else:
@@ -70,12 +56,10 @@ def pair_verify():
     error = None
     if form.validate_on_submit():
         rt = runtime()
-        result = otp.verify_code(rt, otp_subject(state["resident"]), form.otp.data)
+        result = otp.verify_code(rt, pairing.otp_subject(state["resident"]), form.otp.data)
         if result.ok:
             try:
-                with rt.session() as s:
-                    resident = s.get(Resident, state["resident"])
-                    pairing.approve(s, rt.redis, state["code"], resident.household_id)
+                pairing.approve_for_resident(rt, state["code"], state["resident"])
             except pairing.PairingError as exc:
                 session.pop("pair", None)
                 return render_template("mobile/error.html", title=_("연결하지 못했습니다"),
@@ -124,7 +108,7 @@ def handoff_page(token):
 def handoff_live(token):
     """What the phone has typed so far (fetch with X-CSRFToken)."""
     try:
-        rev = handoff.put(runtime(), token, request.form.get("value", ""))
+        rev = handoff.put(runtime(), token, LiveForm().value.data)
     except handoff.HandoffError:
         return jsonify(error="gone"), 404
     return jsonify(rev=rev)
@@ -140,10 +124,11 @@ def pay(token):
         return render_template("mobile/pay.html", state="expired"), 404
     order_id, household_id = info["order_id"], info["household_id"]
     errors, outcome = {}, None
-    if request.method == "POST":
-        form = request.form
-        card_data = Card("".join(ch for ch in form.get("number", "") if ch.isdigit()),
-                         form.get("expiry", "").replace("/", ""), form.get("birth", ""), form.get("password2", ""))
+    form = PayForm()
+    if form.is_submitted():
+        form.validate()  # the card's checks are pay_card's (see tvapp.mobile.forms)
+        card_data = form.card()
+        form.forget()
         try:
             outcome = payments.pay_card(rt, order_id=order_id, household_id=household_id, card=card_data,
                                         shown_total=info["total"])

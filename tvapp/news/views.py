@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
 
 from flask import Response, abort, current_app, g, jsonify, render_template, request, url_for
@@ -74,20 +73,14 @@ def news_list():
     page = _page_arg()
     category = (request.args.get("cat") or "").strip()[:60] or None
     now = utcnow()
-    with runtime().session() as s:
-        categories = store.published_categories(s, now)[:MAX_CATEGORIES]
-        if category not in categories:
-            category = None
-        _, total = store.published_items(s, now, category, 0, 0)
-        pages = max(1, math.ceil(total / PER_PAGE))
-        page = min(page, pages)
-        rows, _ = store.published_items(s, now, category, (page - 1) * PER_PAGE, PER_PAGE)
-        items = [{"id": r.id, "title": r.title, "category": r.category,
-                  "when": r.published_at or r.went_live_at,
-                  "href": url_for("news.article", item_id=r.id,
-                                  **({"from": page} if page > 1 else {}),
-                                  **({"cat": category} if category else {}))}
-                 for r in rows]
+    categories, category, rows, total, page, pages = store.published_page(
+        runtime(), now, category, page, PER_PAGE, MAX_CATEGORIES)
+    items = [{"id": r.id, "title": r.title, "category": r.category,
+              "when": r.published_at or r.went_live_at,
+              "href": url_for("news.article", item_id=r.id,
+                              **({"from": page} if page > 1 else {}),
+                              **({"cat": category} if category else {}))}
+             for r in rows]
 
     def page_url(n):
         return url_for("news.news_list", page=n, **({"cat": category} if category else {}))
@@ -107,10 +100,9 @@ def article(item_id: int):
     if request.args.get("cat"):
         back_args["cat"] = request.args.get("cat")[:60]
     keep = {k: v for k, v in (("from", back_args.get("page")), ("cat", back_args.get("cat"))) if v}
-    with runtime().session() as s:
-        row = store.live_item(s, item_id, utcnow())
-        if row is None:
-            abort(404)
+    row = store.live_item_of(runtime(), item_id, utcnow())
+    if row is None:
+        abort(404)
     ctx = tvtext.article_context(
         row, request.args.get("p", 1, type=int), g.device.text_size,
         lambda p: url_for("news.article", item_id=item_id, p=p, **keep),
@@ -120,9 +112,7 @@ def article(item_id: int):
 
 @bp.get("/news/image/<int:item_id>.jpg")
 def image(item_id: int):
-    with runtime().session() as s:
-        row = store.live_item(s, item_id, utcnow())
-        data = row.image if row is not None else None
+    data = store.live_image(runtime(), item_id, utcnow())
     if not data:
         abort(404)
     resp = Response(data, mimetype="image/jpeg")

@@ -1,6 +1,9 @@
 """Screens: bills -> bill (how to pay, where the receipt goes) -> card on the
 TV / QR for the phone / virtual account -> result (with the timeline, the
-receipt, and the way to the 납세증명서)."""
+receipt, and the way to the 납세증명서).
+
+Each POST is read through a form of ``tvapp.taxes.forms``; the database
+sessions are the services' (``services.taxes.payments``, ``services.ledger``)."""
 
 from __future__ import annotations
 
@@ -8,10 +11,7 @@ import math
 
 from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 
-from services import ledger
-from services.certificates import requests as certs
 from services.core import versions
-from services.payments import Card
 from services.pii import mask_email, mask_phone
 from services.taxes import bills as bills_mod
 from services.taxes import payments
@@ -19,6 +19,7 @@ from tvapp.caching import household_screen
 from tvapp.errors import calm
 from tvapp.flow import Flow
 from tvapp.taxes import bp
+from tvapp.taxes.forms import CardForm, ReceiptForm
 from tvapp.tv.device import tv_device_required
 from tvapp.tv.labels import timeline_steps
 
@@ -153,15 +154,15 @@ def receipt_to_post(epay_no):
     b, other = _bill_or_redirect(epay_no)
     if other:
         return other
-    use = request.form.get("use", "none")
+    form = ReceiptForm()
+    if not form.validate():
+        return redirect(url_for("taxes.receipt_to", epay_no=epay_no, error=form.error))
+    use = form.use.data
     if use == "email":
         address = payments.payer_email(rt(), g.household.id, b.payer_ref)
         choice = {"method": "email", "address": address} if address else {"method": "none"}
     elif use == "fax":
-        try:
-            choice = {"method": "fax", "address": certs.check_fax_number(request.form.get("fax", ""))}
-        except certs.FlowError as e:
-            return redirect(url_for("taxes.receipt_to", epay_no=epay_no, error=e.message))
+        choice = {"method": "fax", "address": form.number}
     else:
         choice = {"method": "none"}
     f = _flow()
@@ -171,9 +172,8 @@ def receipt_to_post(epay_no):
 
 
 def _prepare(b, method):
-    with rt().session() as s:
-        p = payments.prepare(s, rt(), g.household.id, b, method, _delivery(b))
-        return p.order_id, p.status, p.total, p.delivery_masked
+    p = payments.prepare_order(rt(), g.household.id, b, method, _delivery(b))
+    return p.order_id, p.status, p.total, p.delivery_masked
 
 
 def _open_order(epay_no, method, open_states=("ready",)):
@@ -207,13 +207,10 @@ def card(epay_no):
 @bp.post("/pay/<order_id>/card")
 @tv_device_required
 def card_post(order_id):
-    form = request.form
-    card_data = Card(form.get("number", ""), form.get("expiry", ""), form.get("birth", ""),
-                     form.get("password2", ""))
-    try:
-        shown = int(form.get("total", ""))
-    except ValueError:
-        shown = None
+    form = CardForm()
+    form.validate()  # the card's checks are pay_card's (see tvapp.taxes.forms)
+    card_data, shown = form.card(), form.shown_total()
+    form.forget()
     try:
         payments.pay_card(rt(), order_id=order_id, household_id=g.household.id, card=card_data, shown_total=shown)
     except payments.PaymentFlowError as e:
@@ -252,9 +249,7 @@ def account(epay_no):
     if result.status != "waiting":
         return _calm("가상계좌를 만들지 못했습니다", result.message, "잠시 뒤에 다시 해 주세요.",
                      url_for("taxes.bill", epay_no=epay_no), "고지서로 돌아가기", 503)
-    with rt().session() as s:
-        p = payments.get_payment(s, order_id, g.household.id)
-        bank, number = p.account_bank, p.account_no
+    bank, number = payments.virtual_account(rt(), order_id, g.household.id)
     grouped = "-".join([number[:4], number[4:8], number[8:]]) if number else ""
     return render_template("taxes/account.html", bill=b, won=bills_mod.won, total=total, bank=bank,
                            number=grouped, receipt_no=result.receipt_no,
@@ -277,15 +272,12 @@ def status_json(order_id):
 @bp.get("/result/<order_id>")
 @tv_device_required
 def result(order_id):
-    with rt().session() as s:
-        p = payments.get_payment(s, order_id, g.household.id)
-        if p is None:
-            return _calm("납부 기록을 찾을 수 없습니다", "이 TV에서 한 납부가 아닙니다.", "나의 민원에서 확인해 주세요.",
-                         url_for("tv.requests_list"), "나의 민원", 404)
-        r = payments.outcome(s, p)
-        steps, hidden = timeline_steps(ledger.timeline_rows(s, p.request_id)) if p.request_id else ([], 0)
-        delivery = p.delivery_masked
-        method = p.delivery_method
+    screen = payments.result_screen(rt(), order_id, g.household.id)
+    if screen is None:
+        return _calm("납부 기록을 찾을 수 없습니다", "이 TV에서 한 납부가 아닙니다.", "나의 민원에서 확인해 주세요.",
+                     url_for("tv.requests_list"), "나의 민원", 404)
+    r = screen.outcome
+    steps, hidden = timeline_steps(screen.timeline) if screen.timeline is not None else ([], 0)
     return render_template("taxes/result.html", r=r, steps=steps, hidden=hidden, won=bills_mod.won,
-                           delivery=delivery, method=method,
+                           delivery=screen.delivery_masked, method=screen.delivery_method,
                            poll=url_for("taxes.status_json", order_id=order_id) if not r.final else None)

@@ -1,4 +1,7 @@
-"""TV screens: home, pairing, my requests, settings and help, the simulator."""
+"""TV screens: home, pairing, my requests, settings and help, the simulator.
+
+POSTs are read through the forms of ``tvapp.tv.forms``; the database sessions
+are the services'."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from flask import (
 )
 
 from services import handoff, ledger, pairing
-from services.households import get_household, sync_household
+from services.households import ensure_household
 from services.models import utcnow
 from tvapp.caching import household_screen, shared_screen
 from tvapp.tv import bp
@@ -31,6 +34,7 @@ from tvapp.tv.device import (
     tv_device_required,
     update_device,
 )
+from tvapp.tv.forms import LangForm, TextSizeForm
 from tvapp.tv.labels import kind_text, table, timeline_steps, when
 
 log = logging.getLogger(__name__)
@@ -89,8 +93,8 @@ def pair_poll():
 @household_screen()
 def requests_list():
     labels = table()
-    with runtime().session() as s:
-        rows, page, count = ledger.request_page(s, g.household.id, page_arg(), PER_PAGE, limit=MAX_REQUESTS)
+    rows, page, count = ledger.household_request_page(runtime(), g.household.id, page_arg(), PER_PAGE,
+                                                      limit=MAX_REQUESTS)
     pages = max(1, math.ceil(count / PER_PAGE))
     now = datetime.now(timezone.utc)
     detail = url_for("tv.request_detail", receipt_no="RECEIPT", **({"from": page} if page > 1 else {}))
@@ -121,8 +125,7 @@ def request_detail(receipt_no):
     if len(receipt_no) > 32:
         abort(404)
     labels = table()
-    with runtime().session() as s:
-        r, events = ledger.request_with_timeline(s, receipt_no, g.household.id)
+    r, events = ledger.request_screen(runtime(), receipt_no, g.household.id)
     if r is None:
         abort(404)
     steps, hidden = timeline_steps(events)
@@ -148,26 +151,25 @@ def settings():
 @bp.post("/settings/lang")
 @tv_device_required
 def settings_lang():
-    lang = request.form.get("lang", "")
-    if lang in LANGS:
-        update_device(lang=lang)
+    form = LangForm()
+    if form.validate():
+        update_device(lang=form.lang.data)
     return redirect(url_for("tv.settings"))
 
 
 @bp.post("/settings/text-size")
 @tv_device_required
 def settings_text_size():
-    size = request.form.get("size", "")
-    if size in TEXT_SIZES:
-        update_device(text_size=size)
+    form = TextSizeForm()
+    if form.validate():
+        update_device(text_size=form.size.data)
     return redirect(url_for("tv.settings"))
 
 
 @bp.post("/settings/unpair")
 @tv_device_required
 def settings_unpair():
-    with runtime().session() as s:
-        pairing.unpair(s, g.device.id)
+    pairing.unpair_device(runtime(), g.device.id)
     return redirect(url_for("tv.pair"))
 
 
@@ -212,9 +214,7 @@ def simulator():
     (mirrored from the back end if needed)."""
     device = load_device(create=True)
     if current_app.config.get("ENV") != "production" and not device.paired:
-        with runtime().session() as s:
-            hh = get_household(s, SIMULATOR_HOUSEHOLD) or sync_household(s, runtime(), SIMULATOR_HOUSEHOLD)
-            hid = hh.id
+        hid = ensure_household(runtime(), SIMULATOR_HOUSEHOLD)
         update_device(household_id=hid, paired_at=_now())
     start = request.args.get("start", "")
     if not start.startswith("/tv/") or "//" in start or start.startswith("/tv/simulator"):

@@ -8,8 +8,7 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from services import ratelimit
 from services.certificates import catalogue, verification
-from services.certificates.issue import lookup
-from services.models import Request
+from services.certificates.issue import verified
 from tvapp.verify import bp
 
 LIMIT_PER_MINUTE = 30
@@ -42,16 +41,13 @@ def show(number: str):
     if _limited():
         return render_template("verify/result.html", state="limited"), 429
     rt = current_app.extensions["runtime"]
-    with rt.session() as s:
-        cert = lookup(s, rt, number)
-        if cert is None:
-            shown = verification.fmt(number) if verification.normalise(number) else number[:40]
-            return render_template("verify/result.html", state="unknown", number=shown), 404
-        req = s.get(Request, cert.request_id)
-        ctx = dict(
-            state="genuine", number=verification.fmt(cert.verification_no), title=cert.title,
-            type_name=_type_name(cert), issued_at=cert.issued_at,
-            office=cert.office, holder=cert.holder_masked, pages=cert.pages,
-            sections=cert.summary.get("sections", []), receipt=req.receipt_no if req else "",
-            sha256=cert.sha256)
-    return render_template("verify/result.html", **ctx)
+    found = verified(rt, number)
+    if found is None:
+        shown = verification.fmt(number) if verification.normalise(number) else number[:40]
+        return render_template("verify/result.html", state="unknown", number=shown), 404
+    cert, receipt = found
+    return render_template(
+        "verify/result.html", state="genuine", number=verification.fmt(cert.verification_no), title=cert.title,
+        type_name=_type_name(cert), issued_at=cert.issued_at,
+        office=cert.office, holder=cert.holder_masked, pages=cert.pages,
+        sections=cert.summary.get("sections", []), receipt=receipt, sha256=cert.sha256)

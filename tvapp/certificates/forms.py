@@ -1,0 +1,123 @@
+"""증명서 발급's forms (Flask-WTF). CSRF is checked app-wide, not by the forms
+(see ``tvapp.tv.forms.TvForm``). Field names are the templates'.
+
+The refusals a resident reads (a fax number, an email address) are the
+service's own checks (``services.certificates.requests.check_fax_number`` and
+``check_email``), run as the forms' validators: their ``FlowError`` message
+becomes the field's error, word for word (Korean msgid; the screen translates).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from wtforms import IntegerField, StringField
+from wtforms.validators import InputRequired, ValidationError
+
+from services.certificates import requests as certs
+from tvapp.tv.forms import TvForm, text
+
+OPTION_MAX = 64
+
+
+class WhoForm(TvForm):
+    """Whose certificate: a resident's id (that it is the household's is the service's check)."""
+
+    resident_id = IntegerField(validators=[InputRequired()])
+
+
+def present(form, field):
+    if not field.data:
+        raise ValidationError("missing")
+
+
+class OptionsForm(TvForm):
+    """A certificate type's options; one field per option, made by :func:`options_form`.
+
+    An option with fixed choices takes the first one when the value posted is
+    not among them; an option without (a parcel, a building, a year) must
+    not be empty. Values are cut to ``OPTION_MAX`` characters."""
+
+    option_names: tuple = ()
+
+    def chosen(self) -> dict:
+        return {name: self[name].data[:OPTION_MAX] for name in self.option_names}
+
+
+def options_form(ctype) -> OptionsForm:
+    fields = {}
+    for opt in ctype.options:
+        filters = [text]
+        if opt.choices:
+            allowed, first = frozenset(c.value for c in opt.choices), opt.choices[0].value
+            filters.append(lambda v, allowed=allowed, first=first: v if v in allowed else first)
+        fields[opt.name] = StringField(filters=filters, validators=[present])
+    cls = type("OptionsForm_%s" % ctype.code, (OptionsForm,),
+               dict(fields, option_names=tuple(o.name for o in ctype.options)))
+    return cls()
+
+
+class CodeForm(TvForm):
+    """The identity code typed with the number keys (checked by the OTP service)."""
+
+    code = StringField(filters=[text])
+
+
+class FaxForm(TvForm):
+    """A fax number: one of the household's recent ones (``recent``, its index
+    in the list the screen showed) or typed (``fax``). After ``validate``,
+    ``number`` is the number as the fax policy formats it; ``raw`` what was
+    chosen or typed (for the screen to show again)."""
+
+    recent = StringField(filters=[text])
+    fax = StringField(filters=[text])
+
+    def __init__(self, *args, recent_numbers: list | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recent_numbers = list(recent_numbers or [])
+        self.number, self.raw = None, ""
+
+    def validate_fax(self, field):
+        pick = self.recent.data
+        if pick.isdigit() and int(pick) < len(self.recent_numbers):
+            self.raw = self.recent_numbers[int(pick)]
+        else:
+            self.raw = field.data
+        try:
+            self.number = certs.check_fax_number(self.raw)
+        except certs.FlowError as e:
+            raise ValidationError(e.message) from e
+
+    @property
+    def error(self) -> str:
+        return self.fax.errors[0] if self.fax.errors else ""
+
+
+class EmailForm(TvForm):
+    """An email address: the registered one (``use=registered``; ``registered``
+    is called for it only then) or typed (``email``). After ``validate``,
+    ``address`` is the address to use."""
+
+    use = StringField(filters=[text])
+    email = StringField(filters=[text])
+
+    def __init__(self, *args, registered: Callable[[], str | None] = lambda: None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.registered, self.address = registered, None
+
+    def validate_email(self, field):
+        address = self.registered() if self.use.data == "registered" else field.data
+        try:
+            self.address = certs.check_email(address or "")
+        except certs.FlowError as e:
+            raise ValidationError(e.message) from e
+
+    @property
+    def error(self) -> str:
+        return self.email.errors[0] if self.email.errors else ""
+
+
+class ConfirmForm(TvForm):
+    """OK on the confirm screen: the token the screen was shown with."""
+
+    token = StringField(filters=[text])
