@@ -90,3 +90,11 @@ def test_login_fails_closed_without_redis(app, seeded, monkeypatch):
     monkeypatch.setattr(seeded.config, "REDIS_URL", None)
     r = _attempt(app, "editor", "editor-demo-1234")
     assert r.status_code == 503
+
+
+def test_a_console_session_fails_closed_when_redis_cannot_confirm_it(app, seeded, monkeypatch):
+    c = console_login(app, "editor")
+    assert c.get("/console/").status_code == 200
+    monkeypatch.setattr(seeded.config, "REDIS_URL", None)  # Redis unreachable
+    r = c.get("/console/")
+    assert r.status_code == 302 and "/console/login" in r.location
