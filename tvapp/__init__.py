@@ -12,7 +12,7 @@ from services.core.config import Config, load_config
 from services.core.logs import request_id_var, setup_logging
 from services.core.runtime import Runtime, set_runtime
 from services.korean import korean_datetime
-from services.xmlsafe import DEFAULT_MAX_BYTES
+from tvapp import bodylimits
 from tvapp.extensions import babel, csrf
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,8 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.ENV == "production",  # as the tv_device cookie
         WTF_CSRF_TIME_LIMIT=None,
-        # No body is larger than a feed upload (5 MB, services.xmlsafe): anything
-        # longer is refused on its length, before a form parser spools it to disk.
-        MAX_CONTENT_LENGTH=DEFAULT_MAX_BYTES + 1024 * 1024,
+        # Small bodies; each request's own limit is set by tvapp.bodylimits.
+        MAX_CONTENT_LENGTH=config.MAX_BODY_BYTES,
     )
     if not app.testing:
         setup_logging(config.LOG_LEVEL, config.LOG_FORMAT)
@@ -48,6 +47,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=_locale)
 
+    bodylimits.init_app(app)  # before CSRF, which reads the form
     csrf.init_app(app)
 
     @app.before_request
