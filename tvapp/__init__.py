@@ -12,7 +12,7 @@ from services.core.config import Config, load_config
 from services.core.logs import request_id_var, setup_logging
 from services.core.runtime import Runtime, set_runtime
 from services.korean import korean_datetime
-from tvapp import bodylimits
+from tvapp import bodylimits, pageheaders
 from tvapp.extensions import babel, csrf
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(console_views.bp)  # /console/: the operators' news console
     news.init_app(app)  # /tv/news/ and the urgent ticker
+    pageheaders.init_app(app)  # CSP and X-Frame-Options; after every template folder is known
     if config.PROXY_HOPS > 0:  # behind the front (tvapp.front): the client's address, for rate limits
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -193,10 +193,12 @@ def handoff_poll(token):
 def simulator():
     """The app in a 1280x720 frame beside a clickable remote.
 
-    Outside production the box starts paired to the first demo household
-    (mirrored from the back end if needed)."""
+    The box starts paired to the first demo household (mirrored from the
+    back end if needed). A development page: not there in production."""
+    if current_app.config.get("ENV") == "production":
+        abort(404)
     device = load_device(create=True)
-    if current_app.config.get("ENV") != "production" and not device.paired:
+    if not device.paired:
         with runtime().session() as s:
             hh = get_household(s, SIMULATOR_HOUSEHOLD) or sync_household(s, runtime(), SIMULATOR_HOUSEHOLD)
             hid = hh.id

@@ -167,7 +167,7 @@ def test_number_pad_and_phone_handoff(server, demo, tv, browser, artifacts):
     phone = phone_ctx.new_page()
     phone.goto(server + "/m/h/" + token)
     phone.type("#value", "kim@example.kr")
-    tv.page.wait_for_function("document.querySelector('#email .ho-text').textContent === 'kim@example.kr'")
+    tv.page.wait_for_function("() => document.querySelector('#email .ho-text').textContent === 'kim@example.kr'")
     phone.click("#send")
     assert "TV로 보냈습니다" in phone.inner_text("h1")
     phone_ctx.close()
