@@ -47,7 +47,8 @@ def transport_for(config) -> FaxTransport:
         return SpoolTransport(config.FAX_SPOOL_DIR)
     if kind == "hylafax":
         return HylaFaxTransport(config.FAX_HYLAFAX_HOST, config.FAX_HYLAFAX_PORT,
-                                user=config.FAX_HYLAFAX_USER, password=config.FAX_HYLAFAX_PASSWORD)
+                                user=config.FAX_HYLAFAX_USER, password=config.FAX_HYLAFAX_PASSWORD,
+                                kill_after=config.FAX_RETRY_KILL_AFTER)
     if kind == "email":
         u = urlparse(config.SMTP_URL or "smtp://127.0.0.1:25")
         return EmailGatewayTransport(u.hostname or "127.0.0.1", u.port or 25,
