@@ -193,6 +193,9 @@ class Config:
         # the feed upload: services.xmlsafe's 5 MB cap plus the multipart envelope
         self.UPLOAD_MAX_BODY_BYTES = _int("UPLOAD_MAX_BODY_BYTES", 5 * 1024 * 1024 + 256 * 1024)
         self.MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 200)  # fields of any form, urlencoded too
+        # Feed servers that may be on a private or loopback address (a development
+        # feed server), comma-separated host or host:port; empty: none (issue 19).
+        self.FEED_ALLOW_HOSTS = _env("FEED_ALLOW_HOSTS", "")
         self.MAX_FORM_MEMORY_SIZE = _int("MAX_FORM_MEMORY_SIZE", 1024 * 1024)  # one multipart text field
 
     @property
