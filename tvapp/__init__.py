@@ -8,6 +8,7 @@ import uuid
 
 from flask import Flask, g, request, session
 
+from services.bridge.protocol import schema
 from services.core.config import Config, load_config
 from services.core.logs import request_id_var, setup_logging
 from services.core.runtime import Runtime, set_runtime
@@ -27,6 +28,7 @@ def _locale() -> str:
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or load_config()
+    schema()  # SchemaUnavailable: this web worker exits with the reason (gunicorn's master is restarted)
     app = Flask(__name__)
     app.config.update(config.as_flask())
     app.config.update(
