@@ -155,6 +155,15 @@ def options_post(cert_type):
             value = opt.choices[0].value
         if not value:
             return redirect(url_for("certs.options", cert_type=cert_type))
+        if opt.source:  # a parcel or building: only one the screen could have offered (issue 19)
+            try:
+                with rt().session() as s:
+                    offered = {v for v, _ in certs.property_choices(s, rt(), g.household.id,
+                                                                     f["resident_id"], opt.source)}
+            except certs.FlowError:
+                offered = set()
+            if value not in offered:
+                return redirect(url_for("certs.options", cert_type=cert_type))
         chosen[opt.name] = value[:64]
     f["options"] = chosen
     _save(f)
