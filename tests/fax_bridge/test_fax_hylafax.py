@@ -19,11 +19,16 @@ import time
 
 import pytest
 from fax_helpers import free_port, need_tool
+from sqlalchemy import select
 
+from fax_bridge import FINE, FaxDocument, JobState
 from fax_bridge.numbers import parse
 from fax_bridge.render import render_fax
 from fax_bridge.transports.base import Phase, SubmitRequest
 from fax_bridge.transports.hylafax import HylaFaxTransport, lasttime
+from services import ledger
+from services.delivery import fax
+from services.models import Household, Request, Resident
 
 SPOOL = "/var/spool/hylafax"
 CONFIG = "/etc/hylafax"
@@ -190,3 +195,33 @@ def test_cancel_removes_the_queue_file(hylafax, fax_tiff):
     assert transport.cancel(job_id) is True
     assert not (hylafax["spool"] / "sendq" / ("q%s" % job_id)).exists()
     assert job_id not in [line.split()[0] for line in _faxstat(hylafax).splitlines() if line.split()]
+
+
+def test_cancelling_the_request_kills_the_hylafax_job(hylafax, fax_tiff, demo):
+    """Issue 19 item 9: a request cancelled anywhere (here ledger.cancel, as
+    SMS 취소 and the TV do) reaches the job on the real hfaxd: JKILL, the queue
+    file gone, faxstat no longer lists it, the line is free."""
+    with demo.session() as s:
+        hh = s.scalar(select(Household).where(Household.code == "1144012-0001"))
+        res = s.scalar(select(Resident).where(Resident.household_id == hh.id))
+        req, _ = ledger.create_request(s, demo.crypto, client_token="jkill-1", kind="certificate",
+                                       household_id=hh.id, resident_id=res.id, channel="tv",
+                                       delivery_method="fax", delivery_address="02-1234-5678",
+                                       options={"certificate_type": "resident-copy"})
+        receipt, request_id = req.receipt_no, req.id
+    fax.enqueue(demo, receipt, "household-1", "02-1234-5678", FaxDocument(fax_tiff, 2, FINE))
+    dispatcher = fax._dispatcher(demo, HylaFaxTransport("127.0.0.1", hylafax["port"]))
+    dispatcher.step()
+    job = dispatcher.job(receipt)
+    assert job.state is JobState.SENDING and job.provider_id
+    queue_file = hylafax["spool"] / "sendq" / ("q%s" % job.provider_id)
+    assert queue_file.exists()
+
+    assert fax.cancel_for_cancelled_requests(demo, dispatcher) == []  # not cancelled: left alone
+    with demo.session() as s:
+        assert ledger.cancel(s, s.get(Request, request_id), reason="cancelled by SMS")
+    assert fax.cancel_for_cancelled_requests(demo, dispatcher) == [receipt]
+    assert dispatcher.job(receipt).state is JobState.CANCELLED
+    assert not queue_file.exists()
+    assert job.provider_id not in [line.split()[0] for line in _faxstat(hylafax).splitlines() if line.split()]
+    assert fax.cancel_for_cancelled_requests(demo, dispatcher) == []  # once
