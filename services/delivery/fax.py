@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from sqlalchemy import select
+
 from fax_bridge import (
     EmailGatewayTransport,
     FaxDispatcher,
@@ -31,8 +33,6 @@ from fax_bridge import (
     SpoolTransport,
     TransportError,
 )
-from sqlalchemy import select
-
 from services.delivery.fax_store import DatabaseJobStore
 from services.models import FaxJobRow, Request
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote
 
 import psutil
@@ -24,7 +25,6 @@ from sqlalchemy import select
 from broadcast_feed import demo as news_demo
 from broadcast_feed import store, workflow
 from broadcast_feed.models import NewsItem
-from concurrent.futures import ThreadPoolExecutor
 from services.models import Device, Household
 from tests.support import procs
 from tvapp.tv.device import HASH_PURPOSE

@@ -120,10 +120,10 @@ def test_redis_killed_under_make_run_is_restarted_and_the_launcher_keeps_running
     try:
         wait_for(lambda: requests.get(health, timeout=2).status_code == 200, 120, "healthz 200")
         for word in (b"redis-server", b"services.worker"):
-            wait_for(lambda: len(_pids_running(p.pid, word)) == 1, 20, word.decode())
+            wait_for(lambda w=word: len(_pids_running(p.pid, w)) == 1, 20, word.decode())
             [old] = _pids_running(p.pid, word)
             os.kill(old, signal.SIGKILL)
-            wait_for(lambda: [pid for pid in _pids_running(p.pid, word) if pid != old], 60,
+            wait_for(lambda w=word, o=old: [pid for pid in _pids_running(p.pid, w) if pid != o], 60,
                      "%s started again" % word.decode())
             wait_for(lambda: requests.get(health, timeout=2).status_code == 200, 60, "healthz 200 again")
             assert p.poll() is None, "the launcher stopped"
