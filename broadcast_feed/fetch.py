@@ -125,6 +125,28 @@ def check_url(url: str, policy: FetchPolicy = DEFAULT_POLICY) -> str:
     return url
 
 
+def refuse_private_literal(url: str, policy: FetchPolicy) -> str:
+    """Without resolving a name (adding a source must not reach the network):
+    refuse a URL whose host is a non-public address written out, or localhost.
+    Names are checked when they are fetched, on every hop."""
+    parts = urlsplit(check_url(url, DEFAULT_POLICY))
+    host = (parts.hostname or "").lower()
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    if _allowed(host, port, policy.allow_hosts):
+        return url
+    try:
+        addr = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        if host == "localhost" or host.endswith(".localhost"):
+            raise FeedRefused("내부망 주소는 받지 않습니다 (localhost)") from None
+        return url
+    if getattr(addr, "ipv4_mapped", None):
+        addr = addr.ipv4_mapped
+    if not addr.is_global or addr.is_multicast:
+        raise FeedRefused("내부망 주소는 받지 않습니다 (%s is a non-public address)" % host[:100])
+    return url
+
+
 def _allowed(host: str, port: int, allow: frozenset) -> bool:
     host = host.lower().strip("[]")
     return host in allow or ("%s:%d" % (host, port)) in allow

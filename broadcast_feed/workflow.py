@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from broadcast_feed import push, store
-from broadcast_feed.fetch import check_url, feed_policy
+from broadcast_feed.fetch import feed_policy, refuse_private_literal
 from broadcast_feed.models import (
     ADMIN,
     APPROVER,
@@ -455,7 +455,7 @@ def add_source(rt, actor: Actor, name: str, kind: str, url: str,
     if kind not in SOURCE_KINDS or kind == "upload":
         raise WorkflowError("종류는 rss, atom, cap 중 하나입니다")
     try:
-        check_url(url, feed_policy(rt.config))
+        refuse_private_literal(url, feed_policy(rt.config))  # no DNS here; every fetch checks each hop
     except Exception as exc:  # noqa: BLE001 - FeedError or ValueError: the reason is shown
         raise WorkflowError("주소를 쓸 수 없습니다: %s" % getattr(exc, "reason", exc)) from exc
     if not 1 <= poll_minutes <= 24 * 60:
