@@ -50,11 +50,24 @@ class FetchPolicy:
     total_timeout: float = 60.0  # whole transfer, checked between chunks
     max_redirects: int = 5
     block_private: bool = False  # refuse loopback/private/link-local targets
+    # with block_private: "host" or "host:port" taken even when not public (a development feed server)
+    allow_hosts: frozenset = frozenset()
     user_agent: str = "tvgov-broadcast-feed/0.1"
     trust_env: bool = True  # honour HTTP(S)_PROXY/NO_PROXY from the environment
 
 
 DEFAULT_POLICY = FetchPolicy()
+
+
+def allowed_hosts(setting: str) -> frozenset:
+    """``FEED_ALLOW_HOSTS`` (comma-separated ``host`` or ``host:port``) as a set."""
+    return frozenset(h.strip().lower() for h in (setting or "").split(",") if h.strip())
+
+
+def feed_policy(config) -> FetchPolicy:
+    """What unattended polls and new sources are held to (issue 19): no private,
+    loopback or link-local address on any hop, but those of ``FEED_ALLOW_HOSTS``."""
+    return FetchPolicy(block_private=True, trust_env=False, allow_hosts=allowed_hosts(config.FEED_ALLOW_HOSTS))
 
 
 @dataclass
@@ -108,13 +121,42 @@ def check_url(url: str, policy: FetchPolicy = DEFAULT_POLICY) -> str:
     if not host:
         raise FeedRefused("주소에 호스트가 없습니다 (URL without a host)")
     if policy.block_private:
-        _refuse_private(host, parts.port or (443 if scheme == "https" else 80))
+        _refuse_private(host, parts.port or (443 if scheme == "https" else 80), policy.allow_hosts)
     return url
 
 
-def _refuse_private(host: str, port: int) -> str:
+def refuse_private_literal(url: str, policy: FetchPolicy) -> str:
+    """Without resolving a name (adding a source must not reach the network):
+    refuse a URL whose host is a non-public address written out, or localhost.
+    Names are checked when they are fetched, on every hop."""
+    parts = urlsplit(check_url(url, DEFAULT_POLICY))
+    host = (parts.hostname or "").lower()
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    if _allowed(host, port, policy.allow_hosts):
+        return url
+    try:
+        addr = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        if host == "localhost" or host.endswith(".localhost"):
+            raise FeedRefused("내부망 주소는 받지 않습니다 (localhost)") from None
+        return url
+    if getattr(addr, "ipv4_mapped", None):
+        addr = addr.ipv4_mapped
+    if not addr.is_global or addr.is_multicast:
+        raise FeedRefused("내부망 주소는 받지 않습니다 (%s is a non-public address)" % host[:100])
+    return url
+
+
+def _allowed(host: str, port: int, allow: frozenset) -> bool:
+    host = host.lower().strip("[]")
+    return host in allow or ("%s:%d" % (host, port)) in allow
+
+
+def _refuse_private(host: str, port: int, allow: frozenset = frozenset()) -> str | None:
     """The address to connect to for ``host``, or FeedRefused if any of its
-    addresses is not public."""
+    addresses is not public (None: an allowed host, resolved as usual)."""
+    if allow and _allowed(host, port, allow):
+        return None
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -140,35 +182,42 @@ def _refuse_private(host: str, port: int) -> str:
 # an HTTP proxy the proxy resolves: leave ``trust_env`` off with block_private.)
 
 
-def _pinned(base):
+def _pinned(base, allow: frozenset):
     class Pinned(base):
         def _new_conn(self):
-            self._dns_host = _refuse_private(self._dns_host, self.port) or self._dns_host
+            self._dns_host = _refuse_private(self._dns_host, self.port, allow) or self._dns_host
             return super()._new_conn()
 
     Pinned.__name__ = "Pinned" + base.__name__
     return Pinned
 
 
-class _PinnedHTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _pinned(urllib3.connection.HTTPConnection)
+def _pinned_pools(allow: frozenset) -> dict:
+    class PinnedHTTPPool(urllib3.HTTPConnectionPool):
+        ConnectionCls = _pinned(urllib3.connection.HTTPConnection, allow)
 
+    class PinnedHTTPSPool(urllib3.HTTPSConnectionPool):
+        ConnectionCls = _pinned(urllib3.connection.HTTPSConnection, allow)
 
-class _PinnedHTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _pinned(urllib3.connection.HTTPSConnection)
+    return {"http": PinnedHTTPPool, "https": PinnedHTTPSPool}
 
 
 class PinnedAdapter(requests.adapters.HTTPAdapter):
-    """A requests adapter whose connections go only to public addresses."""
+    """A requests adapter whose connections go only to public addresses (and ``allow``)."""
+
+    def __init__(self, allow: frozenset = frozenset(), **kwargs):
+        self.allow = frozenset(allow)
+        super().__init__(**kwargs)
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _PinnedHTTPPool, "https": _PinnedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = _pinned_pools(self.allow)
 
 
-def _pin(session: requests.Session) -> None:
-    if not isinstance(session.get_adapter("http://x/"), PinnedAdapter):
-        adapter = PinnedAdapter()
+def _pin(session: requests.Session, allow: frozenset = frozenset()) -> None:
+    current = session.get_adapter("http://x/")
+    if not isinstance(current, PinnedAdapter) or current.allow != frozenset(allow):
+        adapter = PinnedAdapter(allow)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
 
@@ -280,7 +329,7 @@ def fetch(
         session = requests.Session()
         session.trust_env = policy.trust_env
     if policy.block_private:
-        _pin(session)
+        _pin(session, policy.allow_hosts)
     headers = {
         "User-Agent": policy.user_agent,
         "Accept": accept,

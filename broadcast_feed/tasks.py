@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from broadcast_feed import push, store, workflow
 from broadcast_feed.errors import FeedError, FeedRefused
-from broadcast_feed.fetch import DEFAULT_POLICY
+from broadcast_feed.fetch import feed_policy
 from broadcast_feed.images import fetch_image
 from broadcast_feed.ingest import IngestReport, ingest, ingest_bytes, ingest_upload
 from broadcast_feed.items import District
@@ -74,7 +74,7 @@ def ingest_into(rt, source_id: int, *, upload=None, data: bytes | None = None,
                 report = ingest_bytes(data, sink, source_name=src.name)
             else:
                 report = ingest(src.url, sink, source_name=src.name, etag=src.etag,
-                                last_modified=src.last_modified, policy=DEFAULT_POLICY)
+                                last_modified=src.last_modified, policy=feed_policy(rt.config))
             store.record_poll(src, now, status=S_OK, counts=_counts(report), etag=report.etag,
                               last_modified=report.last_modified)
             store.audit(s, "feed", "poll", "source", src.id, new=report.new,

@@ -16,10 +16,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from redis.exceptions import RedisError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from broadcast_feed import push, store
-from broadcast_feed.fetch import check_url
+from broadcast_feed.fetch import feed_policy, refuse_private_literal
 from broadcast_feed.models import (
     ADMIN,
     APPROVER,
@@ -38,13 +39,26 @@ from broadcast_feed.models import (
     Operator,
     TickerMessage,
 )
+from services import ratelimit
 from services.core.errors import AppError
 from services.models import utcnow
 
 log = logging.getLogger(__name__)
 
+# Login throttling (issue 19): every attempt is counted atomically in Redis
+# *before* the password is checked, so parallel guesses cannot outrun it.
+# An account-and-address pair gets MAX_FAILURES tries per LOCK_FOR; an address
+# ADDRESS_TRIES over every account; the account itself is locked only after
+# ACCOUNT_FAILURES failures from everywhere (far more than an anonymous
+# attacker on one address can send), and an admin can unlock it.
+# Unknown usernames are counted and answered exactly like known ones.
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
+ADDRESS_TRIES = 30
+ACCOUNT_FAILURES = 50
+ACCOUNT_WINDOW = 3600
+THROTTLED = "로그인 시도가 너무 많아 잠겼습니다. %d분 뒤에 다시 하세요" % (LOCK_FOR.seconds // 60)
+WRONG = "아이디 또는 비밀번호가 맞지 않습니다"
 MIN_PASSWORD = 10
 TICKER_DEFAULT_MINUTES = 120
 
@@ -86,6 +100,12 @@ class BadState(WorkflowError):
 
 class LoginFailed(WorkflowError):
     status_code = 401
+
+
+class LoginUnavailable(LoginFailed):
+    """Redis cannot count the attempt: refuse rather than check unthrottled."""
+
+    status_code = 503
 
 
 @dataclass(frozen=True)
@@ -315,6 +335,10 @@ def set_operator(rt, actor: Actor, operator_id: int, *, active: bool | None = No
             op.active = active
         if unlock:
             op.failed_attempts, op.locked_until = 0, None
+            try:
+                unlock_login(rt, op.username)
+            except (RedisError, RuntimeError):
+                log.warning("operator %s unlocked; Redis unreachable, counters expire by themselves", op.id)
         if password:
             _check_password(rt.config, password)
             op.password_hash = generate_password_hash(password)
@@ -322,21 +346,46 @@ def set_operator(rt, actor: Actor, operator_id: int, *, active: bool | None = No
                     active=active, unlock=unlock, password=bool(password))
 
 
-def authenticate(rt, username: str, password: str, now: datetime | None = None) -> Actor:
-    """Check a login; 5 failures lock the account for 15 minutes."""
+def _login_limits():
+    window = int(LOCK_FOR.total_seconds())
+    return (ratelimit.login_tries(MAX_FAILURES, window),
+            ratelimit.login_address_tries(ADDRESS_TRIES, window),
+            ratelimit.login_account_failures(ACCOUNT_FAILURES, ACCOUNT_WINDOW))
+
+
+def _login_keys(rt, username: str, address: str) -> tuple[str, str]:
+    return (rt.crypto.keyed_hash(username, "console-login-user"),
+            rt.crypto.keyed_hash(address or "-", "console-login-addr"))
+
+
+def authenticate(rt, username: str, password: str, now: datetime | None = None,
+                 address: str = "-") -> Actor:
+    """Check a login from ``address``, throttled (see MAX_FAILURES above)."""
     now = now or utcnow()
     username = (username or "").strip().lower()[:64]
-    failure = None  # raised after the commit, so the failure count is kept
+    pair, per_address, account = _login_limits()
+    user_key, addr_key = _login_keys(rt, username, address)
+    try:
+        redis = rt.redis
+        allowed = (ratelimit.hit(redis, pair, user_key, addr_key)
+                   and ratelimit.hit(redis, per_address, addr_key)
+                   and ratelimit.within(redis, account, user_key))
+    except (RedisError, RuntimeError) as exc:
+        log.warning("console login refused: attempts cannot be counted (Redis unreachable)")
+        raise LoginUnavailable("지금은 로그인할 수 없습니다. 잠시 뒤에 다시 하세요") from exc
+    failure = None  # raised after the commit, so the audit entry is kept
     with rt.session() as s:
         op = store.operator_by_name(s, username)
-        if op is None or not op.active:
+        if not allowed:
+            store.audit(s, username or "-", "login_throttled", "operator", op.id if op else None)
+            failure = THROTTLED
+        elif op is None or not op.active:
             check_password_hash(_DUMMY_HASH, password or "")  # same cost as a real check
             store.audit(s, username or "-", "login_failed", "operator", None)
-            failure = "아이디 또는 비밀번호가 맞지 않습니다"
+            failure = WRONG
         elif op.locked_until is not None and op.locked_until > now:
             store.audit(s, op.username, "login_locked", "operator", op.id)
-            failure = ("로그인 실패가 %d번 넘어 잠겼습니다. %d분 뒤에 다시 하세요"
-                       % (MAX_FAILURES, LOCK_FOR.seconds // 60))
+            failure = THROTTLED
         else:
             ok = check_password_hash(op.password_hash, password or "")
             if ok and rt.config.is_production and password in DEMO_PASSWORDS:
@@ -344,15 +393,34 @@ def authenticate(rt, username: str, password: str, now: datetime | None = None) 
             if ok:
                 op.failed_attempts, op.locked_until, op.last_login_at = 0, None, now
                 store.audit(s, op.username, "login", "operator", op.id)
-                return Actor(op.id, op.username, op.role)
-            op.failed_attempts += 1
-            store.audit(s, op.username, "login_failed", "operator", op.id)
-            failure = "아이디 또는 비밀번호가 맞지 않습니다"
-            if op.failed_attempts >= MAX_FAILURES:
-                op.locked_until, op.failed_attempts = now + LOCK_FOR, 0
+                actor = Actor(op.id, op.username, op.role)
+            else:
+                op.failed_attempts = Operator.failed_attempts + 1  # one UPDATE, no read
+                store.audit(s, op.username, "login_failed", "operator", op.id)
+                failure = WRONG
+        if failure == WRONG:
+            try:
+                under = ratelimit.hit(rt.redis, account, user_key)
+            except (RedisError, RuntimeError):
+                under = True
+            if not under and op is not None and op.active:
+                op.locked_until = now + LOCK_FOR
                 store.audit(s, op.username, "locked", "operator", op.id)
-                log.warning("operator %s locked after %d failures", op.id, MAX_FAILURES)
-    raise LoginFailed(failure)
+                log.warning("operator %s locked after %d failures from every address",
+                            op.id, ACCOUNT_FAILURES)
+    if failure is not None:
+        raise LoginFailed(failure)
+    try:
+        ratelimit.clear(rt.redis, pair, user_key, addr_key)  # a success forgets this pair's tries
+    except (RedisError, RuntimeError):
+        pass
+    return actor
+
+
+def unlock_login(rt, username: str) -> None:
+    """Forget the failures counted against ``username`` from every address."""
+    _, _, account = _login_limits()
+    ratelimit.clear(rt.redis, account, _login_keys(rt, username, "-")[0])
 
 
 def current_actor(rt, operator_id: int) -> Actor | None:
@@ -387,7 +455,7 @@ def add_source(rt, actor: Actor, name: str, kind: str, url: str,
     if kind not in SOURCE_KINDS or kind == "upload":
         raise WorkflowError("종류는 rss, atom, cap 중 하나입니다")
     try:
-        check_url(url)
+        refuse_private_literal(url, feed_policy(rt.config))  # no DNS here; every fetch checks each hop
     except Exception as exc:  # noqa: BLE001 - FeedError or ValueError: the reason is shown
         raise WorkflowError("주소를 쓸 수 없습니다: %s" % getattr(exc, "reason", exc)) from exc
     if not 1 <= poll_minutes <= 24 * 60:

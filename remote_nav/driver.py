@@ -204,7 +204,7 @@ class TvDriver:
         if wait_for_focus:
             cond += " && RemoteNav.current() !== null"
         cond += " && (!RemoteNav.settled || RemoteNav.settled())"
-        self.page.wait_for_function(cond)
+        self.page.wait_for_function("() => " + cond)  # a function, not eval'd: pages carry a CSP
 
     # ------------------------------------------------------------ keys
     def code_for(self, key: Key | str) -> int:

@@ -67,6 +67,7 @@ def main() -> int:
     try:
         while not stop:
             try:
+                fax.cancel_for_cancelled_requests(runtime, dispatcher)  # JKILL for every cancellation
                 dispatcher.step()
             except SQLAlchemyError as exc:  # the database restarting: the jobs wait there
                 log.warning("fax worker: database unavailable (%s)", type(exc).__name__)

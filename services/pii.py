@@ -15,6 +15,11 @@ RRN_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})[- ]?([1-8])(\d{6})(?![0-9A-Za-z])"
 PHONE_RE = re.compile(r"(?<![0-9A-Za-z])(0\d{1,2})\)?[- .]?(\d{3,4})[- .]?(\d{4})(?![0-9A-Za-z])")
 PHONE_INTL_RE = re.compile(r"\+82[- ]?\d{1,2}[- ]?\d{3,4}[- ]?\d{4}")
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# One-time codes: six digits after 인증번호 (services.otp); pairing codes: eight
+# letters of services.pairing's vowel-less alphabet, dashed or not, any case.
+OTP_RE = re.compile(r"(인증\s*번호\D{0,3})\d{6}(?!\d)")
+PAIRING_RE = re.compile(r"(?<![A-Za-z])[BCDFGHJKLMNPQRSTVWXZ]{4}[- ]?[BCDFGHJKLMNPQRSTVWXZ]{4}(?![A-Za-z])",
+                        re.IGNORECASE)
 
 
 def digits(text: str) -> str:
@@ -70,6 +75,12 @@ def redact(text: str) -> str:
     text = PHONE_RE.sub(lambda m: "%s-****-%s" % (m.group(1), m.group(3)), text)
     text = EMAIL_RE.sub(lambda m: mask_email(m.group(0)), text)
     return text
+
+
+def mask_codes(text: str) -> str:
+    """A message text as it may be stored: one-time and pairing codes masked."""
+    text = OTP_RE.sub(lambda m: m.group(1) + "******", text or "")
+    return PAIRING_RE.sub("****-****", text)
 
 
 def contains_personal_data(text: str) -> list[str]:

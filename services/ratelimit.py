@@ -63,6 +63,11 @@ def within(redis, item: RateLimitItem, *identifiers: str) -> bool:
     return limiter(redis).test(item, *identifiers)
 
 
+def clear(redis, item: RateLimitItem, *identifiers: str) -> None:
+    """Forget the current window (an admin unlocking an account)."""
+    limiter(redis).clear(item, *identifiers)
+
+
 def retry_after(redis, item: RateLimitItem, *identifiers: str) -> int:
     """Whole seconds until the current window ends (0 when there is none)."""
     reset = limiter(redis).get_window_stats(item, *identifiers).reset_time
@@ -89,6 +94,21 @@ def sms_global(per_minute: int) -> RateLimitItem:
 def otp_sends(per_hour: int) -> RateLimitItem:
     """One-time codes sent per subject."""
     return limit("otp-sends", per_hour, 3600)
+
+
+def login_tries(amount: int, seconds: int) -> RateLimitItem:
+    """Console login attempts per account-and-address (counted before the check)."""
+    return limit("login-pair", amount, seconds)
+
+
+def login_address_tries(amount: int, seconds: int) -> RateLimitItem:
+    """Console login attempts per address, every account together."""
+    return limit("login-addr", amount, seconds)
+
+
+def login_account_failures(amount: int, seconds: int) -> RateLimitItem:
+    """Failed console logins per account from every address (locks the account)."""
+    return limit("login-account", amount, seconds)
 
 
 def pairing_misses(amount: int, seconds: int) -> RateLimitItem:

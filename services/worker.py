@@ -21,6 +21,7 @@ import time
 import redis
 from rq import SimpleWorker
 
+from services.bridge.protocol import SchemaUnavailable, schema
 from services.core.config import QUEUES, ConfigError, load_config
 from services.core.logs import setup_logging
 from services.core.runtime import Runtime, set_runtime
@@ -67,6 +68,11 @@ def main() -> int:
     except ConfigError as exc:
         print("worker: %s" % exc, file=sys.stderr)
         return 2
+    try:
+        schema()  # a worker that cannot check back-end messages exits, and is restarted
+    except SchemaUnavailable as exc:
+        print("worker: %s" % exc, file=sys.stderr)
+        return 3
     setup_logging(config.LOG_LEVEL, config.LOG_FORMAT)
     runtime = Runtime(config)
     set_runtime(runtime)

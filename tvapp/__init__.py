@@ -12,12 +12,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from broadcast_feed.console import views as console_views
 from remote_nav.integration import init_app as remote_nav_init
+from services.bridge.protocol import schema
 from services.core.config import Config, load_config
 from services.core.logs import request_id_var, setup_logging
 from services.core.runtime import Runtime, set_runtime
 from services.korean import korean_datetime
-from services.xmlsafe import DEFAULT_MAX_BYTES
-from tvapp import caching, errors, i18n, tv
+from tvapp import bodylimits, caching, errors, i18n, pageheaders, tv
 from tvapp.certificates import views as certificates_views
 from tvapp.extensions import babel, csrf
 from tvapp.gateway import views as gateway_views
@@ -49,6 +49,7 @@ def _locale() -> str:
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or load_config()
+    schema()  # SchemaUnavailable: this web worker exits with the reason (gunicorn's master is restarted)
     app = Flask(__name__)
     app.config.update(config.as_flask())
     app.config.update(
@@ -58,9 +59,8 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.ENV == "production",  # as the tv_device cookie
         WTF_CSRF_TIME_LIMIT=None,
-        # No body is larger than a feed upload (5 MB, services.xmlsafe): anything
-        # longer is refused on its length, before a form parser spools it to disk.
-        MAX_CONTENT_LENGTH=DEFAULT_MAX_BYTES + 1024 * 1024,
+        # Small bodies; each request's own limit is set by tvapp.bodylimits.
+        MAX_CONTENT_LENGTH=config.MAX_BODY_BYTES,
     )
     if not app.testing:
         setup_logging(config.LOG_LEVEL, config.LOG_FORMAT)
@@ -70,6 +70,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=_locale)
 
+    bodylimits.init_app(app)  # before CSRF, which reads the form
     csrf.init_app(app)
 
     @app.before_request
@@ -95,6 +96,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.after_request(sync_front_cookies)
     for views in FEATURES:
         app.register_blueprint(views.bp)
+    pageheaders.init_app(app)  # CSP and X-Frame-Options; after every template folder is known
     if config.PROXY_HOPS > 0:  # behind the front (tvapp.front): the client's address, for rate limits
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.PROXY_HOPS, x_proto=config.PROXY_HOPS)
     return app

@@ -43,7 +43,7 @@ import os
 import shutil
 from pathlib import Path
 
-from services.xmlsafe import DEFAULT_MAX_BYTES
+from tvapp.bodylimits import body_limits
 
 PROXY = """      proxy_pass http://tv_app;
       proxy_http_version 1.1;
@@ -70,7 +70,7 @@ http {{
   fastcgi_temp_path {dir}/tmp_fastcgi; uwsgi_temp_path {dir}/tmp_uwsgi; scgi_temp_path {dir}/tmp_scgi;
   keepalive_timeout 75s;
   keepalive_requests 100000;
-  client_max_body_size {max_body};
+  client_max_body_size {max_body};  # tvapp.bodylimits: the app's own limits, per location
   gzip on;
   gzip_comp_level 5;
   gzip_min_length 512;
@@ -101,7 +101,7 @@ http {{
     location / {{
 {proxy}      proxy_set_header X-TV-Front "";
     }}
-    location /tv/ {{
+{body_locations}    location /tv/ {{
 {proxy}      proxy_set_header X-TV-Front "1";
       proxy_cache tv_screens;
       proxy_cache_key "$uri?$args|$cookie_tv_view";
@@ -132,14 +132,27 @@ def wanted(config) -> bool:
     return config.WEB_FRONT == "nginx" or nginx_binary() is not None
 
 
-def render(directory: Path, listen: str, upstream: str, workers: int = 1, max_body: int = 6 * 1024 * 1024,
-           connections: int = 16384) -> str:
-    """nginx.conf."""
+def _body_locations(limits: list[tuple[str, int]]) -> str:
+    """A location per path with a larger body limit than the rest (none is cached)."""
+    out = []
+    for prefix, most in limits:
+        if prefix == "/":
+            continue
+        where = prefix if prefix.endswith("/") else "= " + prefix
+        out.append("    location %s {\n%s      proxy_set_header X-TV-Front \"\";\n"
+                   "      client_max_body_size %d;\n    }\n" % (where, PROXY, most))
+    return "".join(out)
+
+
+def render(directory: Path, listen: str, upstream: str, workers: int = 1, max_body: int = 64 * 1024,
+           connections: int = 16384, limits: list[tuple[str, int]] | None = None) -> str:
+    """nginx.conf; ``max_body`` for every location but those of ``limits``."""
     # Started by root, nginx would drop its workers to nobody, who cannot reach a
     # private VAR_DIR (its cache and buffers); they stay the launcher's user.
     user = "user root;\n" if os.geteuid() == 0 else ""
     return CONF.format(dir=directory, listen=listen, upstream=upstream, workers=max(1, workers),
-                       connections=connections, max_body=max_body, proxy=PROXY, user=user)
+                       connections=connections, max_body=max_body, proxy=PROXY, user=user,
+                       body_locations=_body_locations(limits or []))
 
 
 def prepare(config, directory: Path | None = None) -> tuple[list[str], Path]:
@@ -153,5 +166,5 @@ def prepare(config, directory: Path | None = None) -> tuple[list[str], Path]:
     d.mkdir(parents=True, exist_ok=True)
     conf = d / "nginx.conf"
     conf.write_text(render(d, "%s:%d" % (config.HOST, config.PORT), config.FRONT_UPSTREAM,
-                           config.FRONT_WORKERS, DEFAULT_MAX_BYTES + 2 * 1024 * 1024))
+                           config.FRONT_WORKERS, config.MAX_BODY_BYTES, limits=body_limits(config)))
     return [binary, "-c", str(conf), "-p", str(d), "-g", "daemon off;"], d

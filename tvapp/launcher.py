@@ -50,36 +50,79 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+class _Child:
+    def __init__(self, name: str, cmd: list[str], logfile: bool) -> None:
+        self.name, self.cmd, self.logfile = name, cmd, logfile
+        self.p: subprocess.Popen | None = None
+        self.started = 0.0
+        self.delay = Supervisor.BACKOFF_FIRST
+        self.next_start = 0.0
+
+
 class Supervisor:
+    """Starts the parts of the system and keeps them running: a part that exits
+    (Redis, the back end, gunicorn, nginx, a worker) is started again after a
+    pause that doubles up to BACKOFF_MAX while it keeps failing, and returns to
+    BACKOFF_FIRST once it has run for STABLE_SECONDS. The launcher itself never
+    stops because a part did (issue 19)."""
+
     LAST = ("redis", "backend")  # stopped after everything that uses them
+    BACKOFF_FIRST = 0.5
+    BACKOFF_MAX = 30.0
+    STABLE_SECONDS = 60.0
 
     def __init__(self, log_dir: Path):
-        self.procs: list[tuple[str, list[str], subprocess.Popen, bool]] = []
+        self.children: list[_Child] = []
         self.log_dir = log_dir
         self.env = dict(os.environ)  # what the children start with (they read it with load_config())
 
-    def start(self, name: str, cmd: list[str], restart: bool = False, logfile: bool = False):
-        out = open(self.log_dir / ("%s.log" % name), "ab") if logfile else None
-        p = subprocess.Popen(cmd, env=self.env, stdout=out, stderr=out, start_new_session=True)
-        self.procs.append((name, cmd, p, restart))
-        return p
+    def _spawn(self, child: _Child) -> subprocess.Popen:
+        out = open(self.log_dir / ("%s.log" % child.name), "ab") if child.logfile else None
+        try:
+            child.p = subprocess.Popen(child.cmd, env=self.env, stdout=out, stderr=out, start_new_session=True)
+        finally:
+            if out is not None:
+                out.close()
+        child.started = time.monotonic()
+        return child.p
+
+    def start(self, name: str, cmd: list[str], restart: bool = True, logfile: bool = False):
+        """Start ``cmd`` and supervise it (``restart`` is kept for callers: every part is restarted)."""
+        child = _Child(name, cmd, logfile)
+        self.children.append(child)
+        return self._spawn(child)
+
+    @property
+    def procs(self) -> list[tuple[str, list[str], subprocess.Popen | None]]:
+        return [(c.name, c.cmd, c.p) for c in self.children]
 
     def check(self) -> None:
-        for i, (name, cmd, p, restart) in enumerate(self.procs):
-            if p.poll() is None:
-                continue
-            if restart:
-                print("launcher: %s exited (%s); starting it again" % (name, p.returncode), flush=True)
-                np = subprocess.Popen(cmd, env=self.env, start_new_session=True)
-                self.procs[i] = (name, cmd, np, restart)
-            else:
-                raise Stop("%s stopped unexpectedly (exit %s); see var/log/" % (name, p.returncode))
+        now = time.monotonic()
+        for child in self.children:
+            if child.p is not None:
+                if child.p.poll() is None:
+                    if now - child.started >= self.STABLE_SECONDS:
+                        child.delay = self.BACKOFF_FIRST
+                    continue
+                print("launcher: %s exited (%s); starting it again in %.1f s; see var/log/"
+                      % (child.name, child.p.returncode, child.delay), flush=True)
+                child.p = None
+                child.next_start = now + child.delay
+                child.delay = min(child.delay * 2, self.BACKOFF_MAX)
+            if now >= child.next_start:
+                try:
+                    self._spawn(child)
+                except OSError as exc:
+                    print("launcher: %s would not start (%s); trying again" % (child.name, exc), flush=True)
+                    child.next_start = now + child.delay
+                    child.delay = min(child.delay * 2, self.BACKOFF_MAX)
 
     def stop_all(self) -> None:
         """Stop what uses Redis and the back end first, then them: a worker
         finishing its job as it stops still reaches them."""
-        first = [p for name, _cmd, p, _r in reversed(self.procs) if name not in self.LAST]
-        last = [p for name, _cmd, p, _r in reversed(self.procs) if name in self.LAST]
+        live = [c for c in reversed(self.children) if c.p is not None]
+        first = [c.p for c in live if c.name not in self.LAST]
+        last = [c.p for c in live if c.name in self.LAST]
         for group in (first, last):
             for p in group:
                 if p.poll() is None:

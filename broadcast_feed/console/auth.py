@@ -53,9 +53,9 @@ def _ended(sid: str | None) -> bool:
         return True  # a session from before session ids: log in again
     try:
         return bool(runtime().redis.exists(_ended_key(sid)))
-    except (RedisError, RuntimeError):  # the console must work in an emergency: fail open
-        log.warning("console session check without Redis")
-        return False
+    except (RedisError, RuntimeError):  # cannot tell a logged-out cookie from a live one: fail closed
+        log.warning("console session refused: Redis cannot confirm it")
+        return True
 
 
 @bp.before_request

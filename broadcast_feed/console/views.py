@@ -64,10 +64,11 @@ def login():
         return render_template("console/login.html")
     try:
         actor = workflow.authenticate(rt(), request.form.get("username", ""),
-                                      request.form.get("password", ""))
+                                      request.form.get("password", ""),
+                                      address=request.remote_addr or "-")
     except workflow.LoginFailed as exc:
         return render_template("console/login.html", error=exc.message,
-                               username=request.form.get("username", "")[:64]), 401
+                               username=request.form.get("username", "")[:64]), exc.status_code
     auth.start(actor)
     target = request.args.get("next", "")
     if not target.startswith("/console/") or any(ch < " " or ch == "\x7f" for ch in target):

@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import replace
 
 import requests
 
@@ -105,10 +106,25 @@ class HttpFaxApiTransport(FaxTransport):
             raise TransportError("fax API refused: %d" % response.status_code, transient=False)
         return response.json()
 
+    # The provider knows an attempt by ``<attempt key>.<token>``: the token is an
+    # HMAC of the attempt key under the callback secret, so a callback can name
+    # a job only by a key nobody without the secret can make (an attempt key
+    # alone is a receipt number and a count: guessable).
+    def wire_key(self, key: str) -> str:
+        token = hmac.new(self.callback_secret, b"fax-key." + key.encode(), hashlib.sha256).hexdigest()[:32]
+        return "%s.%s" % (key, token)
+
+    def _attempt_key(self, wire: str) -> str:
+        key, _, _token = wire.rpartition(".")
+        return key if key and hmac.compare_digest(self.wire_key(key), wire) else ""
+
+    def _own(self, update: StatusUpdate) -> StatusUpdate:
+        return replace(update, key=self._attempt_key(update.key))
+
     def _submit(self, request: SubmitRequest) -> str:
         response = self.session.post(
             self.base_url + "/faxes",
-            headers={"Idempotency-Key": request.key},
+            headers={"Idempotency-Key": self.wire_key(request.key)},
             data={
                 "to": request.number.digits,
                 "pages": str(request.pages),
@@ -123,7 +139,7 @@ class HttpFaxApiTransport(FaxTransport):
 
     def _status(self, provider_id: str) -> StatusUpdate:
         response = self.session.get("%s/faxes/%s" % (self.base_url, provider_id), timeout=self.timeout)
-        return _parse(self._check(response))
+        return self._own(_parse(self._check(response)))
 
     def _cancel(self, provider_id: str) -> bool:
         response = self.session.delete("%s/faxes/%s" % (self.base_url, provider_id),
@@ -135,8 +151,10 @@ class HttpFaxApiTransport(FaxTransport):
 
     def parse_callback(self, body: bytes, headers) -> StatusUpdate:
         """Verify and parse a callback request (``headers`` is any mapping)."""
+        if not self.callback_secret:  # an empty key signs anything
+            raise CallbackRejected("no callback secret is set (FAX_CALLBACK_SECRET)")
         header = headers.get(SIGNATURE_HEADER) or headers.get(SIGNATURE_HEADER.lower())
-        return verify_callback(self.callback_secret, body, header)
+        return self._own(verify_callback(self.callback_secret, body, header))
 
     def close(self) -> None:
         self.session.close()

@@ -117,6 +117,15 @@ class HylaFaxSession:
         self.sock.close()
 
 
+def lasttime(seconds: float) -> str:
+    """HylaFAX's ``LASTTIME``: ``DDHHMM``, days, hours and minutes after
+    submission (hfaxd(8)); three hours is ``000300`` (``030000`` is three days)."""
+    minutes = max(1, int(round(seconds / 60.0)))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    return "%02d%02d%02d" % (min(days, 99), hours, minutes)
+
+
 class HylaFaxTransport(FaxTransport):
     """Submit, follow and cancel fax jobs on a HylaFAX server."""
 
@@ -125,14 +134,14 @@ class HylaFaxTransport(FaxTransport):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 4559, *, user: str | None = None,
                  password: str = "", timeout: float = 15.0, server_retries: bool = False,
-                 kill_time: str = "030000", sender: str = "fax_bridge") -> None:
+                 kill_after: float = 3 * 3600.0, sender: str = "fax_bridge") -> None:
         self.host = host
         self.port = port
         self.user = user or getpass.getuser()
         self.password = password
         self.timeout = timeout
         self.server_retries = server_retries
-        self.kill_time = kill_time
+        self.kill_time = lasttime(kill_after)
         self.sender = sender
 
     @contextmanager

@@ -3,7 +3,7 @@ client and, as the other side of the same contract, the reference back end)."""
 
 from __future__ import annotations
 
-import functools
+import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,10 +29,38 @@ def q(name: str) -> str:
     return "{%s}%s" % (NS, name)
 
 
-@functools.lru_cache(maxsize=1)
-def schema() -> etree.XMLSchema:
+class SchemaUnavailable(AppError, RuntimeError):
+    """The back-end schema cannot be loaded: the process must not serve (it exits with this)."""
+
+    status_code = 503
+
+
+# libxml2 keeps parser state per thread and lxml ties a schema to the thread
+# that parsed it: schemas built by several threads of a gthread web worker at
+# once (every /healthz at start-up asked for one) could fail with
+# XMLSchemaParseError, and a schema shared across threads is not safe to use.
+# So each thread builds its own, one thread at a time, from the file's bytes
+# read by an absolute path (no working directory involved).
+_schema_lock = threading.Lock()
+_local = threading.local()
+
+
+def _load_schema() -> etree.XMLSchema:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH), parser))
+    try:
+        doc = etree.fromstring(SCHEMA_PATH.read_bytes(), parser, base_url=SCHEMA_PATH.as_uri())
+        return etree.XMLSchema(doc)
+    except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+        raise SchemaUnavailable("the back-end schema %s cannot be loaded: %s" % (SCHEMA_PATH, exc)) from exc
+
+
+def schema() -> etree.XMLSchema:
+    """This thread's copy of the back-end schema (raises :class:`SchemaUnavailable`)."""
+    found = getattr(_local, "schema", None)
+    if found is None:
+        with _schema_lock:
+            found = _local.schema = _load_schema()
+    return found
 
 
 def now_iso() -> str:

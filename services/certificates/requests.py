@@ -208,6 +208,24 @@ def option_fields(runtime, household_id: int, resident_id: int, ctype) -> tuple[
     return fields, None
 
 
+def options_offered(runtime, household_id: int, resident_id: int, ctype, chosen: dict) -> bool:
+    """Every parcel or building chosen is one the options screen could have
+    offered this resident (the back end refuses another household's too; the
+    TV checks first). False when the back end cannot say."""
+    sourced = [opt for opt in ctype.options if opt.source]
+    if not sourced:
+        return True
+    try:
+        with runtime.session() as s:
+            for opt in sourced:
+                offered = {v for v, _ in property_choices(s, runtime, household_id, resident_id, opt.source)}
+                if chosen.get(opt.name) not in offered:
+                    return False
+    except FlowError:
+        return False
+    return True
+
+
 def send_code(runtime, household_id: int, resident_id: int) -> otp.OtpResult:
     """``send_identity_code`` in its own unit of work."""
     with runtime.session() as s:

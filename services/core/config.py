@@ -184,6 +184,19 @@ class Config:
         self.NEWS_CAP_AUTOPUBLISH = _flag("NEWS_CAP_AUTOPUBLISH", True)  # CAP alerts on the ticker at once
         self.NEWS_SESSION_MINUTES = _int("NEWS_SESSION_MINUTES", 30)  # console idle logout
         self.NEWS_DISTRICT_NAMES = _env("NEWS_DISTRICT_NAMES", "")  # CAP area names, comma-separated; unset: demo's
+        self._init_hardening_settings()
+
+    def _init_hardening_settings(self) -> None:
+        """Request limits (tvapp.bodylimits; the front applies the same per location)."""
+        self.MAX_BODY_BYTES = _int("MAX_BODY_BYTES", 64 * 1024)  # every route but those below
+        self.CONSOLE_MAX_BODY_BYTES = _int("CONSOLE_MAX_BODY_BYTES", 1024 * 1024)  # the news item editor
+        # the feed upload: services.xmlsafe's 5 MB cap plus the multipart envelope
+        self.UPLOAD_MAX_BODY_BYTES = _int("UPLOAD_MAX_BODY_BYTES", 5 * 1024 * 1024 + 256 * 1024)
+        self.MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 200)  # fields of any form, urlencoded too
+        # Feed servers that may be on a private or loopback address (a development
+        # feed server), comma-separated host or host:port; empty: none (issue 19).
+        self.FEED_ALLOW_HOSTS = _env("FEED_ALLOW_HOSTS", "")
+        self.MAX_FORM_MEMORY_SIZE = _int("MAX_FORM_MEMORY_SIZE", 1024 * 1024)  # one multipart text field
 
     @property
     def is_production(self) -> bool:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from sqlalchemy import select
+
 from fax_bridge import (
     EmailGatewayTransport,
     FaxDispatcher,
@@ -26,11 +28,13 @@ from fax_bridge import (
     FaxTransport,
     HttpFaxApiTransport,
     HylaFaxTransport,
+    JobState,
     RetryPolicy,
     SpoolTransport,
     TransportError,
 )
 from services.delivery.fax_store import DatabaseJobStore
+from services.models import FaxJobRow, Request
 
 __all__ = ["dispatcher_for", "enqueue", "policy", "retry_policy", "store_for", "transport_for"]
 
@@ -47,7 +51,8 @@ def transport_for(config) -> FaxTransport:
         return SpoolTransport(config.FAX_SPOOL_DIR)
     if kind == "hylafax":
         return HylaFaxTransport(config.FAX_HYLAFAX_HOST, config.FAX_HYLAFAX_PORT,
-                                user=config.FAX_HYLAFAX_USER, password=config.FAX_HYLAFAX_PASSWORD)
+                                user=config.FAX_HYLAFAX_USER, password=config.FAX_HYLAFAX_PASSWORD,
+                                kill_after=config.FAX_RETRY_KILL_AFTER)
     if kind == "email":
         u = urlparse(config.SMTP_URL or "smtp://127.0.0.1:25")
         return EmailGatewayTransport(u.hostname or "127.0.0.1", u.port or 25,
@@ -95,6 +100,22 @@ class _SentElsewhere(FaxTransport):
 def enqueue(runtime, job_id: str, owner: str, number: str | FaxNumber, document: FaxDocument) -> FaxJob:
     """Queue a fax job once (``job_id``: the receipt number) for the fax worker to send."""
     return _dispatcher(runtime, _SentElsewhere()).enqueue(job_id, owner, number, document)
+
+
+OPEN_STATES = (JobState.QUEUED.value, JobState.SENDING.value, JobState.RETRY_WAIT.value)
+
+
+def cancel_for_cancelled_requests(runtime, dispatcher: FaxDispatcher) -> list[str]:
+    """Every cancellation of a request (the TV, SMS 취소, wherever ``ledger.cancel``
+    ran) reaches its fax job: the fax worker cancels it at the transport too
+    (HylaFAX: ``JKILL``, the spool file removed), which frees the line."""
+    with runtime.session() as s:
+        job_ids = list(s.scalars(
+            select(FaxJobRow.job_id).join(Request, Request.receipt_no == FaxJobRow.job_id)
+            .where(Request.status == "cancelled", FaxJobRow.state.in_(OPEN_STATES))))
+    for job_id in job_ids:
+        dispatcher.cancel(job_id)
+    return job_ids
 
 
 def _dispatcher(runtime, transport: FaxTransport, *, on_event=None) -> FaxDispatcher:

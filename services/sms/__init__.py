@@ -113,10 +113,18 @@ def opt_in(session, runtime, phone: str) -> bool:
 
 # -- outgoing -----------------------------------------------------------------
 
+def _stored_text(runtime, body: str, gateway: str) -> str:
+    """Codes are never stored in clear (issue 19), but in development's outbox,
+    whose row is the delivery itself (the phone simulator is the phone)."""
+    if gateway == OutboxGateway.name and not runtime.config.is_production:
+        return body
+    return pii.mask_codes(body)
+
+
 def _row(runtime, direction, phone, body, purpose, dedup_key, request_id, gateway, status):
     return SmsMessage(direction=direction, phone_enc=runtime.crypto.encrypt(phone),
                       phone_hash=phone_hash(runtime.crypto, phone), phone_masked=pii.mask_phone(phone),
-                      body=body, purpose=purpose, dedup_key=dedup_key, request_id=request_id,
+                      body=_stored_text(runtime, body, gateway), purpose=purpose, dedup_key=dedup_key, request_id=request_id,
                       gateway=gateway, status=status)
 
 

@@ -63,10 +63,15 @@ def test_lockout_after_five_failures(app, seeded):
         assert r.status_code == 401 and "맞지 않습니다" in r.get_data(as_text=True)
     r = login(c, "editor")
     assert r.status_code == 401 and "잠겼습니다" in r.get_data(as_text=True)
+    # throttled for this address only (issue 19): the account itself is not locked
     admin = app.test_client()
-    login(admin, "admin")
+    admin.environ_base["REMOTE_ADDR"] = "127.0.0.5"
+    assert login(admin, "admin").status_code == 303
     html = admin.get("/console/operators").get_data(as_text=True)
-    assert "잠김" in html
+    assert "잠김" not in html
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "127.0.0.5"
+    assert login(other, "editor").status_code == 303
 
 
 def test_session_expires_when_idle(app, seeded, monkeypatch):

@@ -252,7 +252,7 @@ def test_redirect_to_private_address_refused(http_server, listener):
     checked = []
     real = fetch_mod._refuse_private
 
-    def only_listener_is_private(host, port):
+    def only_listener_is_private(host, port, allow=frozenset()):
         checked.append(port)
         if port == listener.port:
             real(host, port)
@@ -295,7 +295,7 @@ def test_pinned_connection_goes_to_the_checked_address(http_server, monkeypatch)
     from broadcast_feed import fetch as fetch_mod
 
     http_server.routes["/pinned"] = lambda h: send(h, FEED)
-    monkeypatch.setattr(fetch_mod, "_refuse_private", lambda host, port: "127.0.0.1")
+    monkeypatch.setattr(fetch_mod, "_refuse_private", lambda host, port, allow=frozenset(): "127.0.0.1")
     policy = FetchPolicy(block_private=True, trust_env=False)
     got = fetch("http://pinned.invalid:%d/pinned" % http_server.port, policy=policy)
     assert got.content == FEED

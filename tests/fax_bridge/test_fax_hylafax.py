@@ -19,11 +19,16 @@ import time
 
 import pytest
 from fax_helpers import free_port, need_tool
+from sqlalchemy import select
 
+from fax_bridge import FINE, FaxDocument, JobState
 from fax_bridge.numbers import parse
 from fax_bridge.render import render_fax
 from fax_bridge.transports.base import Phase, SubmitRequest
-from fax_bridge.transports.hylafax import HylaFaxTransport
+from fax_bridge.transports.hylafax import HylaFaxTransport, lasttime
+from services import ledger
+from services.delivery import fax
+from services.models import Household, Request, Resident
 
 SPOOL = "/var/spool/hylafax"
 CONFIG = "/etc/hylafax"
@@ -149,3 +154,74 @@ def test_unreachable_server_raises_transport_error():
     transport = HylaFaxTransport("127.0.0.1", free_port(), timeout=2)
     with pytest.raises(TransportError):
         transport.status("1")
+
+
+def _queue_file(hylafax, job_id: str) -> dict:
+    """The queue file hfaxd wrote for the job (``sendq/q<id>``), as ``name -> value``."""
+    path = hylafax["spool"] / "sendq" / ("q%s" % job_id)
+    fields = {}
+    for line in path.read_text(errors="replace").splitlines():
+        name, _, value = line.partition(":")
+        fields.setdefault(name.strip(), value.strip())
+    return fields
+
+
+def test_lasttime_is_days_hours_minutes():
+    assert lasttime(3 * 3600) == "000300"
+    assert lasttime(90 * 60) == "000130"
+    assert lasttime(3 * 86400 + 3600 + 60) == "030101"
+    assert lasttime(1) == "000001"
+
+
+@pytest.mark.parametrize("kill_after", [3 * 3600.0, 45 * 60.0])
+def test_the_queue_file_kills_the_job_after_the_setting(hylafax, fax_tiff, kill_after):
+    """Read back from the real hfaxd's queue file: the kill time is the setting
+    after submission (a job that LASTTIME 030000 made live 259,200 s)."""
+    transport = HylaFaxTransport("127.0.0.1", hylafax["port"], kill_after=kill_after)
+    job_id = transport.submit(_request("req-kill-%d:1" % kill_after, fax_tiff))
+    try:
+        q = _queue_file(hylafax, job_id)
+        assert q["jobtag"] == "req-kill-%d:1" % kill_after  # our JOBINFO: it is our job's file
+        lifetime = int(q["killtime"]) - int(q["tts"])
+        assert abs(lifetime - kill_after) <= 60, q
+    finally:
+        transport.cancel(job_id)
+
+
+def test_cancel_removes_the_queue_file(hylafax, fax_tiff):
+    transport = HylaFaxTransport("127.0.0.1", hylafax["port"])
+    job_id = transport.submit(_request("req-gone:1", fax_tiff))
+    assert (hylafax["spool"] / "sendq" / ("q%s" % job_id)).exists()
+    assert transport.cancel(job_id) is True
+    assert not (hylafax["spool"] / "sendq" / ("q%s" % job_id)).exists()
+    assert job_id not in [line.split()[0] for line in _faxstat(hylafax).splitlines() if line.split()]
+
+
+def test_cancelling_the_request_kills_the_hylafax_job(hylafax, fax_tiff, demo):
+    """Issue 19 item 9: a request cancelled anywhere (here ledger.cancel, as
+    SMS 취소 and the TV do) reaches the job on the real hfaxd: JKILL, the queue
+    file gone, faxstat no longer lists it, the line is free."""
+    with demo.session() as s:
+        hh = s.scalar(select(Household).where(Household.code == "1144012-0001"))
+        res = s.scalar(select(Resident).where(Resident.household_id == hh.id))
+        req, _ = ledger.create_request(s, demo.crypto, client_token="jkill-1", kind="certificate",
+                                       household_id=hh.id, resident_id=res.id, channel="tv",
+                                       delivery_method="fax", delivery_address="02-1234-5678",
+                                       options={"certificate_type": "resident-copy"})
+        receipt, request_id = req.receipt_no, req.id
+    fax.enqueue(demo, receipt, "household-1", "02-1234-5678", FaxDocument(fax_tiff, 2, FINE))
+    dispatcher = fax._dispatcher(demo, HylaFaxTransport("127.0.0.1", hylafax["port"]))
+    dispatcher.step()
+    job = dispatcher.job(receipt)
+    assert job.state is JobState.SENDING and job.provider_id
+    queue_file = hylafax["spool"] / "sendq" / ("q%s" % job.provider_id)
+    assert queue_file.exists()
+
+    assert fax.cancel_for_cancelled_requests(demo, dispatcher) == []  # not cancelled: left alone
+    with demo.session() as s:
+        assert ledger.cancel(s, s.get(Request, request_id), reason="cancelled by SMS")
+    assert fax.cancel_for_cancelled_requests(demo, dispatcher) == [receipt]
+    assert dispatcher.job(receipt).state is JobState.CANCELLED
+    assert not queue_file.exists()
+    assert job.provider_id not in [line.split()[0] for line in _faxstat(hylafax).splitlines() if line.split()]
+    assert fax.cancel_for_cancelled_requests(demo, dispatcher) == []  # once

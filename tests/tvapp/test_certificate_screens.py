@@ -177,3 +177,17 @@ def test_a_refusal_email_cannot_help_shows_its_whole_reason_and_no_resend(tv, de
     assert reason in html
     assert 'id="detail-resend"' not in html
 
+
+def test_the_tv_app_refuses_a_parcel_it_did_not_offer(demo, client):
+    """Issue 19 item 12: another household's parcel posted as the option goes
+    back to the options screen (the back end would refuse it too); the
+    resident's own parcel goes on to the identity check."""
+    pair(client, demo, "1144012-0002")
+    html = client.get("/tv/certificates/land-register/").get_data(as_text=True)
+    r = post(client, "/tv/certificates/land-register/who", html, resident_id=resident_id(demo, "R2001"))
+    html = client.get(r.location).get_data(as_text=True)
+    assert "P-1144012-0101" in html and "P-1144012-0201" not in html
+    r = post(client, "/tv/certificates/land-register/options", html, parcel="P-1144012-0201")
+    assert r.status_code == 302 and r.location.endswith("/tv/certificates/land-register/options")
+    r = post(client, "/tv/certificates/land-register/options", html, parcel="P-1144012-0101")
+    assert r.status_code == 302 and "/identity" in r.location

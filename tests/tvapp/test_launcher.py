@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
@@ -93,3 +94,42 @@ def test_whole_system_starts_healthy_and_ctrl_c_stops_everything(tmp_path):
     assert "http://127.0.0.1:%d/healthz" % port in out
     wait_for(lambda: _our_processes(marker) == [], 20, "every child process to exit")
     assert (tmp_path / "var" / "redis" / "appendonlydir").exists()  # AOF on
+
+
+def _pids_running(launcher_pid: int, word: bytes) -> list[int]:
+    """The launcher's children whose command line has ``word`` (Redis rewrites its
+    own title and environment, so the VAR_DIR marker cannot find it)."""
+    found = []
+    for child in psutil.Process(launcher_pid).children():
+        try:
+            if word.decode() in " ".join(child.cmdline()):
+                found.append(child.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_redis_killed_under_make_run_is_restarted_and_the_launcher_keeps_running(tmp_path):
+    """Issue 19 item 8, as the attack: SIGKILL the launcher's private Redis,
+    then a worker; each comes back, /healthz returns to 200, the launcher runs on."""
+    port = free_port()
+    p = launch(tmp_path, PORT=port, WORKERS=1, WEB_WORKERS=1, WEB_FRONT="none")
+    marker = str(tmp_path / "var")
+    health = "http://127.0.0.1:%d/healthz" % port
+    try:
+        wait_for(lambda: requests.get(health, timeout=2).status_code == 200, 120, "healthz 200")
+        for word in (b"redis-server", b"services.worker"):
+            wait_for(lambda w=word: len(_pids_running(p.pid, w)) == 1, 20, word.decode())
+            [old] = _pids_running(p.pid, word)
+            os.kill(old, signal.SIGKILL)
+            wait_for(lambda w=word, o=old: [pid for pid in _pids_running(p.pid, w) if pid != o], 60,
+                     "%s started again" % word.decode())
+            wait_for(lambda: requests.get(health, timeout=2).status_code == 200, 60, "healthz 200 again")
+            assert p.poll() is None, "the launcher stopped"
+    finally:
+        os.killpg(p.pid, signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err[-2000:]
+    assert "redis-server" in out or "redis exited" in out
+    wait_for(lambda: _our_processes(marker) == [], 20, "every child process to exit")

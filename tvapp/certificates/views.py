@@ -147,10 +147,14 @@ def options_post(cert_type):
     f = _flow()
     if f.get("type") != cert_type or "resident_id" not in f:
         return redirect(url_for("certs.catalogue_list"))
-    form = options_form(catalogue.get(cert_type))
+    ctype = catalogue.get(cert_type)
+    form = options_form(ctype)
     if not form.validate():
         return redirect(url_for("certs.options", cert_type=cert_type))
-    f["options"] = form.chosen()
+    chosen = form.chosen()
+    if not certs.options_offered(rt(), g.household.id, f["resident_id"], ctype, chosen):  # a parcel it offered
+        return redirect(url_for("certs.options", cert_type=cert_type))
+    f["options"] = chosen
     _save(f)
     return redirect(url_for("certs.identity"))
 

@@ -210,8 +210,10 @@ def handoff_poll(token):
 def simulator():
     """The app in a 1280x720 frame beside a clickable remote.
 
-    Outside production the box starts paired to the first demo household
-    (mirrored from the back end if needed)."""
+    The box starts paired to the first demo household (mirrored from the
+    back end if needed). A development page: not there in production."""
+    if current_app.config.get("ENV") == "production":
+        abort(404)
     device = load_device(create=True)
     if current_app.config.get("ENV") != "production" and not device.paired:
         hid = ensure_household(runtime(), SIMULATOR_HOUSEHOLD)

@@ -69,7 +69,7 @@ def test_certificate_by_email_with_the_remote(server, demo, tv, artifacts, smtp)
     check_screen(tv, artifacts, "cert-email")
     assert tv.focused_id() == "email-registered"
     press_nav(tv, "OK", "/tv/certificates/confirm")
-    tv.page.wait_for_function("document.getElementById('preview').complete")
+    tv.page.wait_for_function("() => document.getElementById('preview').complete")
     check_screen(tv, artifacts, "cert-confirm")
     assert tv.focused_id() == "confirm-ok"
     from playwright.sync_api import Error as PlaywrightError

@@ -88,7 +88,7 @@ def test_box_keeps_screen_focus_and_session_across_a_web_restart(web, demo, tv, 
 
     web.kill()
     # The ticker's stream drops with the process; the box now checks before loading.
-    tv.page.wait_for_function("window.TVConnection.suspected()")
+    tv.page.wait_for_function("() => window.TVConnection.suspected()")
     tv.press("OK")  # 예: local, still works
     assert tv.page.get_attribute("#opt-past_addresses", "value") == "yes"
     tv.press("GREEN")  # 다음: would load a screen; nobody answers
@@ -99,8 +99,8 @@ def test_box_keeps_screen_focus_and_session_across_a_web_restart(web, demo, tv, 
     check_screen(tv, artifacts, "web-restart-offline")
 
     web.start()
-    tv.page.wait_for_function("!window.TVConnection.suspected()", timeout=15000)
-    tv.page.wait_for_function("document.getElementById('tv-offline').hasAttribute('hidden')"
+    tv.page.wait_for_function("() => !window.TVConnection.suspected()", timeout=15000)
+    tv.page.wait_for_function("() => document.getElementById('tv-offline').hasAttribute('hidden')"
                               " || /다시 연결/.test(document.getElementById('tv-offline').textContent)")
     check_screen(tv, artifacts, "web-restart-back")
 
