@@ -20,8 +20,8 @@ is sent to the pairing screen (``/tv/pair``). ``@tv_device_required(paired=False
 loads (or creates) the device without requiring a household (the pairing
 screen itself, help). Views never see the token.
 
-The device and its household are read from the database on every request
-(one indexed look-up by the token's hash).
+The device and its household are read from the database on every request,
+in one query (``services.devices.identity``).
 """
 
 from __future__ import annotations
@@ -29,21 +29,18 @@ from __future__ import annotations
 import functools
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import quote
 
 from flask import after_this_request, current_app, g, redirect, request, url_for
-from sqlalchemy import select
 
-from services import pii
-from services.models import Device, Household, Resident, utcnow
+from services import devices, pii
+from services.models import Device
 
 COOKIE = "tv_device"
 COOKIE_MAX_AGE = 10 * 365 * 24 * 3600
 HASH_PURPOSE = "tv-device"
 LANGS = ("ko", "en")
 TEXT_SIZES = ("normal", "large", "xlarge")
-SEEN_EVERY = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -89,17 +86,6 @@ def _info(d: Device) -> DeviceInfo:
                       d.text_size if d.text_size in TEXT_SIZES else "normal")
 
 
-def _household(session, household_id: int) -> HouseholdInfo | None:
-    """The household and its head's masked name, in one query."""
-    head = (select(Resident.name).where(Resident.household_id == Household.id)
-            .order_by(Resident.position).limit(1).scalar_subquery())
-    row = session.execute(select(Household.id, Household.code, Household.address, head)
-                          .where(Household.id == household_id)).first()
-    if row is None:
-        return None
-    return HouseholdInfo(row[0], row[1], row[2], pii.mask_name(row[3] or ""))
-
-
 def token_hash(token: str) -> str:
     return runtime().crypto.keyed_hash(token, HASH_PURPOSE)
 
@@ -119,24 +105,27 @@ def load_device(create: bool = True) -> DeviceInfo | None:
     if "device" in g and g.device is not None:
         return g.device
     token = request.cookies.get(COOKIE, "")
+    found = devices.identity(runtime(), token_hash(token)) if token and len(token) <= 128 else None
+    if found is not None:
+        g.device = DeviceInfo(found.device_id, found.household_id, found.family,
+                              found.lang if found.lang in LANGS else "ko",
+                              found.text_size if found.text_size in TEXT_SIZES else "normal")
+        g.household = (HouseholdInfo(found.household_id, found.code, found.address,
+                                     pii.mask_name(found.head_name or ""))
+                       if found.household_id is not None and found.code is not None else None)
+        return g.device
+    if not create:
+        g.device = None
+        return None
+    token = secrets.token_urlsafe(32)
     with runtime().session() as s:
-        d = None
-        if token and len(token) <= 128:
-            d = s.scalar(select(Device).where(Device.token_hash == token_hash(token)))
-        if d is None:
-            if not create:
-                g.device = None
-                return None
-            token = secrets.token_urlsafe(32)
-            d = Device(token_hash=token_hash(token), family=detect_family(request.user_agent.string),
-                       lang="ko", text_size="normal")
-            s.add(d)
-            s.flush()
-            _set_cookie(token)
-        elif utcnow() - d.last_seen_at > SEEN_EVERY:
-            d.last_seen_at = utcnow()
+        d = Device(token_hash=token_hash(token), family=detect_family(request.user_agent.string),
+                   lang="ko", text_size="normal")
+        s.add(d)
+        s.flush()
         g.device = _info(d)
-        g.household = _household(s, d.household_id) if d.household_id else None
+    g.household = None
+    _set_cookie(token)
     return g.device
 
 
