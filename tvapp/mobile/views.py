@@ -38,7 +38,7 @@ def pair():
             session["pair"] = {"code": code, "ticket": ticket}
             return redirect(url_for("mobile.pair_verify"))
         except pairing.PairingError as exc:
-            error, status = exc.message, exc.status_code
+            error, status = exc.message, 429 if exc.status_code == 429 else 200
     return render_template("mobile/pair.html", form=form, error=error), status
 
 
