@@ -51,9 +51,11 @@ INTERVAL = 5
 SLOW_DOWN_STEP = 5
 LOOKUP_LIMIT = 10
 LOOKUP_WINDOW = 600
-# New codes per caller address (a box that clears its cookie is a new box).
+# New boxes given a code per caller address (a box that clears its cookie is
+# a new box); a box that already had a code within SEEN_TTL is not counted.
 CODES_PER_ADDRESS = 10
 CODES_WINDOW = 3600
+SEEN_TTL = 86400
 # Phone numbers tried on the phone page: per code, and per caller address.
 ASKS_PER_CODE = 3
 ASKS_PER_ADDRESS = 10
@@ -134,12 +136,17 @@ def _bk(device_id: int) -> str:
     return "pair:box:%d" % device_id
 
 
+def _sk(device_id: int) -> str:
+    return "pair:seen:%d" % device_id
+
+
 def start(redis, device_id: int, *, client: str = "", now: float | None = None) -> Pairing:
     """The box's current pairing, or a new one (idempotent while the code lives).
 
-    ``client`` (a keyed hash of the caller's address) may get
-    :data:`CODES_PER_ADDRESS` new codes per :data:`CODES_WINDOW`; beyond that
-    raises ``PairingError("too_many_codes")`` (429)."""
+    ``client`` (a keyed hash of the caller's address) may get codes for
+    :data:`CODES_PER_ADDRESS` new boxes per :data:`CODES_WINDOW`; beyond that
+    raises ``PairingError("too_many_codes")`` (429). A box whose code expired
+    gets its next one without counting."""
     now = time.time() if now is None else now
     existing = redis.get(_bk(device_id))
     if existing:
@@ -147,8 +154,12 @@ def start(redis, device_id: int, *, client: str = "", now: float | None = None) 
         if data and data.get(b"status", b"") == b"pending":
             return Pairing(existing.decode(), data[b"uc"].decode(), float(data[b"exp"]),
                            int(data[b"interval"]))
-    if client and not ratelimit.hit(redis, ratelimit.pairing_codes(CODES_PER_ADDRESS, CODES_WINDOW), client):
-        raise PairingError("too_many_codes")
+    # A box's first code counts against its address; the next ones (its code
+    # expired while it waited on the pairing screen) do not.
+    if client and not redis.exists(_sk(device_id)):
+        if not ratelimit.hit(redis, ratelimit.pairing_codes(CODES_PER_ADDRESS, CODES_WINDOW), client):
+            raise PairingError("too_many_codes")
+        redis.set(_sk(device_id), 1, ex=SEEN_TTL)
     device_code = secrets.token_urlsafe(24)
     for _ in range(10):
         user_code = new_user_code()

@@ -155,11 +155,18 @@ def test_numbers_per_code_are_limited(demo, app, phones):
 
 
 def test_codes_per_address_are_limited(demo, app):
-    for _ in range(pairing.CODES_PER_ADDRESS):
+    """New boxes (a cleared cookie is a new box) get codes up to the limit; a
+    box that waited on the pairing screen while its code expired gets a new one."""
+    waiting = client_at(app, "127.0.0.91")
+    assert waiting.get("/tv/pair").status_code == 200
+    for _ in range(pairing.CODES_PER_ADDRESS - 1):
         assert client_at(app, "127.0.0.91").get("/tv/pair").status_code == 200
     r = client_at(app, "127.0.0.91").get("/tv/pair")
-    assert r.status_code == 429
+    assert r.status_code == 429 and pairing.PairingError.MESSAGES["too_many_codes"] in r.get_data(as_text=True)
     assert client_at(app, "127.0.0.92").get("/tv/pair").status_code == 200
+    for key in demo.redis.scan_iter("pair:box:*"):  # every code has expired
+        demo.redis.delete(key)
+    assert waiting.get("/tv/pair").status_code == 200
 
 
 def test_one_time_code_sms_per_phone_capped_per_hour_and_day(demo, monkeypatch, phones):
