@@ -24,6 +24,10 @@ MAX_ATTEMPTS = 5
 LOCK_SECONDS = 600
 RESEND_COOLDOWN = 30
 MAX_SENDS_PER_HOUR = 5
+# Per phone number, every subject and purpose together: a phone gets at most
+# this many one-time-code SMS an hour and a day, whoever asks.
+PHONE_SENDS_PER_HOUR = 5
+PHONE_SENDS_PER_DAY = 10
 
 
 @dataclass
@@ -44,6 +48,12 @@ MESSAGES = {
     "cooldown": "방금 인증번호를 보냈습니다. %d초 뒤에 다시 받을 수 있습니다.",
     "too_many_sends": "인증번호를 너무 여러 번 요청했습니다. 1시간 뒤에 다시 해 주세요.",
 }
+
+
+def phone_limits():
+    """The caps on one-time-code SMS per phone: an hour, a day."""
+    return (ratelimit.otp_sends_per_phone(PHONE_SENDS_PER_HOUR, 3600),
+            ratelimit.otp_sends_per_phone(PHONE_SENDS_PER_DAY, 86400))
 
 
 def _k(subject: str, what: str) -> str:
@@ -68,6 +78,11 @@ def send_code(session, runtime, subject: str, phone: str, *, office: str | None 
     if not ratelimit.hit(r, sends, subject):
         return OtpResult(False, "too_many_sends", MESSAGES["too_many_sends"],
                          wait_seconds=ratelimit.retry_after(r, sends, subject))
+    phone_key = runtime.crypto.keyed_hash(phone, "otp-phone")
+    for item in phone_limits():
+        if not ratelimit.hit(r, item, phone_key):
+            return OtpResult(False, "too_many_sends", MESSAGES["too_many_sends"],
+                             wait_seconds=ratelimit.retry_after(r, item, phone_key))
     code = "%06d" % secrets.randbelow(1_000_000)
     pipe = r.pipeline()
     pipe.delete(_k(subject, "code"))

@@ -12,6 +12,11 @@ content is the verification URI with the code in it (RFC 8628 3.3.1).
   that is not registered, or a wrong one-time code.
 - Looking up codes that do not exist is rate-limited per client
   (:data:`LOOKUP_LIMIT` misses per :data:`LOOKUP_WINDOW`).
+- New codes are limited per caller address (:data:`CODES_PER_ADDRESS` per
+  :data:`CODES_WINDOW`); phone numbers tried on the phone page per code
+  (:data:`ASKS_PER_CODE`) and per address (:data:`ASKS_PER_ADDRESS` per
+  :data:`ASKS_WINDOW`). The phone page answers the same whether or not the
+  number is registered (:func:`ask_on_phone`, :func:`verify_on_phone`).
 - The box polls every :data:`INTERVAL` seconds; polling faster answers
   ``slow_down`` and adds 5 seconds to its interval (3.5).
 
@@ -46,6 +51,15 @@ INTERVAL = 5
 SLOW_DOWN_STEP = 5
 LOOKUP_LIMIT = 10
 LOOKUP_WINDOW = 600
+# New boxes given a code per caller address (a box that clears its cookie is
+# a new box); a box that already had a code within SEEN_TTL is not counted.
+CODES_PER_ADDRESS = 10
+CODES_WINDOW = 3600
+SEEN_TTL = 86400
+# Phone numbers tried on the phone page: per code, and per caller address.
+ASKS_PER_CODE = 3
+ASKS_PER_ADDRESS = 10
+ASKS_WINDOW = 600
 
 # Poll answers (RFC 8628 3.5 names where one exists).
 PENDING = "authorization_pending"
@@ -63,12 +77,16 @@ class PairingError(AppError, ValueError):
         "too_many": "연결 번호를 너무 여러 번 잘못 입력했습니다. 10분 뒤에 다시 해 주세요.",
         "not_registered": "이 휴대전화 번호는 등록된 세대원의 번호가 아닙니다.",
         "dead": "잘못된 시도가 5번 있어 이 연결 번호는 더 쓸 수 없습니다. TV에 나온 새 번호로 다시 해 주세요.",
+        "too_many_asks": "인증번호를 너무 여러 번 요청했습니다. 10분 뒤에 TV에 나온 새 번호로 다시 해 주세요.",
+        "too_many_codes": "연결 번호를 너무 여러 번 받았습니다. 1시간 뒤에 다시 해 주세요.",
     }
+    LIMITED = ("too_many", "too_many_asks", "too_many_codes")
 
     def __init__(self, reason: str):
         super().__init__(self.MESSAGES.get(reason, reason))
         self.reason = reason
         self.message = self.MESSAGES.get(reason, reason)
+        self.status_code = 429 if reason in self.LIMITED else 400
 
 
 @dataclass
@@ -118,8 +136,17 @@ def _bk(device_id: int) -> str:
     return "pair:box:%d" % device_id
 
 
-def start(redis, device_id: int, *, now: float | None = None) -> Pairing:
-    """The box's current pairing, or a new one (idempotent while the code lives)."""
+def _sk(device_id: int) -> str:
+    return "pair:seen:%d" % device_id
+
+
+def start(redis, device_id: int, *, client: str = "", now: float | None = None) -> Pairing:
+    """The box's current pairing, or a new one (idempotent while the code lives).
+
+    ``client`` (a keyed hash of the caller's address) may get codes for
+    :data:`CODES_PER_ADDRESS` new boxes per :data:`CODES_WINDOW`; beyond that
+    raises ``PairingError("too_many_codes")`` (429). A box whose code expired
+    gets its next one without counting."""
     now = time.time() if now is None else now
     existing = redis.get(_bk(device_id))
     if existing:
@@ -127,6 +154,12 @@ def start(redis, device_id: int, *, now: float | None = None) -> Pairing:
         if data and data.get(b"status", b"") == b"pending":
             return Pairing(existing.decode(), data[b"uc"].decode(), float(data[b"exp"]),
                            int(data[b"interval"]))
+    # A box's first code counts against its address; the next ones (its code
+    # expired while it waited on the pairing screen) do not.
+    if client and not redis.exists(_sk(device_id)):
+        if not ratelimit.hit(redis, ratelimit.pairing_codes(CODES_PER_ADDRESS, CODES_WINDOW), client):
+            raise PairingError("too_many_codes")
+        redis.set(_sk(device_id), 1, ex=SEEN_TTL)
     device_code = secrets.token_urlsafe(24)
     for _ in range(10):
         user_code = new_user_code()
@@ -276,16 +309,65 @@ def otp_subject(resident_id: int) -> str:
     return "pair:%d" % resident_id
 
 
-def send_pairing_code(runtime, user_code: str, phone: str) -> tuple[otp.OtpResult, int]:
-    """The one-time code for pairing, sent to a registered phone: ``(result,
-    resident id)``. Raises ``PairingError("not_registered")`` (counting a
-    failure of the TV's code) when no resident has this phone."""
+def _tk(ticket: str) -> str:
+    return "pair:ask:%s" % ticket
+
+
+def ask_on_phone(runtime, user_code: str, phone: str, client: str) -> str:
+    """The phone page's first step: a phone number for the box showing ``user_code``.
+
+    Answers the same whether or not ``phone`` is a resident's: a ticket (an
+    opaque random token for the phone's session) that lives as long as a
+    one-time code. Only a registered phone gets an SMS (within
+    :mod:`services.otp`'s caps per subject and per phone, silently); the ticket
+    of any other number can only fail at the next step. Every number tried
+    counts against the code (:data:`ASKS_PER_CODE`) and the caller's address
+    (:data:`ASKS_PER_ADDRESS`). Raises :class:`PairingError` for the code
+    itself (unknown, dead, too many lookups or asks) - never for the phone."""
+    redis = runtime.redis
+    dc = lookup(redis, user_code, client=client)
+    if not ratelimit.hit(redis, ratelimit.pairing_asks(ASKS_PER_ADDRESS, ASKS_WINDOW), client or "-"):
+        raise PairingError("too_many_asks")
+    n = ratelimit.count_attempt(redis, _dk(dc), "asks")
+    if n is None:
+        raise PairingError("expired")
+    if n > ASKS_PER_CODE:
+        raise PairingError("too_many_asks")
     with runtime.session() as s:
         resident = resident_by_phone(s, runtime.crypto, phone)
-        if resident is None:
-            fail(runtime.redis, user_code)
-            raise PairingError("not_registered")
-        return otp.send_code(s, runtime, otp_subject(resident.id), phone, purpose="pairing"), resident.id
+        resident_id = resident.id if resident is not None else 0
+        if resident is not None:
+            result = otp.send_code(s, runtime, otp_subject(resident.id), phone, purpose="pairing")
+            if not result.ok:
+                log.info("pairing code not sent: %s", result.reason)
+    ticket = secrets.token_urlsafe(24)
+    redis.set(_tk(ticket), resident_id, ex=otp.CODE_TTL)
+    return ticket
+
+
+def verify_on_phone(runtime, user_code: str, ticket: str, code: str) -> tuple[bool, str, bool]:
+    """The phone page's second step: ``(paired, message, code dead)``.
+
+    A wrong one-time code, an SMS that was not sent (a cap) and a number that
+    is not registered all answer alike: one failure counted against the TV's
+    code and the same message. Raises :class:`PairingError` when approving
+    fails."""
+    redis = runtime.redis
+    raw = redis.get(_tk(ticket or "-"))
+    if raw is None:
+        return False, otp.MESSAGES["expired"], False
+    resident_id = int(raw)
+    if resident_id:
+        result = otp.verify_code(runtime, otp_subject(resident_id), code)
+        if result.ok:
+            redis.delete(_tk(ticket))
+            approve_for_resident(runtime, user_code, resident_id)
+            return True, result.message, False
+    left = fail(redis, user_code)
+    if left == 0:
+        redis.delete(_tk(ticket))
+        return False, PairingError.MESSAGES["dead"], True
+    return False, otp.MESSAGES["wrong"] % left, False
 
 
 def approve_for_resident(runtime, user_code: str, resident_id: int) -> Device:

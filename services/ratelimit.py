@@ -116,6 +116,21 @@ def pairing_misses(amount: int, seconds: int) -> RateLimitItem:
     return limit("pair-miss", amount, seconds)
 
 
+def pairing_codes(amount: int, seconds: int) -> RateLimitItem:
+    """New pairing codes issued per caller address (``GET /tv/pair``)."""
+    return limit("pair-codes", amount, seconds)
+
+
+def pairing_asks(amount: int, seconds: int) -> RateLimitItem:
+    """Phone numbers tried on the phone pairing page, per caller address."""
+    return limit("pair-ask", amount, seconds)
+
+
+def otp_sends_per_phone(amount: int, seconds: int) -> RateLimitItem:
+    """One-time-code SMS per phone number (by keyed hash), every purpose together."""
+    return limit("otp-phone-%d" % int(seconds), amount, seconds)
+
+
 # -- attempt counters ----------------------------------------------------------
 # Failed attempts at a code are counted in a field of the code's own hash,
 # which carries the code's TTL. HINCRBY alone would bring a hash that has just

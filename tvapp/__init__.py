@@ -8,7 +8,6 @@ import logging
 import uuid
 
 from flask import Flask, g, request, session
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from broadcast_feed.console import views as console_views
 from remote_nav.integration import init_app as remote_nav_init
@@ -17,7 +16,7 @@ from services.core.config import Config, load_config
 from services.core.logs import request_id_var, setup_logging
 from services.core.runtime import Runtime, set_runtime
 from services.korean import korean_datetime
-from tvapp import bodylimits, caching, errors, i18n, pageheaders, tv
+from tvapp import bodylimits, caching, errors, frontpeer, i18n, pageheaders, tv
 from tvapp.certificates import views as certificates_views
 from tvapp.extensions import babel, csrf
 from tvapp.gateway import views as gateway_views
@@ -98,5 +97,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(views.bp)
     pageheaders.init_app(app)  # CSP and X-Frame-Options; after every template folder is known
     if config.PROXY_HOPS > 0:  # behind the front (tvapp.front): the client's address, for rate limits
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.PROXY_HOPS, x_proto=config.PROXY_HOPS)
+        # believed only from the front's own address (tvapp.frontpeer)
+        app.wsgi_app = frontpeer.FrontOnlyProxyFix(app.wsgi_app, config.PROXY_HOPS,
+                                                   frontpeer.addresses(config.FRONT_ADDRESSES))
     return app

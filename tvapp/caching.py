@@ -31,7 +31,8 @@ Every household answer (200 or 304) sets the ``tv_now`` cookie (the server's
 time, ms): tv.js keeps the clock of a copy the box kept right.
 
 Every console answer (but its static files) is ``no-store``: Back after
-logout must not show an operator's page from the browser's history.
+logout must not show an operator's page from the browser's history. So is
+every verification page (it shows an issued document's pages).
 Every other HTML answer gets ``Cache-Control: private, no-cache`` unless it set
 its own. Static files are linked with ``?v=<digest>`` and served for a year
 (immutable) when the digest is current.
@@ -57,6 +58,8 @@ from services.taxes import bills as bills_mod
 CACHE_CONTROL = "private, no-cache"
 CONSOLE_CACHE_CONTROL = "no-store"
 CONSOLE_BLUEPRINT = "console"
+# The verification page shows an issued document's pages: kept by no cache either.
+NO_STORE_BLUEPRINTS = (CONSOLE_BLUEPRINT, "verify")
 STATIC_MAX_AGE = 365 * 24 * 3600
 STATIC_ENDPOINTS = ("static", "remote_nav.static")
 FRONT_ENVIRON = "HTTP_X_TV_FRONT"  # "1": asked by the front, which may keep a shared screen
@@ -228,7 +231,7 @@ def init_app(app) -> None:
             if v and resp.status_code in (200, 304) and folder and \
                     v == _static_digest(folder, request.view_args.get("filename", "")):
                 resp.headers["Cache-Control"] = "public, max-age=%d, immutable" % STATIC_MAX_AGE
-        elif request.blueprint == CONSOLE_BLUEPRINT and request.endpoint != CONSOLE_BLUEPRINT + ".static":
+        elif request.blueprint in NO_STORE_BLUEPRINTS and request.endpoint != request.blueprint + ".static":
             resp.headers["Cache-Control"] = CONSOLE_CACHE_CONTROL
             resp.headers.pop("ETag", None)
             resp.headers.pop("Last-Modified", None)

@@ -34,7 +34,8 @@ its own old name from its own cookie, until its next personal screen or
 ticker connection reaches the app.
 
 gunicorn behind the front trusts one proxy hop (``PROXY_HOPS=1``) for the
-client's address, which the rate limits key on.
+client's address, which the rate limits key on - only when the request comes
+from the front's address (``FRONT_ADDRESSES``, ``tvapp.frontpeer``).
 """
 
 from __future__ import annotations

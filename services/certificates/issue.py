@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -82,3 +84,42 @@ def verified(runtime, number: str) -> tuple[Certificate, str] | None:
             return None
         req = s.get(Request, cert.request_id)
         return cert, req.receipt_no if req else ""
+
+
+# The issued document itself is shown to whoever holds its number this long
+# (the PDF's footer says so: "발급일부터 90일 동안 확인할 수 있습니다").
+VIEW_DAYS = 90
+VIEW_SCALE = 1.5
+
+
+@dataclass
+class Verification:
+    """What /verify/<number> shows: the certificate, its request's receipt
+    number, whether the number is still within :data:`VIEW_DAYS`, and then the
+    issued pages as PNG (base64), resident numbers masked (``pdf.render_pages_masked``)."""
+
+    cert: Certificate
+    receipt: str
+    viewable: bool
+    view_until: datetime
+    pages: list[str] = field(default_factory=list)
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+
+
+def verification_view(runtime, number: str, *, now: datetime | None = None) -> Verification | None:
+    """:func:`verified`, with the issued document's pages while the number is
+    within :data:`VIEW_DAYS` of issue; None for a number we never issued."""
+    found = verified(runtime, number)
+    if found is None:
+        return None
+    cert, receipt = found
+    until = _aware(cert.issued_at) + timedelta(days=VIEW_DAYS)
+    viewable = (now or utcnow()) < until
+    pages = []
+    if viewable:
+        pages = [base64.b64encode(png).decode()
+                 for png in pdf.render_pages_masked(pdf_bytes(runtime, cert), scale=VIEW_SCALE)]
+    return Verification(cert, receipt, viewable, until, pages)

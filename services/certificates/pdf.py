@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from datetime import datetime
 
 from reportlab.lib import colors
@@ -242,3 +243,43 @@ def render_png(pdf: bytes, page: int = 0, scale: float = 1.5) -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG")
     return out.getvalue()
+
+
+# A resident number printed in full: 6 digits, a dash, 7 digits.
+FULL_RRN = re.compile(r"\d{6}-\d{7}")
+MASK_FILL = (0, 0, 0)
+
+
+def _full_rrn_boxes(page) -> list[tuple[float, float, float, float]]:
+    """PDF boxes (left, bottom, right, top) of the digits a masked copy hides
+    (``901201-1******``: the last 6) of every resident number printed in full."""
+    tp = page.get_textpage()
+    chars = [tp.get_text_range(i, 1) for i in range(tp.count_chars())]
+    text = "".join(ch if len(ch) == 1 else "\0" for ch in chars)
+    boxes = []
+    for m in FULL_RRN.finditer(text):
+        boxes.extend(tp.get_charbox(i, loose=True) for i in range(m.start() + 8, m.end()))
+    return boxes
+
+
+def render_pages_masked(pdf: bytes, scale: float = 1.5) -> list[bytes]:
+    """Every page of an issued PDF as PNG, as issued - except that a resident
+    number printed in full (a certificate issued with ``full_rrn``) has its
+    last 6 digits covered, so that it shows as a masked copy prints it
+    (``901201-1******``). The public verification page shows these."""
+    import pypdfium2 as pdfium
+    from PIL import ImageDraw
+
+    doc = pdfium.PdfDocument(pdf)
+    pages = []
+    for page in doc:
+        img = page.render(scale=scale).to_pil().convert("RGB")
+        height = page.get_height()
+        draw = ImageDraw.Draw(img)
+        for left, bottom, right, top in _full_rrn_boxes(page):
+            draw.rectangle([int(left * scale) - 1, int((height - top) * scale) - 1,
+                            int(right * scale) + 1, int((height - bottom) * scale) + 1], fill=MASK_FILL)
+        out = io.BytesIO()
+        img.save(out, "PNG")
+        pages.append(out.getvalue())
+    return pages

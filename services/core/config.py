@@ -108,6 +108,10 @@ class Config:
         # Proxies in front of the web app whose X-Forwarded-For/-Proto to believe
         # (1 behind the front; 0 when gunicorn faces the boxes itself).
         self.PROXY_HOPS = _int("PROXY_HOPS", 0)
+        # The addresses the front connects to gunicorn from: X-Forwarded-For is
+        # believed only from these (anyone else reaching gunicorn's own port is
+        # seen as the address it connects from: tvapp.frontpeer).
+        self.FRONT_ADDRESSES = _env("FRONT_ADDRESSES", "127.0.0.1,::1")
         # Live ticker streams (SSE) a web process holds at once: each holds a
         # thread for up to a minute, so at most half of them; more boxes get
         # the current state and come back a minute later.

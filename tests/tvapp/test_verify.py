@@ -1,24 +1,42 @@
 """/verify/<number>: genuine, unknown, altered, malformed; receipts too."""
 
-from services.certificates import verification
-from services.certificates.issue import verification_key
+import base64
+from datetime import timedelta
+
+from services.certificates import pdf, verification
+from services.certificates.issue import verification_key, verify_url
 from services.models import Certificate, Household, Request, utcnow
 
+RECORD = {
+    "holder": {"name": "김민준", "rrn": "790115-1592037", "address": "서울특별시 마포구 월드컵북로 212"},
+    "issuing_office": "서울특별시 마포구청장",
+    "sections": [{"title": "세대 구성", "rows": [
+        [("구분", "본인(세대주)"), ("성명", "김영수"), ("주민등록번호", "480312-1738204")],
+        [("구분", "자"), ("성명", "김민준"), ("주민등록번호", "790115-1592037")]]}],
+}
 
-def _issue(runtime, cert_type, title):
+
+def _issue(runtime, cert_type, title, *, full_rrn=False, age=timedelta(0)):
+    """A certificate as issue() stores it (a real PDF, encrypted), issued ``age`` ago."""
     key = verification_key(runtime)
     number = verification.new_number(key)
+    issued_at = utcnow() - age
+    data, pages = pdf.build_pdf(RECORD, title=title, cert_type=cert_type, verification_no=number,
+                                verify_url=verify_url(runtime, number), issued_at=issued_at,
+                                office="서울특별시 마포구청장", full_rrn=full_rrn,
+                                font_dir=runtime.config.FONT_DIR)
     with runtime.session() as s:
-        hh = Household(code="H-verify-%s" % cert_type, address="서울특별시 마포구")
+        hh = Household(code="H-verify-%s" % number, address="서울특별시 마포구")
         s.add(hh)
         s.flush()
-        req = Request(receipt_no="20261121-%06d" % (hash(cert_type) % 10**6), client_token="v-" + cert_type,
+        req = Request(receipt_no="20261121-%s" % number[-6:], client_token="v-" + number,
                       kind="certificate", household_id=hh.id, channel="tv", options={}, result={})
         s.add(req)
         s.flush()
         s.add(Certificate(request_id=req.id, verification_no=number, cert_type=cert_type, title=title,
-                          holder_masked="김*준", office="서울특별시 마포구청장", pages=1, sha256="0" * 64,
-                          summary={"sections": ["세대 구성"]}, pdf_enc="x", issued_at=utcnow()))
+                          holder_masked="김*준", office="서울특별시 마포구청장", pages=pages, sha256="0" * 64,
+                          summary={"sections": ["세대 구성"]},
+                          pdf_enc=runtime.crypto.encrypt(base64.b64encode(data).decode()), issued_at=issued_at))
     return number
 
 

@@ -7,7 +7,7 @@ import logging
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from services import handoff, otp, pairing
+from services import handoff, pairing
 from services.taxes import payments
 from services.taxes.bills import won
 from tvapp.mobile import bp
@@ -30,47 +30,38 @@ def pair():
     form = PairForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = pairing.format_code(request.args["code"])[:16]
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
-        rt = runtime()
         code = pairing.normalize(form.code.data)
-        try:
-            pairing.lookup(rt.redis, code, client=client_key())
-            result, rid = pairing.send_pairing_code(rt, code, form.phone.data)
-            if not result.ok:
-                error = result.message
-            else:
-                session["pair"] = {"code": code, "resident": rid}
-                return redirect(url_for("mobile.pair_verify"))
+        try:  # the same answer whether or not the phone is a resident's
+            ticket = pairing.ask_on_phone(runtime(), code, form.phone.data, client_key())
+            session["pair"] = {"code": code, "ticket": ticket}
+            return redirect(url_for("mobile.pair_verify"))
         except pairing.PairingError as exc:
-            error = exc.message
-    return render_template("mobile/pair.html", form=form, error=error)
+            error, status = exc.message, 429 if exc.status_code == 429 else 200
+    return render_template("mobile/pair.html", form=form, error=error), status
 
 
 @bp.route("/pair/verify", methods=["GET", "POST"])
 def pair_verify():
     state = session.get("pair")
-    if not state:
+    if not state or "ticket" not in state:
         return redirect(url_for("mobile.pair"))
     form = OtpForm()
     error = None
     if form.validate_on_submit():
-        rt = runtime()
-        result = otp.verify_code(rt, pairing.otp_subject(state["resident"]), form.otp.data)
-        if result.ok:
-            try:
-                pairing.approve_for_resident(rt, state["code"], state["resident"])
-            except pairing.PairingError as exc:
-                session.pop("pair", None)
-                return render_template("mobile/error.html", title=_("연결하지 못했습니다"),
-                                       text=exc.message), 409
+        try:
+            paired, error, dead = pairing.verify_on_phone(runtime(), state["code"], state["ticket"],
+                                                          form.otp.data)
+        except pairing.PairingError as exc:
+            session.pop("pair", None)
+            return render_template("mobile/error.html", title=_("연결하지 못했습니다"),
+                                   text=exc.message), 409
+        if paired:
             session.pop("pair", None)
             return redirect(url_for("mobile.pair_done"))
-        left = pairing.fail(rt.redis, state["code"])
-        error = result.message
-        if left == 0:
+        if dead:
             session.pop("pair", None)
-            error = pairing.PairingError.MESSAGES["dead"]
     return render_template("mobile/pair_verify.html", form=form, error=error)
 
 

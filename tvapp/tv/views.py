@@ -72,7 +72,8 @@ def phone_url(user_code: str) -> str:
 def pair():
     if g.device.paired and g.household is not None:
         return redirect(url_for("tv.home"))
-    p = pairing.start(runtime().redis, g.device.id)
+    p = pairing.start(runtime().redis, g.device.id,
+                      client=runtime().crypto.keyed_hash(request.remote_addr or "-", "pair-codes"))
     return render_template("tv/pair.html", pairing=p, url=phone_url(p.user_code))
 
 

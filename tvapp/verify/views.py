@@ -1,6 +1,8 @@
 """/verify/<number>: is this certificate genuine? Public; phone-friendly (it is
-what the QR code on every page opens). Shows a summary, never a full
-resident number. Rate-limited per address against enumeration."""
+what the QR code on every page opens). Shows a summary and, for 90 days after
+issue, the issued document itself (its pages as images, resident numbers
+masked), to be compared line by line with the paper; never a full resident
+number. Rate-limited per address against enumeration."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from services import ratelimit
 from services.certificates import catalogue, verification
-from services.certificates.issue import verified
+from services.certificates.issue import verification_view
 from tvapp.verify import bp
 
 LIMIT_PER_MINUTE = 30
@@ -41,13 +43,14 @@ def show(number: str):
     if _limited():
         return render_template("verify/result.html", state="limited"), 429
     rt = current_app.extensions["runtime"]
-    found = verified(rt, number)
+    found = verification_view(rt, number)
     if found is None:
         shown = verification.fmt(number) if verification.normalise(number) else number[:40]
         return render_template("verify/result.html", state="unknown", number=shown), 404
-    cert, receipt = found
+    cert = found.cert
     return render_template(
-        "verify/result.html", state="genuine", number=verification.fmt(cert.verification_no), title=cert.title,
-        type_name=_type_name(cert), issued_at=cert.issued_at,
-        office=cert.office, holder=cert.holder_masked, pages=cert.pages,
-        sections=cert.summary.get("sections", []), receipt=receipt, sha256=cert.sha256)
+        "verify/result.html", state="genuine" if found.viewable else "expired",
+        number=verification.fmt(cert.verification_no), title=cert.title,
+        type_name=_type_name(cert), issued_at=cert.issued_at, view_until=found.view_until,
+        office=cert.office, holder=cert.holder_masked, pages=cert.pages, images=found.pages,
+        sections=cert.summary.get("sections", []), receipt=found.receipt, sha256=cert.sha256)
