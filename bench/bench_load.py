@@ -175,7 +175,7 @@ def phase_shared(system, nginx, boxes: list[dict], s: Settings, tmp: Path) -> No
     upstream = system.upstream
     if upstream:
         print("   app: the system as `make run` starts it (the nginx front, gunicorn behind it); gunicorn: the "
-              "same app without the front (its own fast path)")
+              "same app without the front")
     w = s.web
     print("%-10s %-10s %-8s %8s %7s %7s %6s %8s %9s %9s" % (
         "screen", "fetch", "server", "req/s", "p50 ms", "p99 ms", "errors", "vs nginx", "CPU/req", "wrk/req"))
