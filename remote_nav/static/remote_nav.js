@@ -34,7 +34,7 @@
   function isBox(el) { return has(el, 'data-nav-container') || has(el, 'data-nav-modal'); }
   function usable(el) { return !!el && !el.disabled && !has(el, 'data-nav-skip') && contains(doc.body, el); }
   function storage(kind) { try { return win[kind] || null; } catch (e) { return null; } }
-  function pageKey() { return 'rn:' + win.location.pathname + win.location.search; }
+  function pageKey() { var k = attr(root(), 'data-nav-scope'); return 'rn:' + win.location.pathname + win.location.search + (k ? '#' + k : ''); }
 
   function present(name) {
     try { return win[name] !== undefined && win[name] !== null; } catch (e) { return false; }

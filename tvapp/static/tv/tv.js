@@ -6,7 +6,8 @@
   function attr(el, n) { return el && el.getAttribute ? el.getAttribute(n) : null; }
   function now() { return new Date().getTime(); }
   function store() { try { return win.sessionStorage || null; } catch (e) { return null; } }
-  function keyFor(id) { return 'tv:' + win.location.pathname + ':' + id; }
+  /* what was typed belongs to one task (data-nav-scope: a request's or a payment's id), else to the page */
+  function keyFor(id) { return 'tv:' + (attr(doc.body, 'data-nav-scope') || win.location.pathname) + ':' + id; }
   function setText(el, text) { while (el.firstChild) { el.removeChild(el.firstChild); } el.appendChild(doc.createTextNode(text)); }
   function cookie(name) { var m = new RegExp('(?:^|;\\s*)' + name + '=([^;]*)').exec(doc.cookie || ''); return m && m[1]; }
   function get(url, done) {

