@@ -155,6 +155,7 @@
     try { data = win.JSON.parse(storage('sessionStorage').getItem(pageKey()) || 'null'); } catch (e) { data = null; }
     if (data && data.m) { state.memory = data.m; }
     el = data && byId(data.f);
+    if (has(byId(attr(root(), 'data-nav-initial')), 'autofocus')) { el = null; }
     return usable(el) && !closest(el, 'data-nav-modal') ? focus(el) : focusInitial();
   }
 

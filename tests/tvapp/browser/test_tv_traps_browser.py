@@ -74,3 +74,49 @@ def test_a_new_request_starts_with_an_empty_code_box(server, demo, tv, artifacts
     tv.press("2")
     assert tv.page.inner_text("#code .np-text") == "12"
     check_screen(tv, artifacts, "trap-second-request-code")
+
+
+def test_a_refused_fax_number_leaves_a_screen_to_go_on_from(server, demo, tv, artifacts):
+    """Item 2: the 422 page is annotated and navigable; focus on the refused
+    number, selected, so the next digits replace it; the message says what to press."""
+    tv.page.goto(server + "/tv/simulator")
+    to_delivery(tv, server, demo)
+    assert tv.focused_id() == "method-fax"
+    press_nav(tv, "OK", "/tv/certificates/delivery/fax")
+    assert tv.focused_id() == "fax"
+    type_keys(tv, "0601234567")
+    tv.press("DOWN")
+    assert tv.focused_id() == "fax-ok"
+    with tv.page.expect_response(lambda r: r.request.method == "POST") as answer:
+        press_nav(tv, "OK", "/tv/certificates/delivery/fax")
+    assert answer.value.status == 422
+    assert tv.page.get_attribute("body", "data-nav-annotated") is not None
+    assert "060" in tv.page.inner_text("#fax-error")
+    assert "다시 눌러 주세요" in tv.page.inner_text("#fax-error")
+    assert tv.focused_id() == "fax"                         # the field in error, not the button
+    assert tv.page.get_attribute("#fax", "data-np-selected") is not None
+    assert "한 글자 지우기" in tv.page.inner_text("[data-nav-legend]")
+    check_screen(tv, artifacts, "trap-fax-refused")
+    tv.press("RIGHT")
+    assert tv.focused_id() == "fax-del"                     # arrows work
+    tv.press("LEFT")
+    type_keys(tv, "0221531234")                             # digits replace the refused number
+    assert tv.page.inner_text("#fax .np-text") == "02-2153-1234"
+    assert tv.page.input_value("#fax-value") == "0221531234"
+    tv.press("DOWN")
+    press_nav(tv, "OK", "/tv/certificates/confirm")
+
+    # Back to the fax screen: the number is kept, and OK from the button goes on
+    press_nav(tv, "BACK", "/tv/certificates/delivery")
+    tv.press("LEFT")
+    assert tv.focused_id() == "method-fax"
+    press_nav(tv, "OK", "/tv/certificates/delivery/fax")
+    assert tv.page.inner_text("#fax .np-text") == "02-2153-1234"
+    assert tv.page.get_attribute("#fax", "data-np-selected") is None
+    if tv.focused_id() != "fax-ok":
+        tv.press("DOWN")
+    assert tv.focused_id() == "fax-ok"
+    tv.press("RED")                                         # legend: 한 글자 지우기
+    tv.press("5")                                           # a digit on the button goes to the field
+    assert tv.focused_id() == "fax"
+    assert tv.page.inner_text("#fax .np-text") == "02-2153-1235"
