@@ -90,7 +90,8 @@ def test_options_form(posted):
 def test_code_and_token_are_passed_on_as_posted(posted):
     assert posted(CodeForm, code="123456").code.data == "123456"
     form = posted(CodeForm)
-    assert form.validate() and form.code.data == ""
+    assert not form.validate() and form.code.data == ""  # empty: not sent to the OTP service (issue 17)
+    assert not posted(CodeForm, code="").validate()
     assert posted(ConfirmForm, token="abc").token.data == "abc"
     assert posted(ConfirmForm).token.data == ""
 

@@ -58,9 +58,10 @@ def options_form(ctype) -> OptionsForm:
 
 
 class CodeForm(TvForm):
-    """The identity code typed with the number keys (checked by the OTP service)."""
+    """The identity code typed with the number keys: not empty (an empty OK
+    never uses up a try); the code itself is the OTP service's to judge."""
 
-    code = StringField(filters=[text])
+    code = StringField(filters=[text], validators=[InputRequired()])  # empty: not a try
 
 
 class FaxForm(TvForm):

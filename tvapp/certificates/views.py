@@ -203,7 +203,8 @@ def _locked(message, f):
 @needs("type", "resident_id")
 def identity_check(f):
     form = CodeForm()
-    form.validate()  # the code itself is the OTP service's to judge
+    if not form.validate():  # nothing typed: not a try
+        return redirect(url_for("certs.identity", m="empty"))
     result = certs.check_identity_code(rt(), f["resident_id"], form.code.data)
     if result.ok:
         f["verified"] = True

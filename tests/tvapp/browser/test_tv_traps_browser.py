@@ -120,3 +120,42 @@ def test_a_refused_fax_number_leaves_a_screen_to_go_on_from(server, demo, tv, ar
     tv.press("5")                                           # a digit on the button goes to the field
     assert tv.focused_id() == "fax"
     assert tv.page.inner_text("#fax .np-text") == "02-2153-1235"
+
+
+def submit_code(tv):
+    if tv.focused_id() != "code-ok":
+        tv.press("DOWN")
+    assert tv.focused_id() == "code-ok"
+    press_nav(tv, "OK", "/tv/certificates/identity")
+
+
+def test_a_wrong_code_empties_the_box_and_says_the_tries_left(server, demo, tv, artifacts):
+    """Item 5: a wrong code empties the box and counts down; a clear key empties
+    the field; an empty OK is not a try."""
+    tv.page.goto(server + "/tv/simulator")
+    to_identity(tv, server)
+    send_code(tv)
+    code = code_for(demo, PHONE)
+    wrong = "%06d" % ((int(code) + 1) % 1_000_000)
+    assert "모두 지우기" in tv.page.inner_text("[data-nav-legend]")
+    type_keys(tv, "12")
+    tv.press("RED")                                          # the clear key empties the field
+    assert tv.page.inner_text("#code .np-text") == ""
+    type_keys(tv, wrong)
+    submit_code(tv)
+    assert "남은 횟수 4번" in tv.page.inner_text("#code-error")
+    assert tv.focused_id() == "code"
+    assert tv.page.inner_text("#code .np-text") == ""       # the wrong digits are gone
+    assert tv.page.input_value("#code-value") == ""
+    check_screen(tv, artifacts, "trap-code-wrong")
+
+    submit_code(tv)                                          # OK on an empty box
+    assert "6자리" in tv.page.inner_text("#code-error")
+    assert tv.focused_id() == "code"
+    type_keys(tv, wrong)
+    assert tv.page.inner_text("#code .np-text") == wrong     # digits go in
+    submit_code(tv)
+    assert "남은 횟수 3번" in tv.page.inner_text("#code-error")  # the empty OK was not a try
+    type_keys(tv, code)
+    tv.press("DOWN")
+    press_nav(tv, "OK", "/tv/certificates/delivery")

@@ -73,7 +73,7 @@
   var fields = doc.querySelectorAll('[data-np]'), saved;
   for (i = 0; i < fields.length; i++) {
     saved = s && s.getItem(keyFor(fields[i].id));
-    if (saved !== null && /^\d*$/.test(saved)) { show(fields[i], saved, group(saved, attr(fields[i], 'data-np'))); }
+    if (saved !== null && /^\d*$/.test(saved) && attr(fields[i], 'autofocus') === null) { show(fields[i], saved, group(saved, attr(fields[i], 'data-np'))); }
   }
   doc.addEventListener('click', function (e) {
     var el = e.target, field;
