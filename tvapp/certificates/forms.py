@@ -106,8 +106,13 @@ class EmailForm(TvForm):
         super().__init__(*args, **kwargs)
         self.registered, self.address = registered, None
 
+    #: OK with nothing typed: what to do, not a format error
+    EMPTY = "새 메일 주소가 아직 비어 있습니다. 휴대폰으로 QR 코드를 찍어 입력하거나 메일 칸에서 숫자 버튼으로 눌러 주세요."
+
     def validate_email(self, field):
         address = self.registered() if self.use.data == "registered" else field.data
+        if self.use.data != "registered" and not (address or "").strip():
+            raise ValidationError(self.EMPTY)
         try:
             self.address = certs.check_email(address or "")
         except certs.FlowError as e:

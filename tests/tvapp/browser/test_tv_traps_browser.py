@@ -159,3 +159,25 @@ def test_a_wrong_code_empties_the_box_and_says_the_tries_left(server, demo, tv, 
     type_keys(tv, code)
     tv.press("DOWN")
     press_nav(tv, "OK", "/tv/certificates/delivery")
+
+
+def test_the_email_screen_opens_on_the_registered_address(server, demo, tv, artifacts):
+    """Item 6: focus on 등록된 메일로 받기; OK with an empty new address says
+    what to do, not a format error."""
+    tv.page.goto(server + "/tv/simulator")
+    to_delivery(tv, server, demo)
+    tv.press("RIGHT")
+    press_nav(tv, "OK", "/tv/certificates/delivery/email")
+    assert tv.focused_id() == "email-registered"
+    tv.press("DOWN")
+    assert tv.focused_id() == "email-ok"
+    for _ in range(2):                                       # again: the same help, not "형식이 맞지 않습니다"
+        if tv.focused_id() != "email-ok":
+            tv.press("DOWN")
+        press_nav(tv, "OK", "/tv/certificates/delivery/email")
+        text = tv.page.inner_text("#email-error")
+        assert "비어 있습니다" in text and "QR" in text and "확인 버튼" in text
+        assert "형식" not in text
+        assert tv.focused_id() == "email-registered"
+    check_screen(tv, artifacts, "trap-email-empty")
+    press_nav(tv, "OK", "/tv/certificates/confirm")
