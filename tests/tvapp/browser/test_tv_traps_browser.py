@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tvapp.browser.test_certificate_browser import code_for
+from tests.tvapp.browser.test_tax_browser import OVERDUE, own_backend  # noqa: F401  (fixture)
 from tests.tvapp.browser.test_tv_browser import check_screen, go, press_nav
 
 pytestmark = pytest.mark.browser
@@ -181,3 +182,55 @@ def test_the_email_screen_opens_on_the_registered_address(server, demo, tv, arti
         assert tv.focused_id() == "email-registered"
     check_screen(tv, artifacts, "trap-email-empty")
     press_nav(tv, "OK", "/tv/certificates/confirm")
+
+
+def set_text_size(tv, server, size):
+    go(tv, server + "/tv/settings/")
+    tv.press("DOWN")
+    for _ in range(3):
+        if tv.focused_id() == "size-" + size:
+            break
+        tv.press("RIGHT")
+    assert tv.focused_id() == "size-" + size
+    press_nav(tv, "OK", "/tv/settings/")
+    assert tv.page.get_attribute("html", "class") == "rn-text-" + size
+
+
+def pay_button_on_screen(tv):
+    box = tv.page.locator("#card-pay").bounding_box()
+    main = tv.page.locator("#tv-main").bounding_box()  # clips what overflows it
+    assert box["y"] >= main["y"] and box["y"] + box["height"] <= main["y"] + main["height"], (box, main)
+    assert box["x"] >= main["x"] and box["x"] + box["width"] <= main["x"] + main["width"], (box, main)
+
+
+@pytest.mark.parametrize("size", ["normal", "xlarge"])
+def test_card_entry_moves_on_and_names_every_problem(own_backend, server, demo, tv, artifacts, size):
+    """Item 7: a full box moves focus to the next one; the error names every
+    problem; the pay button is wholly on screen at every text size."""
+    tv.page.goto(server + "/tv/simulator")
+    set_text_size(tv, server, size)
+    go(tv, server + "/tv/taxes/bill/%s/card" % OVERDUE)
+    assert tv.focused_id() == "card-number"
+    tv.screenshot(artifacts / ("trap-card-empty-%s.png" % size))
+    pay_button_on_screen(tv)
+    type_keys(tv, "4111111111111111")
+    assert tv.page.input_value("#card-number-value") == "4111111111111111"
+    assert tv.focused_id() == "card-expiry"                 # moved on at 16 digits
+    type_keys(tv, "13")
+    tv.page.focus("#card-pay")
+    tv.press("OK")
+    tv.page.wait_for_selector("#card-check:not([hidden])")
+    text = tv.page.inner_text("#card-check")
+    assert "유효기간" in text and "생년월일" in text and "비밀번호" in text and "카드 번호" not in text, text
+    assert tv.focused_id() == "card-expiry"                 # the first problem
+    pay_button_on_screen(tv)
+    tv.screenshot(artifacts / ("trap-card-check-%s.png" % size))
+    assert tv.small_text(30) == []
+    # the form's own text and controls (the header's title at 아주 크게 is issue 17 item 4's)
+    assert [b for b in tv.outside_safe_area() if b["id"] != "screen-title"] == []
+    type_keys(tv, "30")
+    assert tv.focused_id() == "card-birth"
+    type_keys(tv, "480312")
+    assert tv.focused_id() == "card-pw"
+    type_keys(tv, "12")
+    assert tv.focused_id() == "card-pay"
