@@ -29,11 +29,13 @@ BLUEPRINT = "remote_nav"
 def annotate_response(response, check: bool = False, path: str = ""):
     """Annotate a Flask/Werkzeug HTML response in place; returns it.
 
-    Streamed, passthrough (``send_file``) and non-HTML responses pass untouched.
+    Streamed, passthrough (``send_file``), bodiless and non-HTML responses pass
+    untouched; every other status is annotated (a refusal's screen must be
+    navigable too).
     With ``check``, logs the screen's navigation problems as warnings.
     """
     if (response.mimetype != "text/html" or response.direct_passthrough
-            or response.is_streamed or not 200 <= response.status_code < 300):
+            or response.is_streamed or response.status_code in (204, 304)):
         return response
     graph = FocusGraph.from_html(response.get_data(as_text=True))
     if check:
@@ -47,7 +49,7 @@ def check_response(response, path: str = ""):
     """Log a screen's navigation problems, and where it is not annotated as
     :func:`annotate` would (a debug check; the response is left as it is)."""
     if (response.mimetype != "text/html" or response.direct_passthrough
-            or response.is_streamed or not 200 <= response.status_code < 300):
+            or response.is_streamed or response.status_code in (204, 304)):
         return response
     page = response.get_data(as_text=True)
     for problem in FocusGraph.from_html(page).problems:

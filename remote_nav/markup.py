@@ -28,6 +28,7 @@ LABEL_PREFIX = "data-nav-label-"  # data-nav-label-red="Delete" (legend text)
 INITIAL = "data-nav-initial"  # id of the first focus (rendered if absent)
 ANNOTATED = "data-nav-annotated"  # rendered: the runtime may trust the targets
 EXIT_TEXT = "data-nav-exit-text"  # exit confirmation wording (home screen)
+SCOPE = "data-nav-scope"  # remembered focus belongs to this key too (one task's instance), not the URL alone
 SETTLE = "data-nav-settle"  # ms after load during which OK, digits and colours are ignored
 
 # --- containers -------------------------------------------------------------

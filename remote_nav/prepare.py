@@ -251,7 +251,7 @@ def light_tree(page: str) -> tuple[Light, list[Light]]:
 # What annotate() writes depends only on the marked elements' nesting and the
 # attributes it reads: pages of the same shape get the same changes (ids
 # written as references to elements), computed once and then kept.
-_NOT_READ = frozenset({m.PARENT, m.SETTLE, m.EXIT_TEXT, "data-nav-exit-yes", "data-nav-exit-no"})
+_NOT_READ = frozenset({m.PARENT, m.SETTLE, m.SCOPE, m.EXIT_TEXT, "data-nav-exit-yes", "data-nav-exit-no"})
 _REFS = frozenset({"id", m.ENTRY, m.INITIAL, *m.TARGET.values()})
 _SHAPES: dict = {}
 SHAPES_KEPT = 2000

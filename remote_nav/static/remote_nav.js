@@ -34,7 +34,7 @@
   function isBox(el) { return has(el, 'data-nav-container') || has(el, 'data-nav-modal'); }
   function usable(el) { return !!el && !el.disabled && !has(el, 'data-nav-skip') && contains(doc.body, el); }
   function storage(kind) { try { return win[kind] || null; } catch (e) { return null; } }
-  function pageKey() { return 'rn:' + win.location.pathname + win.location.search; }
+  function pageKey() { var k = attr(root(), 'data-nav-scope'); return 'rn:' + win.location.pathname + win.location.search + (k ? '#' + k : ''); }
 
   function present(name) {
     try { return win[name] !== undefined && win[name] !== null; } catch (e) { return false; }
@@ -155,6 +155,7 @@
     try { data = win.JSON.parse(storage('sessionStorage').getItem(pageKey()) || 'null'); } catch (e) { data = null; }
     if (data && data.m) { state.memory = data.m; }
     el = data && byId(data.f);
+    if (has(byId(attr(root(), 'data-nav-initial')), 'autofocus')) { el = null; }
     return usable(el) && !closest(el, 'data-nav-modal') ? focus(el) : focusInitial();
   }
 

@@ -90,7 +90,8 @@ def test_options_form(posted):
 def test_code_and_token_are_passed_on_as_posted(posted):
     assert posted(CodeForm, code="123456").code.data == "123456"
     form = posted(CodeForm)
-    assert form.validate() and form.code.data == ""
+    assert not form.validate() and form.code.data == ""  # empty: not sent to the OTP service (issue 17)
+    assert not posted(CodeForm, code="").validate()
     assert posted(ConfirmForm, token="abc").token.data == "abc"
     assert posted(ConfirmForm).token.data == ""
 
@@ -119,9 +120,12 @@ def test_fax_from_the_recent_list(posted):
 def test_email_refusals_read_as_before(posted):
     message = flow_message(certs.check_email, "nope")
     assert message == "메일 주소 형식이 맞지 않습니다. 예: hong@example.com"
-    for bad in ("nope", "", "a@", "@b.kr"):
+    for bad in ("nope", "a@", "@b.kr"):
         form = posted(EmailForm, use="new", email=bad)
         assert not form.validate() and form.error == message
+    for empty in ("", "  "):  # nothing typed: what to do instead (issue 17 item 6)
+        form = posted(EmailForm, use="new", email=empty)
+        assert not form.validate() and form.error == EmailForm.EMPTY
     form = posted(EmailForm, use="new", email="  hong@example.com ")
     assert form.validate() and form.address == "hong@example.com"
 

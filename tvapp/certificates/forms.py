@@ -58,9 +58,10 @@ def options_form(ctype) -> OptionsForm:
 
 
 class CodeForm(TvForm):
-    """The identity code typed with the number keys (checked by the OTP service)."""
+    """The identity code typed with the number keys: not empty (an empty OK
+    never uses up a try); the code itself is the OTP service's to judge."""
 
-    code = StringField(filters=[text])
+    code = StringField(filters=[text], validators=[InputRequired()])  # empty: not a try
 
 
 class FaxForm(TvForm):
@@ -105,8 +106,13 @@ class EmailForm(TvForm):
         super().__init__(*args, **kwargs)
         self.registered, self.address = registered, None
 
+    #: OK with nothing typed: what to do, not a format error
+    EMPTY = "새 메일 주소가 아직 비어 있습니다. 휴대폰으로 QR 코드를 찍어 입력하거나 메일 칸에서 숫자 버튼으로 눌러 주세요."
+
     def validate_email(self, field):
         address = self.registered() if self.use.data == "registered" else field.data
+        if self.use.data != "registered" and not (address or "").strip():
+            raise ValidationError(self.EMPTY)
         try:
             self.address = certs.check_email(address or "")
         except certs.FlowError as e:

@@ -45,6 +45,11 @@ def _save(f: dict) -> None:
     FLOW.save(f)
 
 
+def _new_id() -> str:
+    """A request's flow instance: what the box keeps typed belongs to it (``flow_id``)."""
+    return secrets.token_urlsafe(9)
+
+
 def _calm(title, text, next_text, href, label, status=200):
     return calm("증명서 발급", title, text, next_text, href, label, status)
 
@@ -111,7 +116,7 @@ def who_post(cert_type):
     except certs.FlowError:
         return redirect(url_for("certs.who", cert_type=cert_type))
     if f.get("type") != cert_type or f.get("resident_id") != rid:  # another request, or another person
-        f = {"type": cert_type, "resident_id": rid}
+        f = {"type": cert_type, "resident_id": rid, "id": _new_id()}
     _save(f)
     return redirect(url_for("certs.options", cert_type=cert_type))
 
@@ -138,7 +143,7 @@ def options(cert_type):
     if not fields:
         return redirect(url_for("certs.identity"))
     return render_template("certificates/options.html", ctype=ctype, fields=fields,
-                           chosen=f.get("options", {}))
+                           chosen=f.get("options", {}), flow_id=f.get("id"))
 
 
 @bp.post("/<cert_type>/options")
@@ -167,7 +172,8 @@ def identity(f):
         return redirect(url_for("certs.delivery"))
     person = certs.resident_choice(rt(), g.household.id, f["resident_id"])
     return render_template("certificates/identity.html", ctype=catalogue.get(f["type"]), person=person,
-                           message=request.args.get("m", ""), sent=f.get("code_sent", False))
+                           message=request.args.get("m", ""), sent=f.get("code_sent", False),
+                           flow_id=f.get("id"))
 
 
 @bp.post("/identity/send")
@@ -197,7 +203,8 @@ def _locked(message, f):
 @needs("type", "resident_id")
 def identity_check(f):
     form = CodeForm()
-    form.validate()  # the code itself is the OTP service's to judge
+    if not form.validate():  # nothing typed: not a try
+        return redirect(url_for("certs.identity", m="empty"))
     result = certs.check_identity_code(rt(), f["resident_id"], form.code.data)
     if result.ok:
         f["verified"] = True
@@ -215,7 +222,7 @@ def identity_check(f):
 @tv_device_required
 @needs("type", "resident_id", "verified")
 def delivery(f):
-    return render_template("certificates/delivery.html", ctype=catalogue.get(f["type"]))
+    return render_template("certificates/delivery.html", ctype=catalogue.get(f["type"]), flow_id=f.get("id"))
 
 
 @bp.get("/delivery/fax")
@@ -226,7 +233,7 @@ def delivery_fax(f):
     f["recent"] = recent
     _save(f)
     return render_template("certificates/fax.html", recent=[mask_phone(n) for n in recent],
-                           value=f.get("fax", ""), error=request.args.get("error", ""))
+                           value=f.get("fax", ""), error=request.args.get("error", ""), flow_id=f.get("id"))
 
 
 @bp.post("/delivery/fax")
@@ -237,7 +244,8 @@ def delivery_fax_post(f):
     if not form.validate():
         f["fax"] = "".join(ch for ch in form.raw if ch.isdigit())[:12]
         _save(f)
-        return render_template("certificates/fax.html", recent=[], value=f["fax"], error=form.error), 422
+        return render_template("certificates/fax.html", recent=[], value=f["fax"], error=form.error,
+                               flow_id=f.get("id")), 422
     number = form.number
     f.update(method="fax", address=number, fax="".join(ch for ch in number if ch.isdigit()))
     _save(f)
@@ -251,7 +259,8 @@ def delivery_email(f):
     registered = certs.resident_email(rt(), f["resident_id"])
     token = handoff.start(rt(), owner=str(g.device.id), field="email", kind="email")
     return render_template("certificates/email.html", registered=mask_email(registered) if registered else None,
-                           handoff=handoff_context(token), error=request.args.get("error", ""))
+                           handoff=handoff_context(token), error=request.args.get("error", ""),
+                           flow_id=f.get("id"))
 
 
 @bp.post("/delivery/email")
@@ -279,7 +288,7 @@ def confirm(f):
     shown = mask_phone(f["address"]) if f["method"] == "fax" else mask_email(f["address"])
     return render_template("certificates/confirm.html", ctype=catalogue.get(f["type"]), person=person,
                            method=f["method"], shown=shown, options=f.get("options", {}),
-                           token=f["client_token"])
+                           token=f["client_token"], flow_id=f.get("id"))
 
 
 @bp.get("/preview.png")
@@ -346,7 +355,7 @@ def resend(receipt_no):
     req = ledger.find_by_receipt(rt(), receipt_no, g.household.id)
     if req is None or req.status != "failed" or req.kind != "certificate":
         return redirect(url_for("tv.requests_list"))
-    f = {"type": req.options["certificate_type"], "resident_id": req.resident_id, "verified": True,
+    f = {"type": req.options["certificate_type"], "resident_id": req.resident_id, "verified": True, "id": _new_id(),
          "options": {k: v for k, v in req.options.items() if k != "certificate_type"}}
     other = "email" if req.delivery_method == "fax" else "fax"
     _save(f)

@@ -26,31 +26,49 @@
   }
   for (i = 0; i < polled.length; i++) { follow(polled[i]); }
 
-  /* ---- card form: lengths checked on the box; one submission only */
+  /* ---- card form: lengths checked on the box (every problem named, focus on
+   * the first); a full box moves on to the next; one submission only */
   var form = doc.querySelector('[data-card-form]');
   if (!form) { return; }
-  var checks = [['card-number-value', 16, '카드 번호 16자리를 모두 입력해 주세요.'],
-                ['card-expiry-value', 4, '유효기간을 월 2자리, 년 2자리로 입력해 주세요 (예: 1229).'],
-                ['card-birth-value', 6, '생년월일 6자리를 입력해 주세요 (예: 480312).'],
-                ['card-pw-value', 2, '카드 비밀번호 앞 2자리를 입력해 주세요.']];
-  var sent = false, box = byId('card-check');
+  var checks = [['card-number-value', 16, '카드 번호 16자리를 모두 입력해 주세요.', '카드 번호 16자리'],
+                ['card-expiry-value', 4, '유효기간을 월 2자리, 년 2자리로 입력해 주세요 (예: 1229).', '유효기간 4자리 (월월년년)'],
+                ['card-birth-value', 6, '생년월일 6자리를 입력해 주세요 (예: 480312).', '생년월일 6자리'],
+                ['card-pw-value', 2, '카드 비밀번호 앞 2자리를 입력해 주세요.', '비밀번호 앞 2자리']];
+  var sent = false, box = byId('card-check'), order = ['card-number', 'card-expiry', 'card-birth', 'card-pw', 'card-pay'];
+  function go(id) { if (win.RemoteNav) { win.RemoteNav.focus(id); } }
+  doc.addEventListener('remotekey', function (e) {
+    var d = e.detail || {}, el = d.element, at = el ? order.indexOf(el.id) : -1, input;
+    if (at < 0 || at > 3 || (d.key || '').indexOf('DIGIT_') !== 0) { return; }
+    input = byId(el.id + '-value');
+    if (input && input.value.length >= checks[at][1]) { go(order[at + 1]); }
+  }, false);
   function say(text) {
     while (box.firstChild) { box.removeChild(box.firstChild); }
     box.appendChild(doc.createTextNode(text));
     box.removeAttribute('hidden');
+    if (byId('pay-line')) { byId('pay-line').setAttribute('hidden', ''); }  /* the pay button keeps its place */
   }
   form.onsubmit = function () {
-    var j, input, month;
+    var j, input, month, wrong = [], first = null;
     if (sent) { return false; }
     for (j = 0; j < checks.length; j++) {
       input = byId(checks[j][0]);
       if (!input || !/^\d+$/.test(input.value) || input.value.length !== checks[j][1]) {
-        say(checks[j][2]);
-        return false;
+        wrong.push(j);
+      } else if (j === 1) {
+        month = parseInt(input.value.substr(0, 2), 10);
+        if (month < 1 || month > 12) { wrong.push(-1); }
       }
     }
-    month = parseInt(byId('card-expiry-value').value.substr(0, 2), 10);
-    if (month < 1 || month > 12) { say('유효기간의 월은 01부터 12까지입니다.'); return false; }
+    for (j = 0; j < wrong.length; j++) {
+      first = first || order[wrong[j] < 0 ? 1 : wrong[j]];
+      wrong[j] = wrong[j] < 0 ? '유효기간의 월은 01부터 12까지입니다.' : checks[wrong[j]][wrong.length > 1 ? 3 : 2];
+    }
+    if (wrong.length) {
+      say(wrong.length > 1 ? '다음을 확인해 주세요: ' + wrong.join(', ') + '.' : wrong[0]);
+      go(first);
+      return false;
+    }
     sent = true;
     say('결제하는 중입니다. 잠시만 기다려 주세요.');
     return true;

@@ -6,7 +6,7 @@
   function attr(el, n) { return el && el.getAttribute ? el.getAttribute(n) : null; }
   function now() { return new Date().getTime(); }
   function store() { try { return win.sessionStorage || null; } catch (e) { return null; } }
-  function keyFor(id) { return 'tv:' + win.location.pathname + ':' + id; }
+  function keyFor(id) { return 'tv:' + (attr(doc.body, 'data-nav-scope') || win.location.pathname) + ':' + id; }
   function setText(el, text) { while (el.firstChild) { el.removeChild(el.firstChild); } el.appendChild(doc.createTextNode(text)); }
   function cookie(name) { var m = new RegExp('(?:^|;\\s*)' + name + '=([^;]*)').exec(doc.cookie || ''); return m && m[1]; }
   function get(url, done) {
@@ -35,7 +35,6 @@
     return input ? input.value : '';
   }
 
-  /* clock: server time (data-now, or a later tv_now cookie set by a 304) plus time elapsed */
   var clock = byId('tv-clock'), t0 = now(),
     base = Math.max(parseInt(attr(clock, 'data-now'), 10) || 0, parseInt(cookie('tv_now'), 10) || 0) || t0;
   function tick() {
@@ -47,7 +46,6 @@
     win.setInterval(tick, 20000);
   }
 
-  /* a copy shared by many boxes leaves the name blank: the tv_who cookie has it */
   var who = doc.querySelectorAll('.tv-who-name'), name = '';
   try { name = decodeURIComponent(cookie('tv_who') || ''); } catch (e) { name = ''; }
   for (i = 0; i < who.length; i++) { if (!who[i].firstChild) { setText(who[i], name); } }
@@ -63,14 +61,19 @@
   }
   function npType(field, what) {
     var d = valueOf(field);
+    if (attr(field, 'data-np-selected') !== null) { field.removeAttribute('data-np-selected'); d = ''; }
     if (what === 'del') { d = d.substr(0, d.length - 1); } else if (what === 'clear') { d = ''; } else if (d.length < (parseInt(attr(field, 'data-np-max'), 10) || 20)) { d += what; }
     show(field, d, group(d, attr(field, 'data-np')));
   }
-  function npFieldFor(el) { return attr(el, 'data-np') !== null ? el : byId(attr(el, 'data-np-for')); }
+  function npFieldFor(el) {
+    var f = attr(el, 'data-np') !== null ? el : byId(attr(el, 'data-np-for'));
+    if (!f && el && el.form) { f = el.form.querySelectorAll('[data-np]'); f = f.length === 1 ? f[0] : null; }
+    return f;
+  }
   var fields = doc.querySelectorAll('[data-np]'), saved;
   for (i = 0; i < fields.length; i++) {
     saved = s && s.getItem(keyFor(fields[i].id));
-    if (saved !== null && /^\d*$/.test(saved)) { show(fields[i], saved, group(saved, attr(fields[i], 'data-np'))); }
+    if (saved !== null && /^\d*$/.test(saved) && attr(fields[i], 'autofocus') === null) { show(fields[i], saved, group(saved, attr(fields[i], 'data-np'))); }
   }
   doc.addEventListener('click', function (e) {
     var el = e.target, field;
@@ -100,7 +103,11 @@
   doc.addEventListener('remotekey', function (e) {
     var d = e.detail || {}, key = d.key || '', el = d.element, digit = key.indexOf('DIGIT_') === 0 && key.charAt(6),
       field = el && npFieldFor(el), v, t, chars;
-    if (field && digit) { npType(field, digit); return e.preventDefault(); }
+    if (field && digit) {
+      if (field !== el) { win.RemoteNav.focus(field.id); }
+      npType(field, digit);
+      return e.preventDefault();
+    }
     if (attr(el, 'data-ho-poll') === null) { return; }
     v = valueOf(el);
     t = now();
