@@ -204,7 +204,7 @@ def pay_button_on_screen(tv):
 
 
 @pytest.mark.parametrize("size", ["normal", "xlarge"])
-def test_card_entry_moves_on_and_names_every_problem(own_backend, server, demo, tv, artifacts, size):
+def test_card_entry_moves_on_and_names_every_problem(own_backend, server, demo, tv, artifacts, size):  # noqa: F811
     """Item 7: a full box moves focus to the next one; the error names every
     problem; the pay button is wholly on screen at every text size."""
     tv.page.goto(server + "/tv/simulator")
