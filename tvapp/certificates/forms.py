@@ -15,7 +15,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from services.certificates import requests as certs
-from tvapp.tv.forms import TvForm, text
+from tvapp.tv.forms import TvForm, service_checked, text
 
 OPTION_MAX = 64
 
@@ -84,10 +84,7 @@ class FaxForm(TvForm):
             self.raw = self.recent_numbers[int(pick)]
         else:
             self.raw = field.data
-        try:
-            self.number = certs.check_fax_number(self.raw)
-        except certs.FlowError as e:
-            raise ValidationError(e.message) from e
+        self.number = service_checked(certs.check_fax_number, self.raw)
 
     @property
     def error(self) -> str:
@@ -113,10 +110,7 @@ class EmailForm(TvForm):
         address = self.registered() if self.use.data == "registered" else field.data
         if self.use.data != "registered" and not (address or "").strip():
             raise ValidationError(self.EMPTY)
-        try:
-            self.address = certs.check_email(address or "")
-        except certs.FlowError as e:
-            raise ValidationError(e.message) from e
+        self.address = service_checked(certs.check_email, address or "")
 
     @property
     def error(self) -> str:

@@ -12,11 +12,10 @@ their messages come back per field in ``PaymentFlowError.fields``.
 from __future__ import annotations
 
 from wtforms import PasswordField, StringField
-from wtforms.validators import ValidationError
 
 from services.certificates import requests as certs
 from services.payments import Card
-from tvapp.tv.forms import TvForm, text
+from tvapp.tv.forms import TvForm, service_checked, text
 
 
 class ReceiptForm(TvForm):
@@ -34,10 +33,7 @@ class ReceiptForm(TvForm):
     def validate_fax(self, field):
         if self.use.data != "fax":
             return
-        try:
-            self.number = certs.check_fax_number(field.data)
-        except certs.FlowError as e:
-            raise ValidationError(e.message) from e
+        self.number = service_checked(certs.check_fax_number, field.data)
 
     @property
     def error(self) -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import AnyOf
+from wtforms.validators import AnyOf, ValidationError
 
+from services.core.errors import AppError
 from tvapp.tv.device import LANGS, TEXT_SIZES
 
 
@@ -25,6 +26,15 @@ class TvForm(FlaskForm):
 
     class Meta:
         csrf = False
+
+
+def service_checked(check, value):
+    """``check(value)`` of a service; its refusal (an ``AppError``) becomes the
+    field's error, word for word as the service says it."""
+    try:
+        return check(value)
+    except AppError as e:
+        raise ValidationError(e.user_message) from e
 
 
 def text(value) -> str:
