@@ -42,16 +42,12 @@ def household_changed(session: Session, household_id: int | None) -> None:
 
 
 def bump(redis, *keys: str) -> None:
-    """Bump counters now (for changes kept outside the database, in Redis)."""
+    """Bump counters now."""
     if keys:
         pipe = redis.pipeline(transaction=False)
         for k in keys:
             pipe.incr(k)
         pipe.execute()
-
-
-def bump_household(redis, household_id: int) -> None:
-    bump(redis, household_key(household_id))
 
 
 def read(redis, keys: list[str]) -> list[int]:
