@@ -212,23 +212,30 @@ class TimelineEvent(NamedTuple):
     kind: str
     detail: dict
     created_at: datetime
+    id: int = 0
+
+
+def version_of(status: str, events) -> str:
+    """What :func:`request_version` answers, from a screen's own rows."""
+    return "%s.%d.%d" % (status, len(events), max((e.id for e in events), default=0))
 
 
 def request_with_timeline(session: Session, receipt_no: str, household_id: int):
-    """A request's own screen in one query: ``(summary, events)`` as
-    :func:`request_summary` and :func:`timeline_rows` give them, or
-    ``(None, [])``."""
+    """A request's own screen in one query: ``(summary, events)``: the
+    summary as :func:`request_summary` gives it and ``resident_id``, the
+    events as :class:`TimelineEvent` oldest first; or ``(None, [])``."""
     rows = session.execute(
         select(*_summary_columns(), Request.delivery_method, Request.delivery_address_masked,
+               Request.resident_id,
                RequestEvent.kind.label("event_kind"), RequestEvent.detail.label("event_detail"),
-               RequestEvent.created_at.label("event_at"))
+               RequestEvent.created_at.label("event_at"), RequestEvent.id.label("event_id"))
         .outerjoin(RequestEvent, RequestEvent.request_id == Request.id)
         .where(Request.receipt_no == receipt_no, Request.household_id == household_id)
         .order_by(RequestEvent.id)
     ).all()
     if not rows:
         return None, []
-    return rows[0], [TimelineEvent(r.event_kind, r.event_detail, r.event_at)
+    return rows[0], [TimelineEvent(r.event_kind, r.event_detail, r.event_at, r.event_id)
                      for r in rows if r.event_kind is not None]
 
 
@@ -249,6 +256,22 @@ def timeline(session: Session, request_id: int) -> list[RequestEvent]:
             .order_by(RequestEvent.id)
         )
     )
+
+
+def request_version(session: Session, receipt_no: str, household_id: int) -> dict | None:
+    """What a request's screen needs to know whether it changed, cheaply and
+    with nothing personal: ``{"version": "<status>.<events>.<last event id>",
+    "final": bool}``, or None when the household has no such request."""
+    row = session.execute(
+        select(Request.status, func.count(RequestEvent.id), func.max(RequestEvent.id))
+        .outerjoin(RequestEvent, RequestEvent.request_id == Request.id)
+        .where(Request.receipt_no == receipt_no, Request.household_id == household_id)
+        .group_by(Request.id, Request.status)
+    ).first()
+    if row is None:
+        return None
+    status, count, last = row
+    return {"version": "%s.%d.%d" % (status, count or 0, last or 0), "final": status in TERMINAL}
 
 
 def cancel(session: Session, request: Request, reason: str = "cancelled by resident") -> bool:
@@ -284,6 +307,29 @@ def household_request_page(runtime, household_id: int, page: int, per_page: int,
     """:func:`request_page` in its own unit of work."""
     with runtime.session() as s:
         return request_page(s, household_id, page, per_page, limit=limit)
+
+
+def request_live(runtime, receipt_no: str, household_id: int) -> dict | None:
+    """:func:`request_version` in its own unit of work."""
+    with runtime.session() as s:
+        return request_version(s, receipt_no, household_id)
+
+
+def cancel_by_household(runtime, receipt_no: str, household_id: int,
+                        reason: str = "cancelled on the TV") -> str:
+    """The household cancels its request (the TV's 신청 취소), as SMS 취소 does:
+    :func:`cancel`, whose fax job the fax worker then cancels at the fax server
+    (HylaFAX ``JKILL``, the spool file removed), freeing the line. Returns
+    ``"cancelled"``, ``"already"`` (a second OK) or ``"final"`` (it ended
+    first); raises :class:`LedgerError` for no such request."""
+    with runtime.session() as s:
+        req = s.scalar(select(Request).where(Request.receipt_no == receipt_no,
+                                             Request.household_id == household_id).with_for_update())
+        if req is None:
+            raise LedgerError("이 TV에서 신청한 민원이 아닙니다.")
+        if cancel(s, req, reason=reason):
+            return "cancelled"
+        return "already" if req.status == "cancelled" else "final"
 
 
 def request_screen(runtime, receipt_no: str, household_id: int):

@@ -67,8 +67,29 @@ def step_deliver(ctx: StepContext) -> None:
         raise Fail("no_delivery", "받으실 방법이 정해지지 않았습니다.")
 
 
+def _fax_stopped(ctx: StepContext) -> bool:
+    """For a request switched from fax to email: True once its fax job has
+    stopped (the fax worker cancels it at the fax server); Retry until then.
+    False when the fax got through first: nothing more is sent."""
+    try:
+        job = fax.store_for(ctx.runtime).get(ctx.request.receipt_no)
+    except JobNotFound:
+        return True
+    if job.state.value in fax.OPEN_STATES:
+        raise Retry("fax_stopping", "팩스 전송을 멈추는 중입니다. 멈추면 바로 메일로 보냅니다.", after=1.0, count=False)
+    if job.state in (JobState.DELIVERED, JobState.HANDED_OFF):
+        d = _delivery(ctx, "fax")
+        d.status = "delivered" if job.state == JobState.DELIVERED else "sent"
+        ctx.request.delivery_method, ctx.request.delivery_address_masked = "fax", d.destination_masked
+        ctx.event("delivered", "delivered", {"method": "fax", "to": d.destination_masked, "pages": job.pages})
+        return False
+    return True
+
+
 def _deliver_email(ctx: StepContext) -> None:
     req, cert = ctx.request, _cert(ctx)
+    if (req.options or {}).get("switched_from") == "fax" and not _fax_stopped(ctx):
+        return
     ctype = catalogue.get(cert.cert_type)
     issued = cert.issued_at.astimezone(KST)
     body = "\n".join([

@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from fax_bridge import NumberRefused
 from services import ledger, otp, pii, steps
+from services.certificates import pipeline
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import catalogue
 from services.certificates.issue import preview_png
 from services.core.errors import AppError
 from services.delivery.email import valid_address
 from services.delivery.fax import policy
-from services.models import Household, Request, Resident
+from services.models import DELIVERING, Delivery, Household, Request, Resident, utcnow
 
 
 class FlowError(AppError, ValueError):
@@ -133,6 +134,40 @@ def registered_email(session, runtime, resident_id: int) -> str | None:
     return runtime.crypto.decrypt(r.email_enc) if r is not None and r.email_enc else None
 
 
+def switch(session, runtime, receipt_no: str, household_id: int, method: str, address: str | None = None) -> tuple[int, str]:
+    """A fax in trouble (busy, no answer) goes by email instead, on the same
+    request: ``(request id, "switched" | "already")``. ``address``: the
+    registered address when not given.
+
+    It never delivers twice: the request now says email, so the fax worker
+    cancels its fax job at the fax server (as for a cancelled request), and
+    the email step waits until that job has stopped (and sends nothing if the
+    fax got through first). A second OK finds it switched and changes
+    nothing. Once per request: a switched request is not switched back."""
+    req = session.scalar(select(Request).where(Request.receipt_no == receipt_no,
+                                               Request.household_id == household_id).with_for_update())
+    if req is None or req.kind != "certificate":
+        raise FlowError("not_found", "이 TV에서 신청한 민원이 아닙니다.")
+    switched_from = (req.options or {}).get("switched_from")
+    if switched_from and req.delivery_method == method:
+        return req.id, "already"
+    if switched_from or req.status != DELIVERING or req.delivery_method != "fax" or method != "email":
+        raise FlowError("not_switchable", "이 신청은 받는 방법을 바꿀 수 없습니다. 나의 민원에서 지금 상태를 확인해 주세요.")
+    address = check_email(address or registered_email(session, runtime, req.resident_id) or "")
+    masked = ledger.mask_address(method, address)
+    req.delivery_method, req.delivery_address_masked = method, masked
+    req.delivery_address_enc = runtime.crypto.encrypt(address)
+    req.options = dict(req.options or {}, switched_from="fax")
+    req.step_index = [st.name for st in pipeline.STEPS].index("deliver")
+    req.attempts, req.last_error, req.next_run_at = 0, None, utcnow()
+    fax_row = session.scalar(select(Delivery).where(Delivery.key == "%s:fax" % req.receipt_no))
+    if fax_row is not None and fax_row.status not in ("delivered", "sent"):
+        fax_row.status = "cancelled"
+    ledger.append_event(session, req.id, "switch:email", "switched",
+                        {"from": "fax", "to": "email", "to_masked": masked})
+    return req.id, "switched"
+
+
 def preview(session, runtime, household_id: int, resident_id: int, cert_type: str, options: dict) -> bytes:
     """The first page with the holder's details masked (no request is made)."""
     res = resident_in_household(session, household_id, resident_id)
@@ -241,6 +276,16 @@ def resident_email(runtime, resident_id: int) -> str | None:
     """The resident's registered email address, if any."""
     with runtime.session() as s:
         return registered_email(s, runtime, resident_id)
+
+
+def switch_delivery(runtime, receipt_no: str, household_id: int, method: str = "email",
+                    address: str | None = None) -> str:
+    """:func:`switch` committed, and the request's job queued: ``"switched"`` or ``"already"``."""
+    with runtime.session() as s:
+        rid, outcome = switch(s, runtime, receipt_no, household_id, method, address)
+    if outcome == "switched":
+        steps.start(runtime, rid)
+    return outcome
 
 
 def preview_of(runtime, household_id: int, resident_id: int, cert_type: str, options: dict) -> bytes:

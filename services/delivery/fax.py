@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from fax_bridge import (
     EmailGatewayTransport,
@@ -108,11 +108,13 @@ OPEN_STATES = (JobState.QUEUED.value, JobState.SENDING.value, JobState.RETRY_WAI
 def cancel_for_cancelled_requests(runtime, dispatcher: FaxDispatcher) -> list[str]:
     """Every cancellation of a request (the TV, SMS 취소, wherever ``ledger.cancel``
     ran) reaches its fax job: the fax worker cancels it at the transport too
-    (HylaFAX: ``JKILL``, the spool file removed), which frees the line."""
+    (HylaFAX: ``JKILL``, the spool file removed), which frees the line. So
+    does a request switched to email (``certificates.requests.switch``)."""
     with runtime.session() as s:
         job_ids = list(s.scalars(
             select(FaxJobRow.job_id).join(Request, Request.receipt_no == FaxJobRow.job_id)
-            .where(Request.status == "cancelled", FaxJobRow.state.in_(OPEN_STATES))))
+            .where(or_(Request.status == "cancelled", Request.delivery_method != "fax"),
+                   FaxJobRow.state.in_(OPEN_STATES))))
     for job_id in job_ids:
         dispatcher.cancel(job_id)
     return job_ids

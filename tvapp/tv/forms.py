@@ -48,3 +48,7 @@ class LangForm(TvForm):
 
 class TextSizeForm(TvForm):
     size = StringField(filters=[text], validators=[AnyOf(TEXT_SIZES)])
+
+
+class RequestActionForm(TvForm):
+    """신청 취소 / 메일로 받기 on a request's screen: nothing but the CSRF token."""

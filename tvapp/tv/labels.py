@@ -64,6 +64,7 @@ EVENT_LABELS = {
     "paid": _l("납부 완료"),
     "payment_checking": _l("결제 결과 확인 중"),
     "tax_recorded": _l("구청 수납 확인"),
+    "switched": _l("메일로 바꿈"),
 }
 
 DELIVERY_LABELS = {"fax": _l("팩스"), "email": _l("이메일"), "none": _l("없음")}
@@ -127,13 +128,21 @@ def when(dt: datetime | None, now: datetime | None = None, labels: dict | None =
     return date_format % {"m": local.month, "d": local.day} + local.strftime(" %H:%M")
 
 
-def timeline_steps(events, max_steps: int = 8) -> tuple[list[dict], int]:
+def _message(ev, detail: dict) -> str:
+    if ev.kind == "switched":
+        return gettext("팩스를 멈추고 %(to)s 메일로 보냅니다.", to=str(detail.get("to_masked", "")))
+    return str(detail.get("message", ""))[:400]
+
+
+def timeline_steps(events, max_steps: int = 8, newest_first: bool = False) -> tuple[list[dict], int]:
     """Events -> steps for the ``timeline`` macro; returns (steps, hidden_earlier).
 
     Consecutive events of the same kind collapse into one step showing the
     latest (``delivering`` 1/3, 2/3, 3/3 is one step with its progress).
-    Each step: ``label``, ``time``, ``message``, ``page``, ``pages``,
-    ``percent``, ``tone`` (done|wait|bad|now).
+    Each step: ``n`` (its place from the first, for a stable id), ``label``,
+    ``time``, ``message``, ``page``, ``pages``, ``percent``, ``tone``
+    (done|wait|bad|now). ``newest_first``: the latest step on top (a
+    request's own screen), the earliest ones left out past ``max_steps``.
     """
     labels = table()
     names = labels["events"]
@@ -143,7 +152,7 @@ def timeline_steps(events, max_steps: int = 8) -> tuple[list[dict], int]:
         detail = ev.detail or {}
         step = {"kind": ev.kind, "label": names.get(ev.kind, ev.kind),
                 "time": when(ev.created_at, now, labels),
-                "message": str(detail.get("message", ""))[:400], "page": None, "pages": None,
+                "message": _message(ev, detail), "page": None, "pages": None,
                 "percent": None, "tone": "bad" if ev.kind in BAD else "wait" if ev.kind in WAIT else "done"}
         if ev.kind == "delivering":
             try:
@@ -159,5 +168,8 @@ def timeline_steps(events, max_steps: int = 8) -> tuple[list[dict], int]:
             steps.append(step)
     if steps and steps[-1]["tone"] == "done" and steps[-1]["kind"] not in ("delivered", "completed"):
         steps[-1]["tone"] = "now"
+    for n, step in enumerate(steps):
+        step["n"] = n
     hidden = max(0, len(steps) - max_steps)
-    return steps[hidden:], hidden
+    kept = steps[hidden:]
+    return (kept[::-1] if newest_first else kept), hidden

@@ -22,9 +22,12 @@ from flask import (
 )
 
 from services import handoff, ledger, pairing
+from services.certificates import requests as certs
 from services.households import ensure_household
-from services.models import utcnow
+from services.models import TERMINAL, utcnow
+from services.pii import mask_email
 from tvapp.caching import household_screen, shared_screen
+from tvapp.errors import calm
 from tvapp.tv import bp
 from tvapp.tv.device import (
     LANGS,
@@ -34,7 +37,7 @@ from tvapp.tv.device import (
     tv_device_required,
     update_device,
 )
-from tvapp.tv.forms import LangForm, TextSizeForm
+from tvapp.tv.forms import LangForm, RequestActionForm, TextSizeForm
 from tvapp.tv.labels import kind_text, table, timeline_steps, when
 
 log = logging.getLogger(__name__)
@@ -119,27 +122,106 @@ def _other_method_helps(events, method: str) -> bool:
     return offer in ("fax", "email") and offer != method
 
 
+def _in_trouble(r, events) -> bool:
+    """A fax being tried again (busy, no answer, a dropped call): the screen
+    offers to cancel it, or to have it by email instead."""
+    return (r.status == "delivering" and r.delivery_method == "fax"
+            and any(e.kind == "waiting" and (e.detail or {}).get("reason") == "fax_retry" for e in events))
+
+
+def _receipt_ok(receipt_no: str) -> None:
+    if len(receipt_no) > 32:
+        abort(404)
+
+
+def _detail_url(receipt_no: str) -> str:
+    back = request.args.get("from", "")
+    return url_for("tv.request_detail", receipt_no=receipt_no, **({"from": back} if back.isdigit() else {}))
+
+
 @bp.get("/requests/<receipt_no>")
 @tv_device_required
 @household_screen()
 def request_detail(receipt_no):
-    if len(receipt_no) > 32:
-        abort(404)
+    _receipt_ok(receipt_no)
     labels = table()
     r, events = ledger.request_screen(runtime(), receipt_no, g.household.id)
     if r is None:
         abort(404)
-    steps, hidden = timeline_steps(events)
+    steps, hidden = timeline_steps(events, max_steps=14, newest_first=True)
+    trouble = _in_trouble(r, events)
     req = {"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
            "status": labels["statuses"].get(r.status, r.status),
            "when": when(r.created_at, labels=labels), "delivery": r.delivery_method,
            "address": r.delivery_address_masked or "",
            "resend": r.kind == "certificate" and r.status == "failed"
-           and r.delivery_method in ("fax", "email") and _other_method_helps(events, r.delivery_method)}
+           and r.delivery_method in ("fax", "email") and _other_method_helps(events, r.delivery_method),
+           "cancel": trouble,
+           "switch": trouble and r.kind == "certificate" and r.resident_id is not None
+           and certs.resident_email(runtime(), r.resident_id) is not None,
+           "live": r.status not in TERMINAL, "version": ledger.version_of(r.status, events)}
     back = request.args.get("from", "")
     parent = url_for("tv.requests_list", page=int(back)) if back.isdigit() else url_for("tv.requests_list")
     return render_template("tv/request_detail.html", req=req, steps=steps, hidden=hidden,
-                           parent=parent)
+                           parent=parent, from_=back if back.isdigit() else None)
+
+
+@bp.get("/requests/<receipt_no>/live.json")
+@tv_device_required
+def request_live(receipt_no):
+    """The request screen's version (live.js reloads it when it changes):
+    its status and how many events it has; nothing personal."""
+    _receipt_ok(receipt_no)
+    found = ledger.request_live(runtime(), receipt_no, g.household.id)
+    if found is None:
+        return jsonify(error="not found"), 404
+    resp = jsonify(version=found["version"], final=found["final"])
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/requests/<receipt_no>/<action>")
+@tv_device_required
+def request_action(receipt_no, action):
+    """신청 취소 or 메일로 받기: asked once more before it is done."""
+    _receipt_ok(receipt_no)
+    if action not in ("cancel", "switch"):
+        abort(404)
+    r, events = ledger.request_screen(runtime(), receipt_no, g.household.id)
+    if r is None:
+        abort(404)
+    if not _in_trouble(r, events):
+        return redirect(_detail_url(receipt_no))
+    email = certs.resident_email(runtime(), r.resident_id) if action == "switch" and r.resident_id else None
+    if action == "switch" and email is None:
+        return redirect(_detail_url(receipt_no))
+    labels = table()
+    return render_template("tv/request_action.html", action=action, back=_detail_url(receipt_no),
+                           kind=kind_text(r.kind, r.certificate_type, labels), receipt_no=r.receipt_no,
+                           fax=r.delivery_address_masked or "", email=mask_email(email) if email else "",
+                           form=RequestActionForm())
+
+
+@bp.post("/requests/<receipt_no>/<action>")
+@tv_device_required
+def request_action_post(receipt_no, action):
+    """Cancel (the fax worker then stops the fax at the fax server and frees
+    the line) or switch to the registered email; a second OK changes nothing."""
+    _receipt_ok(receipt_no)
+    if action not in ("cancel", "switch"):
+        abort(404)
+    RequestActionForm().validate()
+    try:
+        if action == "cancel":
+            ledger.cancel_by_household(runtime(), receipt_no, g.household.id)
+        else:
+            certs.switch_delivery(runtime(), receipt_no, g.household.id, "email")
+    except ledger.LedgerError:
+        abort(404)
+    except certs.FlowError as e:
+        return calm("나의 민원", "받는 방법을 바꿀 수 없습니다", e.message, "확인 버튼을 누르면 신청 화면으로 돌아갑니다.",
+                    _detail_url(receipt_no), "신청 화면으로", 409)
+    return redirect(_detail_url(receipt_no))
 
 
 # ------------------------------------------------------------------ settings and help
