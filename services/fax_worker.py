@@ -42,6 +42,8 @@ def on_event(runtime, event) -> None:
         elif event.kind == "retry":
             ledger.append_event(s, req.id, "fax:%d:retry" % event.attempt, "waiting",
                                 {"reason": "fax_retry", "message": event.message_ko})
+        elif event.kind == "cancelled":  # a cancelled request's, or one switched to email
+            ledger.append_event(s, req.id, "fax:cancelled", "fax_stopped", {"message": event.message_ko})
         rid = req.id
     if event.kind in ("delivered", "handed_off", "failed", "cancelled"):
         steps.start(runtime, rid)  # the await step reads the outcome now

@@ -83,6 +83,8 @@ def _fax_stopped(ctx: StepContext) -> bool:
         ctx.request.delivery_method, ctx.request.delivery_address_masked = "fax", d.destination_masked
         ctx.event("delivered", "delivered", {"method": "fax", "to": d.destination_masked, "pages": job.pages})
         return False
+    # the same event the fax worker records when it stops the job (one of them stays)
+    ctx.event("fax:cancelled", "fax_stopped", {"message": job.reason_ko or "요청에 따라 팩스 전송을 취소했습니다."})
     return True
 
 

@@ -27,8 +27,9 @@ from fax_bridge.render import render_fax
 from fax_bridge.transports.base import Phase, SubmitRequest
 from fax_bridge.transports.hylafax import HylaFaxTransport, lasttime
 from services import ledger
+from services.certificates import requests as certs
 from services.delivery import fax
-from services.models import Household, Request, Resident
+from services.models import DELIVERING, Household, Request, Resident
 
 SPOOL = "/var/spool/hylafax"
 CONFIG = "/etc/hylafax"
@@ -225,3 +226,35 @@ def test_cancelling_the_request_kills_the_hylafax_job(hylafax, fax_tiff, demo):
     assert not queue_file.exists()
     assert job.provider_id not in [line.split()[0] for line in _faxstat(hylafax).splitlines() if line.split()]
     assert fax.cancel_for_cancelled_requests(demo, dispatcher) == []  # once
+
+
+def test_the_tv_cancel_and_switch_kill_the_hylafax_job(hylafax, fax_tiff, demo):
+    """Issue 17 item 3: the TV's 신청 취소 and 메일로 받기 reach the job on the
+    real hfaxd as SMS 취소 does: JKILL, the queue file gone, the line free."""
+    dispatcher = fax._dispatcher(demo, HylaFaxTransport("127.0.0.1", hylafax["port"]))
+    outcomes = {}
+    for action in ("cancel", "switch"):
+        with demo.session() as s:
+            hh = s.scalar(select(Household).where(Household.code == "1144012-0001"))
+            res = s.scalar(select(Resident).where(Resident.household_id == hh.id, Resident.ref == "R1003"))
+            req, _ = ledger.create_request(s, demo.crypto, client_token="tv-%s" % action, kind="certificate",
+                                           household_id=hh.id, resident_id=res.id, channel="tv",
+                                           delivery_method="fax", delivery_address="02-1234-5678",
+                                           options={"certificate_type": "resident-copy"})
+            req.status = DELIVERING
+            receipt, hid = req.receipt_no, hh.id
+        fax.enqueue(demo, receipt, "household-1", "02-1234-5678", FaxDocument(fax_tiff, 2, FINE))
+        dispatcher.step()
+        job = dispatcher.job(receipt)
+        assert job.state is JobState.SENDING and job.provider_id
+        queue_file = hylafax["spool"] / "sendq" / ("q%s" % job.provider_id)
+        assert queue_file.exists()
+        if action == "cancel":
+            outcomes[action] = ledger.cancel_by_household(demo, receipt, hid)
+        else:
+            outcomes[action] = certs.switch_delivery(demo, receipt, hid, "email")
+        assert fax.cancel_for_cancelled_requests(demo, dispatcher) == [receipt]
+        assert dispatcher.job(receipt).state is JobState.CANCELLED
+        assert not queue_file.exists()
+        assert job.provider_id not in [line.split()[0] for line in _faxstat(hylafax).splitlines() if line.split()]
+    assert outcomes == {"cancel": "cancelled", "switch": "switched"}

@@ -65,6 +65,7 @@ EVENT_LABELS = {
     "payment_checking": _l("결제 결과 확인 중"),
     "tax_recorded": _l("구청 수납 확인"),
     "switched": _l("메일로 바꿈"),
+    "fax_stopped": _l("팩스 멈춤"),
 }
 
 DELIVERY_LABELS = {"fax": _l("팩스"), "email": _l("이메일"), "none": _l("없음")}
