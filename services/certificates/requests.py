@@ -11,9 +11,8 @@ from sqlalchemy import select
 
 from fax_bridge import NumberRefused
 from services import ledger, otp, pii, steps
-from services.certificates import pipeline
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
-from services.certificates import catalogue
+from services.certificates import catalogue, pipeline
 from services.certificates.issue import preview_png
 from services.core.errors import AppError
 from services.delivery.email import valid_address

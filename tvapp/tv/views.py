@@ -129,6 +129,20 @@ def _in_trouble(r, events) -> bool:
             and any(e.kind == "waiting" and (e.detail or {}).get("reason") == "fax_retry" for e in events))
 
 
+def _calm(title, text, next_text, href, label, status=200):
+    return calm("나의 민원", title, text, next_text, href, label, status)
+
+
+def _following(r, events) -> bool:
+    """The screen follows the request (live.js) while anything is in
+    progress: until it is final, and after a cancelled fax until the fax
+    server has stopped it."""
+    if r.status not in TERMINAL:
+        return True
+    kinds = {e.kind for e in events}
+    return r.status == "cancelled" and "delivering" in kinds and "fax_stopped" not in kinds
+
+
 def _receipt_ok(receipt_no: str) -> None:
     if len(receipt_no) > 32:
         abort(404)
@@ -159,7 +173,7 @@ def request_detail(receipt_no):
            "cancel": trouble,
            "switch": trouble and r.kind == "certificate" and r.resident_id is not None
            and certs.resident_email(runtime(), r.resident_id) is not None,
-           "live": r.status not in TERMINAL, "version": ledger.version_of(r.status, events)}
+           "live": _following(r, events), "version": ledger.version_of(r.status, events)}
     back = request.args.get("from", "")
     parent = url_for("tv.requests_list", page=int(back)) if back.isdigit() else url_for("tv.requests_list")
     return render_template("tv/request_detail.html", req=req, steps=steps, hidden=hidden,
@@ -219,8 +233,8 @@ def request_action_post(receipt_no, action):
     except ledger.LedgerError:
         abort(404)
     except certs.FlowError as e:
-        return calm("나의 민원", "받는 방법을 바꿀 수 없습니다", e.message, "확인 버튼을 누르면 신청 화면으로 돌아갑니다.",
-                    _detail_url(receipt_no), "신청 화면으로", 409)
+        return _calm("받는 방법을 바꿀 수 없습니다", e.message, "확인 버튼을 누르면 신청 화면으로 돌아갑니다.",
+                     _detail_url(receipt_no), "신청 화면으로", 409)
     return redirect(_detail_url(receipt_no))
 
 

@@ -14,8 +14,8 @@ from services.certificates import requests as certs
 from services.delivery import fax
 from services.households import get_household
 from services.models import Delivery
-from tests.support.smtp import SmtpServer
 from tests.support.procs import wait_for
+from tests.support.smtp import SmtpServer
 from tests.support.world import events, make, receipt, statuses, world  # noqa: F401
 
 BUSY_FAX = "02-2153-0000"
@@ -33,7 +33,7 @@ def household(rt):
         return get_household(s, "1144012-0001").id
 
 
-def busy_fax(world, token):
+def busy_fax(world, token):  # noqa: F811
     world.set(FAX_SANDBOX_PAGE_SECONDS="0.1", FAX_POLL="0.1")
     world.worker()
     world.fax_worker()
