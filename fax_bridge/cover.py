@@ -20,6 +20,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from .errors import RenderError
+from .render import korea_time
 
 __all__ = ["CoverPage", "cover_pdf"]
 
@@ -66,7 +67,7 @@ def cover_pdf(cover: CoverPage, *, font_path: str = DEFAULT_FONT,
         bold = _register("FaxCoverBold", bold_font_path)
     except RenderError:
         bold = regular
-    when = cover.when or _dt.datetime.now()
+    when = korea_time(cover.when)
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf, pagesize=A4, pageCompression=1)
     pdf.setTitle("팩스 표지")

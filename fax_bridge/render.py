@@ -67,6 +67,18 @@ FINE = Resolution("fine", 204, 196)
 NORMAL = Resolution("normal", 204, 98)
 
 
+#: Korea time: what every page header and cover sheet shows (a naive time is
+#: taken as already Korean; an aware one is converted).
+KST = _dt.timezone(_dt.timedelta(hours=9), "KST")
+
+
+def korea_time(when: _dt.datetime | None = None) -> _dt.datetime:
+    """``when`` (default: now) in Korea time."""
+    if when is None:
+        return _dt.datetime.now(KST)
+    return when.astimezone(KST) if when.tzinfo is not None else when
+
+
 @dataclass(frozen=True)
 class FaxHeader:
     """The line fax machines print at the top of every page.
@@ -81,7 +93,7 @@ class FaxHeader:
 
     def text(self, page: int, pages: int) -> str:
         """The header line for page ``page`` of ``pages``."""
-        when = self.when or _dt.datetime.now()
+        when = korea_time(self.when)
         parts = [when.strftime("%Y-%m-%d %H:%M"), "발신: %s" % self.sender]
         if self.sender_fax:
             parts.append(self.sender_fax)
@@ -278,7 +290,7 @@ def render_fax(
     cover_pages = pdf_page_count(cover_pdf) if cover_pdf else 0
     total = body_pages + cover_pages
     if header is not None and header.when is None:
-        header = dataclasses.replace(header, when=_dt.datetime.now())
+        header = dataclasses.replace(header, when=korea_time())
 
     count = _plan_workers(body_pages, workers)
     bounds = [round(i * body_pages / count) for i in range(count + 1)]
@@ -295,7 +307,7 @@ def render_fax(
                              font_path)
     for future in futures:
         encoded += future.result()
-    stamp = _dt.datetime.now().strftime("%Y:%m:%d %H:%M:%S")
+    stamp = korea_time().strftime("%Y:%m:%d %H:%M:%S")
     log.info("rendered fax: %d pages at %s resolution", total, resolution.name)
     return FaxDocument(tiff.assemble(encoded, resolution.xdpi, resolution.ydpi, datetime=stamp),
                        total, resolution)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import subprocess
 
+import pypdfium2 as pdfium
 import pytest
 from fax_helpers import QR_TEXT, make_certificate_pdf, need_tool
 from PIL import Image
@@ -17,8 +19,10 @@ from fax_bridge.errors import RenderError
 from fax_bridge.render import (
     FAX_WIDTH,
     FINE,
+    KST,
     NORMAL,
     FaxHeader,
+    korea_time,
     preview_png,
     read_tiff_pages,
     render_fax,
@@ -173,3 +177,17 @@ def test_cli_render(tmp_path, certificate_pdf):
     assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["page-1.png", "page-2.png"]
     assert cli(["render", str(tmp_path / "missing.pdf"), str(out)]) == 1
     assert FINE.ydpi == 196
+
+
+def test_cover_and_page_header_are_in_korea_time():
+    """Issue 17 item 8: 02:05 UTC is 11:05 on the cover sheet and every page
+    header, as on the certificate; the default is Korea time too."""
+    utc = datetime.datetime(2026, 12, 6, 2, 5, tzinfo=datetime.timezone.utc)
+    assert FaxHeader("마포구청", when=utc).text(1, 2).startswith("2026-12-06 11:05")
+    doc = pdfium.PdfDocument(cover_pdf(CoverPage(
+        sender_office="마포구청", recipient_fax="02-1234-5678", pages=2, receipt_number="20261206-000001",
+        verification_url="https://gov.example/verify", when=utc)))
+    text = doc[0].get_textpage().get_text_range()
+    assert "11:05" in text and "02:05" not in text
+    assert korea_time().utcoffset() == KST.utcoffset(None) == datetime.timedelta(hours=9)
+    assert korea_time(datetime.datetime(2026, 1, 1, 8, 0)).hour == 8  # naive: already Korean

@@ -35,10 +35,11 @@
     return input ? input.value : '';
   }
 
-  var clock = byId('tv-clock'), t0 = now(),
-    base = Math.max(parseInt(attr(clock, 'data-now'), 10) || 0, parseInt(cookie('tv_now'), 10) || 0) || t0;
+  var clock = byId('tv-clock'), t0 = now(), off = Math.max((Math.max(parseInt(attr(clock, 'data-now'), 10) || 0,
+    parseInt(cookie('tv_now'), 10) || 0) || t0) - t0, parseFloat(s && s.tvClock) || -1e15); /* never back */
+  if (s) { s.tvClock = off; }
   function tick() {
-    var d = new Date(base + now() - t0 + 9 * 3600000);
+    var d = new Date(now() + off + 9 * 3600000);
     setText(clock, (100 + d.getUTCHours() + ':').substr(1) + (100 + d.getUTCMinutes() + '').substr(1));
   }
   if (clock) {
