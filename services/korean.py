@@ -62,6 +62,27 @@ def korean_date(value: date | datetime | str | None) -> str:
     return "%d년 %d월 %d일" % (d.year, d.month, d.day)
 
 
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def english_date(value: date | datetime | str | None, year: bool = True) -> str:
+    """The English screens' form of :func:`korean_date`: ``Nov 21, 2026``
+    (``Nov 21`` without the year), in Korea time."""
+    if not value:
+        return ""
+    d = _day(value)
+    text = "%s %d" % (MONTHS_EN[d.month - 1], d.day)
+    return text + (", %d" % d.year if year else "")
+
+
+def english_datetime(dt: datetime | None) -> str:
+    """``Nov 21, 2026 14:05`` (in Korea time); ``""`` for None."""
+    if not dt:
+        return ""
+    k = dt.astimezone(KST)
+    return "%s %02d:%02d" % (english_date(k), k.hour, k.minute)
+
+
 def month_day(value: date | datetime | str | None) -> str:
     """``11월 21일`` (in Korea time)."""
     if not value:

@@ -11,12 +11,13 @@ carries progress, read ``detail["page"]``/``detail["pages"]`` like
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from services.korean import KST
+from services.korean import KST, english_date, english_datetime, korean_date, korean_datetime
 
 REQUEST_KINDS = {
     "certificate": _l("증명서 발급"),
@@ -68,6 +69,62 @@ EVENT_LABELS = {
     "fax_stopped": _l("팩스 멈춤"),
 }
 
+# A bill's tax item (the back end's Korean name) -> the screens' name for it.
+TAX_ITEMS = {
+    "자동차세": _l("자동차세"),
+    "재산세": _l("재산세"),
+    "주민세": _l("주민세"),
+    "개인분 주민세": _l("개인분 주민세"),
+    "지방소득세": _l("지방소득세"),
+    "취득세": _l("취득세"),
+    "등록면허세": _l("등록면허세"),
+}
+
+# What the timeline's steps say (stored in Korean by the pipelines and the fax
+# worker): the English screens show these translations; a text not listed
+# here stays as stored. Texts with a number or a delay are matched by pattern.
+STEP_MESSAGES = [
+    _l("팩스 전송 대기 중"), _l("팩스를 보내는 중입니다."), _l("요청에 따라 팩스 전송을 취소했습니다."),
+    _l("팩스 전송이 취소되었습니다."), _l("팩스 게이트웨이에 전달했습니다."),
+    _l("팩스 전송을 멈추는 중입니다. 멈추면 바로 메일로 보냅니다."),
+    _l("받는 팩스가 계속 통화 중이라 보내지 못했습니다. 이메일로 받으시거나 다시 신청해 주세요."),
+    _l("받는 팩스가 응답하지 않아 보내지 못했습니다. 팩스 번호가 맞는지 확인해 주세요. 이메일로 받으시거나 다시 신청해 주세요."),
+    _l("여러 번 보냈지만 전송이 완료되지 않았습니다. 이메일로 받으시거나 다시 신청해 주세요."),
+    _l("팩스 서비스가 요청을 받지 않았습니다. 이메일로 받으시거나 다시 신청해 주세요."),
+    _l("팩스 작업을 찾을 수 없습니다. 다시 신청해 주세요."),
+    _l("메일 서버가 잠시 받지 않아 곧 다시 보냅니다."),
+    _l("메일 주소가 올바르지 않습니다. 팩스로 다시 받으실 수 있습니다."),
+    _l("메일 서버가 이 주소로는 보낼 수 없다고 답했습니다. 팩스로 다시 받으실 수 있습니다."),
+    _l("메일 주소가 올바르지 않습니다. 납부는 끝났습니다."),
+    _l("메일 서버가 이 주소로는 보낼 수 없다고 답했습니다. 납부는 끝났습니다."),
+    _l("구청 시스템의 응답을 확인하는 중입니다."), _l("구청 시스템에 연결되면 납부 사실을 알립니다."),
+    _l("결제 결과를 확인하는 중입니다."), _l("입금을 기다리는 중입니다."),
+    _l("납부 기록을 찾을 수 없습니다. 구청에 문의해 주세요."),
+    _l("처리 중 문제가 생겼습니다. 구청에 문의해 주세요."),
+    _l("여러 번 시도했지만 처리하지 못했습니다."),
+]
+
+# (pattern of a stored Korean text, its msgid with the pattern's groups as %(a)s, %(b)s)
+STEP_PATTERNS = [
+    (r"받는 팩스가 통화 중입니다\. (.+) 뒤 다시 보냅니다\.", _l("받는 팩스가 통화 중입니다. %(a)s 뒤 다시 보냅니다.")),
+    (r"받는 팩스가 응답하지 않습니다\. (.+) 뒤 다시 보냅니다\.", _l("받는 팩스가 응답하지 않습니다. %(a)s 뒤 다시 보냅니다.")),
+    (r"보내는 도중 연결이 끊겼습니다\. (.+) 뒤 이어서 보냅니다\.", _l("보내는 도중 연결이 끊겼습니다. %(a)s 뒤 이어서 보냅니다.")),
+    (r"팩스 서버에 연결할 수 없습니다\. (.+) 뒤 다시 시도합니다\.", _l("팩스 서버에 연결할 수 없습니다. %(a)s 뒤 다시 시도합니다.")),
+    (r"팩스 번호로 전화 거는 중 \((\d+)번째 시도\)", _l("팩스 번호로 전화 거는 중 (%(a)s번째 시도)")),
+    (r"팩스 전송을 기다리는 중입니다 \((\d+)쪽\)", _l("팩스 전송을 기다리는 중입니다 (%(a)s쪽)")),
+    (r"팩스 전송 완료 \((\d+)쪽\)", _l("팩스 전송 완료 (%(a)s쪽)")),
+]
+_DELAY = re.compile(r"(\d+)(시간|분|초)")
+_DELAY_UNITS = {"시간": _l("%(n)d시간"), "분": _l("%(n)d분"), "초": _l("%(n)d초")}
+
+
+def _msgids() -> dict:
+    """The Korean msgids of the lazy texts above (what the stored texts are)."""
+    with force_locale("ko"):
+        return {"messages": [str(m) for m in STEP_MESSAGES],
+                "patterns": [(re.compile(p + "$"), str(m)) for p, m in STEP_PATTERNS],
+                "units": {u: str(m) for u, m in _DELAY_UNITS.items()}}
+
 DELIVERY_LABELS = {"fax": _l("팩스"), "email": _l("이메일"), "none": _l("없음")}
 
 # Tones for the timeline's colours/icons.
@@ -86,12 +143,16 @@ def table(lang: str | None = None) -> dict:
     lang = lang or str(get_locale() or "ko")
     found = _TABLES.get(lang)
     if found is None:
+        ids = _msgids()
         with force_locale(lang):
             found = {name: {k: str(v) for k, v in labels.items()} for name, labels in (
                 ("kinds", REQUEST_KINDS), ("certificates", CERTIFICATE_TYPES),
                 ("statuses", STATUS_LABELS), ("events", EVENT_LABELS),
-                ("delivery", DELIVERY_LABELS))}
+                ("delivery", DELIVERY_LABELS), ("taxes", TAX_ITEMS))}
+            found["messages"] = dict(zip(ids["messages"], (str(m) for m in STEP_MESSAGES), strict=True))
+            found["patterns"], found["units"] = ids["patterns"], ids["units"]
             found["date"] = gettext("%(m)d월 %(d)d일")
+            found["en"] = lang == "en"
         _TABLES[lang] = found
     return found
 
@@ -125,14 +186,48 @@ def when(dt: datetime | None, now: datetime | None = None, labels: dict | None =
     today = (now or datetime.now(timezone.utc)).astimezone(KST).date()
     if local.date() == today:
         return local.strftime("%H:%M")
-    date_format = (labels or table())["date"]
-    return date_format % {"m": local.month, "d": local.day} + local.strftime(" %H:%M")
+    labels = labels or table()
+    if labels.get("en"):
+        return english_date(local, year=False) + local.strftime(" %H:%M")
+    return labels["date"] % {"m": local.month, "d": local.day} + local.strftime(" %H:%M")
 
 
-def _message(ev, detail: dict) -> str:
+def tax_name(item: str | None) -> str:
+    """A tax item as the screen's language names it (the Korean name when unknown)."""
+    return table()["taxes"].get(item or "", item or "")
+
+
+def day(value) -> str:
+    """A date in the screen's language: ``2026년 12월 24일`` / ``Dec 24, 2026``."""
+    return english_date(value) if table().get("en") else korean_date(value)
+
+
+def day_time(value) -> str:
+    """A date and time (Korea time) in the screen's language."""
+    return english_datetime(value) if table().get("en") else korean_datetime(value)
+
+
+def step_message(text: str, labels: dict | None = None) -> str:
+    """A stored step text in the screen's language (as stored when Korean, or
+    when no translation is known)."""
+    labels = labels or table()
+    if not labels.get("en") or not text:
+        return text
+    found = labels["messages"].get(text)
+    if found is not None:
+        return found
+    for pattern, msgid in labels["patterns"]:
+        m = pattern.match(text)
+        if m:
+            value = _DELAY.sub(lambda d: gettext(labels["units"][d.group(2)], n=int(d.group(1))), m.group(1))
+            return gettext(msgid, a=value)
+    return text
+
+
+def _message(ev, detail: dict, labels: dict) -> str:
     if ev.kind == "switched":
         return gettext("팩스를 멈추고 %(to)s 메일로 보냅니다.", to=str(detail.get("to_masked", "")))
-    return str(detail.get("message", ""))[:400]
+    return step_message(str(detail.get("message", ""))[:400], labels)
 
 
 def timeline_steps(events, max_steps: int = 8, newest_first: bool = False) -> tuple[list[dict], int]:
@@ -153,7 +248,7 @@ def timeline_steps(events, max_steps: int = 8, newest_first: bool = False) -> tu
         detail = ev.detail or {}
         step = {"kind": ev.kind, "label": names.get(ev.kind, ev.kind),
                 "time": when(ev.created_at, now, labels),
-                "message": _message(ev, detail), "page": None, "pages": None,
+                "message": _message(ev, detail, labels), "page": None, "pages": None,
                 "percent": None, "tone": "bad" if ev.kind in BAD else "wait" if ev.kind in WAIT else "done"}
         if ev.kind == "delivering":
             try:

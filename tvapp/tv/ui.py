@@ -14,6 +14,7 @@ from markupsafe import Markup
 from services import korean, qr
 from services.korean import now_kst
 from tvapp.caching import for_front
+from tvapp.tv.labels import day, day_time, tax_name
 
 
 def qr_data_uri(text: str, scale: int = 6) -> str:
@@ -78,6 +79,9 @@ def init_app(app) -> None:
     app.add_template_global(tv_clock, "tv_clock")
     app.add_template_global(tv_who, "tv_who")
     app.add_template_filter(group_digits, "group_digits")
+    app.add_template_filter(day, "day")  # 2026년 12월 24일 / Dec 24, 2026
+    app.add_template_filter(day_time, "day_time")
+    app.add_template_filter(tax_name, "tax_name")  # 자동차세 / Automobile tax
     for name in ("josa", "eul", "iga", "eun", "gwa", "ro", "particles"):
         app.add_template_filter(getattr(korean, name), name)
 

@@ -1,0 +1,82 @@
+"""Issue 17 item 9: the English screens say it all in English: a request's
+timeline details, the tax names, dates in English form ("Dec 24, 2026", not
+"2026년 12월 24일"), and "1 bill" / "2 bills"."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from services.households import get_household
+from services.models import Device, RequestEvent, utcnow
+from tests.tvapp.test_tax_screens import html, taxtv  # noqa: F401  (fixture)
+from tests.tvapp.test_tv_screens import add_request, device_of, tv  # noqa: F401  (fixture)
+from tvapp.tv.labels import step_message, table
+
+KOREAN_DATE = re.compile(r"\d+년|\d+월 \d+일")
+
+
+def english(client, runtime):
+    with runtime.session() as s:
+        s.get(Device, device_of(client, runtime).id).lang = "en"
+
+
+def test_timeline_details_and_dates_in_english(tv, demo):  # noqa: F811
+    english(tv, demo)
+    no = add_request(demo, tv.household_id, "land-register", events=[
+        ("delivering", {"page": 0, "pages": 2, "message": "팩스 번호로 전화 거는 중 (1번째 시도)"}),
+        ("waiting", {"reason": "fax_retry", "message": "받는 팩스가 통화 중입니다. 3분 뒤 다시 보냅니다."}),
+        ("retried", {}),
+        ("waiting", {"message": "메일 서버가 잠시 받지 않아 곧 다시 보냅니다."}),
+        ("accepted", {"message": "구청 담당자 메모"}),
+    ])
+    with demo.session() as s:
+        first = s.scalar(select(RequestEvent).where(RequestEvent.kind == "received").order_by(RequestEvent.id.desc()))
+        first.created_at = utcnow() - timedelta(days=40)
+        when = first.created_at
+    page = tv.get("/tv/requests/%s" % no).get_data(as_text=True)
+    assert "The receiving fax is busy. Trying again in 3 min." in page
+    assert "The mail server is not taking mail just now" in page
+    assert "통화 중" not in page and "메일 서버" not in page
+    assert "구청 담당자 메모" in page  # a text with no translation stays as stored
+    month = ("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())[(when + timedelta(hours=9)).month - 1]
+    assert re.search(r"%s \d{1,2} \d{2}:\d{2}" % month, page)
+    assert not KOREAN_DATE.search(page)
+    # the Korean screen keeps the Korean
+    with demo.session() as s:
+        s.get(Device, device_of(tv, demo).id).lang = "ko"
+    page = tv.get("/tv/requests/%s" % no).get_data(as_text=True)
+    assert "받는 팩스가 통화 중입니다. 3분 뒤 다시 보냅니다." in page and KOREAN_DATE.search(page)
+
+
+def test_tax_names_dates_and_plurals_in_english(taxtv, demo):  # noqa: F811
+    english(taxtv, demo)
+    page = html(taxtv.get("/tv/taxes/"))
+    assert "2 bills to pay" in page
+    assert "Automobile tax" in page and "Resident tax" in page
+    assert "자동차세" not in page and "주민세" not in page
+    assert re.search(r"due [A-Z][a-z]{2} \d{1,2}, \d{4}", page)
+    assert not KOREAN_DATE.search(page)
+    page = html(taxtv.get("/tv/taxes/bill/1144012611260000011"))
+    assert "Automobile tax" in page and not KOREAN_DATE.search(page)
+    page = html(taxtv.get("/tv/taxes/history"))
+    assert "Property tax" in page and re.search(r"Paid [A-Z][a-z]{2} \d{1,2}, \d{4}", page)
+    # a household with one bill: "1 bill"
+    with demo.session() as s:
+        s.get(Device, device_of(taxtv, demo).id).household_id = get_household(s, "1144012-0003").id
+    page = html(taxtv.get("/tv/taxes/"))
+    assert "1 bill to pay" in page and "1 bills" not in page
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_timeline_falls_back_to_the_stored_text(app, lang):
+    with app.test_request_context(), force_locale(lang):
+        labels = table(lang)
+        assert step_message("누구도 모르는 문장", labels) == "누구도 모르는 문장"
+        busy = step_message("받는 팩스가 응답하지 않습니다. 1시간 뒤 다시 보냅니다.", labels)
+        assert busy == ("The receiving fax does not answer. Trying again in 1 h." if lang == "en"
+                        else "받는 팩스가 응답하지 않습니다. 1시간 뒤 다시 보냅니다.")
