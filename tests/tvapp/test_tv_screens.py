@@ -295,3 +295,22 @@ def test_every_tv_screen_without_arguments_is_annotated(tv, app):
             assert differences(body) == [], (path, differences(body))
             seen += 1
     assert seen >= 8
+
+
+def test_a_paid_tax_reads_as_paid_in_my_requests(tv, demo):
+    """Issue 17 item 10: a card payment is 납부 완료 in 나의 민원, not 전달 완료."""
+    with demo.session() as s:
+        req, _ = ledger.create_request(
+            s, demo.crypto, client_token="paid-%s" % utcnow().timestamp(), kind="tax_payment",
+            household_id=tv.household_id, resident_id=None, channel="tv", delivery_method="email",
+            delivery_address="youngsoo.kim@example.com", options={"order_id": "o-1"})
+        ledger.append_event(s, req.id, "paid", "paid", {})
+        ledger.append_event(s, req.id, "delivered", "delivered", {"method": "email"})
+        req.status = "delivered"
+        no = req.receipt_no
+    html = tv.get("/tv/requests/").get_data(as_text=True)
+    row = re.search(r'id="req-%s".*?</a>' % no, html, re.S).group(0)
+    assert "지방세 납부" in row and "납부 완료" in row and "전달 완료" not in row
+    detail = tv.get("/tv/requests/%s" % no).get_data(as_text=True)
+    summary = re.search(r'class="req-summary".*?</p>', detail, re.S).group(0)
+    assert "납부 완료" in summary and "전달 완료" not in summary

@@ -48,6 +48,8 @@ def test_genuine_certificate_and_receipt(client, runtime):
         assert page.status_code == 200
         text = page.get_data(as_text=True)
         assert "발급된 진본입니다" in text and shown in text and "김*준" in text
+        # the document's kind named once (issue 17 item 10: not "주민등록표 등본 (주민등록표 (등본))")
+        assert '<dd id="doc-type">%s</dd>' % shown in text
 
 
 def test_unknown_altered_and_malformed_numbers(client, runtime):

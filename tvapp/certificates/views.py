@@ -28,6 +28,7 @@ from tvapp.errors import calm
 from tvapp.flow import Flow
 from tvapp.tv.device import tv_device_required
 from tvapp.tv.labels import timeline_steps
+from tvapp.tv.ui import group_digits
 from tvapp.tv.views import handoff_context
 
 FLOW = Flow("certflow")  # the box's choices while it walks a request
@@ -285,7 +286,9 @@ def confirm(f):
         f["client_token"] = secrets.token_urlsafe(24)
         _save(f)
     person = certs.resident_choice(rt(), g.household.id, f["resident_id"])
-    shown = mask_phone(f["address"]) if f["method"] == "fax" else mask_email(f["address"])
+    # The fax number the resident just typed, in full, to be checked (their own
+    # input on their own TV); an email address, often the registered one, masked.
+    shown = group_digits(f["address"]) if f["method"] == "fax" else mask_email(f["address"])
     return render_template("certificates/confirm.html", ctype=catalogue.get(f["type"]), person=person,
                            method=f["method"], shown=shown, options=f.get("options", {}),
                            token=f["client_token"], flow_id=f.get("id"))

@@ -174,6 +174,19 @@ def status_label(status: str) -> str:
     return table()["statuses"].get(status, status)
 
 
+#: A tax payment that went through reads as paid, not as "전달 완료" (the
+#: receipt's delivery is one of its steps, not what the resident did).
+PAID_STATUSES = frozenset({"delivered", "completed"})
+
+
+def status_text(kind: str, status: str, labels: dict | None = None) -> str:
+    """The status as 나의 민원 shows it for a request of this kind."""
+    labels = labels or table()
+    if kind == "tax_payment" and status in PAID_STATUSES:
+        return labels["events"]["paid"]
+    return labels["statuses"].get(status, status)
+
+
 def event_label(kind: str) -> str:
     return table()["events"].get(kind, kind)
 

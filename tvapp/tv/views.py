@@ -38,7 +38,7 @@ from tvapp.tv.device import (
     update_device,
 )
 from tvapp.tv.forms import LangForm, RequestActionForm, TextSizeForm
-from tvapp.tv.labels import kind_text, table, timeline_steps, when
+from tvapp.tv.labels import kind_text, status_text, table, timeline_steps, when
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def requests_list():
     now = datetime.now(timezone.utc)
     detail = url_for("tv.request_detail", receipt_no="RECEIPT", **({"from": page} if page > 1 else {}))
     items = [{"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
-              "status": labels["statuses"].get(r.status, r.status),
+              "status": status_text(r.kind, r.status, labels),
               "tone": "bad" if r.status in ("failed", "cancelled") else
               "done" if r.status in ("delivered", "completed") else "now",
               "when": when(r.created_at, now, labels),
@@ -165,7 +165,7 @@ def request_detail(receipt_no):
     steps, hidden = timeline_steps(events, max_steps=14, newest_first=True)
     trouble = _in_trouble(r, events)
     req = {"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
-           "status": labels["statuses"].get(r.status, r.status),
+           "status": status_text(r.kind, r.status, labels),
            "when": when(r.created_at, labels=labels), "delivery": r.delivery_method,
            "address": r.delivery_address_masked or "",
            "resend": r.kind == "certificate" and r.status == "failed"

@@ -6,6 +6,8 @@ number. Rate-limited per address against enumeration."""
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, redirect, render_template, request, url_for
 
 from services import ratelimit
@@ -25,6 +27,14 @@ def _type_name(cert) -> str:
     """Certificates by their catalogue name; other documents (tax receipts) by title."""
     ctype = catalogue.BY_CODE.get(cert.cert_type)
     return ctype.name_ko if ctype else cert.title
+
+
+def _same_name(a: str, b: str) -> bool:
+    """"주민등록표 등본" and "주민등록표 (등본)" name one document: the title
+    adds nothing when only spaces and brackets differ."""
+    def bare(t):
+        return re.sub(r"[\s()\[\]·]", "", t or "")
+    return bare(a) == bare(b)
 
 
 @bp.get("/")
@@ -50,7 +60,8 @@ def show(number: str):
     cert = found.cert
     return render_template(
         "verify/result.html", state="genuine" if found.viewable else "expired",
-        number=verification.fmt(cert.verification_no), title=cert.title,
+        number=verification.fmt(cert.verification_no),
+        title=None if _same_name(_type_name(cert), cert.title) else cert.title,
         type_name=_type_name(cert), issued_at=cert.issued_at, view_until=found.view_until,
         office=cert.office, holder=cert.holder_masked, pages=cert.pages, images=found.pages,
         sections=cert.summary.get("sections", []), receipt=found.receipt, sha256=cert.sha256)
