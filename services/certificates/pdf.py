@@ -68,8 +68,8 @@ def _mask_cells(rows, full_rrn: bool, preview: bool):
 
 
 class _OfficeWithSeal(Flowable):
-    """The issuing authority's name, with its seal (직인) over the last characters,
-    as printed certificates show it."""
+    """The issuing authority's name, with its seal (직인) just after it: beside
+    the name, never over it, so both stay readable on paper and on a fax."""
 
     def __init__(self, office: str):
         super().__init__()
@@ -92,7 +92,7 @@ class _OfficeWithSeal(Flowable):
         c.setFillColor(red)
         c.setLineWidth(2)
         ss = 22 * mm
-        sx = self.width / 2 + text_w / 2 - ss * 0.3
+        sx = min(self.width / 2 + text_w / 2 + 3 * mm, self.width - ss)
         sy = (self.height - ss) / 2
         c.rect(sx, sy, ss, ss)
         c.setFont(FONT_BOLD, 10)

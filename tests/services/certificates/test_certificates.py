@@ -4,6 +4,7 @@ through worker processes, a real SMTP server and the fax sandbox line."""
 import io
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -21,6 +22,7 @@ from tests.support.smtp import SmtpServer
 from tests.support.world import events, kinds, make, receipt, statuses
 
 KEY = verification.key_from_secret("test")
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 
 def test_verification_numbers_are_checkable_and_not_sequential():
@@ -89,6 +91,26 @@ def test_korean_glyphs_are_drawn_not_boxes():
     title = img.crop((int(w * 0.3), 140, int(w * 0.7), 240))  # the title line
     dark = sum(1 for p in title.tobytes() if p < 100)
     assert dark > 2000  # a title of real glyphs (tofu boxes are thin outlines)
+
+
+def test_the_seal_stands_beside_the_office_name():
+    """Issue 17 item 10: the seal box does not cover "서울특별시 마포구청장":
+    on the rendered page, the seal's red is right of the name's black, with a gap."""
+    data, _ = pdf.build_pdf(RECORD, title="주민등록표 (등본)", cert_type="resident-copy",
+                            verification_no="0" * 16, verify_url="http://x/verify/0",
+                            issued_at=datetime.now(timezone.utc), office="서울특별시 마포구청장")
+    img = Image.open(io.BytesIO(pdf.render_png(data, scale=2.0))).convert("RGB")
+    px = img.load()
+    red = [(x, y) for y in range(img.height) for x in range(0, img.width, 2)
+           if px[x, y][0] > 150 and px[x, y][1] < 90 and px[x, y][2] < 110]
+    assert red, "no seal drawn"
+    top, bottom = min(y for _, y in red), max(y for _, y in red)
+    left = min(x for x, _ in red)
+    black = [x for y in range(top, bottom + 1) for x in range(0, img.width, 2)
+             if max(px[x, y]) < 80]
+    assert black, "no office name beside the seal"
+    assert max(black) + 4 < left, (max(black), left)  # the name ends before the seal begins
+    img.crop((0, top - 20, img.width, bottom + 20)).save(ARTIFACTS / "seal.png") if ARTIFACTS.is_dir() else None
 
 
 def test_preview_masks_the_holder():
