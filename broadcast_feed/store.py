@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from broadcast_feed.errors import FeedError
 from broadcast_feed.items import CapAlert, District, FeedItem
@@ -181,19 +181,26 @@ def get_ticker(s, ticker_id: int) -> TickerMessage | None:
     return s.get(TickerMessage, ticker_id)
 
 
+def _ticker_order():
+    """The most severe first (Extreme, then Severe, then the rest), newest first within."""
+    rank = case({"Extreme": 0, "Severe": 1}, value=TickerMessage.severity, else_=2)
+    return rank, TickerMessage.published_at.desc(), TickerMessage.id.desc()
+
+
 def active_tickers(s, now: datetime) -> list[TickerMessage]:
     return list(s.scalars(select(TickerMessage).where(
         TickerMessage.state == T_PUBLISHED, TickerMessage.expires_at > now)
-        .order_by(TickerMessage.published_at.desc(), TickerMessage.id.desc())))
+        .order_by(*_ticker_order())))
 
 
 def active_ticker_rows(s, now: datetime):
-    """What the ticker shows now: (id, text, severity, expires_at) rows, newest first
-    (only the columns it needs: every TV screen asks)."""
+    """What the ticker shows now: (id, text, severity, expires_at) rows, the
+    most severe first, newest first within (only the columns it needs: every
+    TV screen asks)."""
     return s.execute(select(TickerMessage.id, TickerMessage.text, TickerMessage.severity,
                             TickerMessage.expires_at)
                      .where(TickerMessage.state == T_PUBLISHED, TickerMessage.expires_at > now)
-                     .order_by(TickerMessage.published_at.desc(), TickerMessage.id.desc())).all()
+                     .order_by(*_ticker_order())).all()
 
 
 def list_tickers(s, limit: int = 50) -> list[TickerMessage]:

@@ -125,3 +125,20 @@ def test_sink_keeps_paragraphs_and_published_time(any_db_url, doc):
         item = store.list_items(s, limit=1)[0]
         assert item.title and item.fingerprint and item.published_at is not None
         assert item.published_at.tzinfo is not None
+
+
+def test_the_most_severe_ticker_comes_first(any_db_url):
+    """Issue 17 item 11: an Extreme alert before a Severe one (newer or not),
+    then the rest; newest first within a level."""
+    now = utcnow()
+    with session_scope(any_db_url) as s:
+        for minutes_ago, severity, text in [(1, "Severe", "newest severe"), (5, "Extreme", "older extreme"),
+                                            (3, "Moderate", "moderate"), (8, "Severe", "oldest severe"),
+                                            (2, "Extreme", "newer extreme")]:
+            at = now - timedelta(minutes=minutes_ago)
+            s.add(TickerMessage(text=text, severity=severity, state=T_PUBLISHED, created_by="t",
+                                published_at=at, expires_at=now + timedelta(hours=1)))
+    with session_scope(any_db_url) as s:
+        order = ["newer extreme", "older extreme", "newest severe", "oldest severe", "moderate"]
+        assert [r.text for r in store.active_ticker_rows(s, now)] == order
+        assert [t.text for t in store.active_tickers(s, now)] == order
