@@ -19,12 +19,12 @@ from tests.tvapp.browser.test_news_browser import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.browser
 
 
-def post_ticker(desk, base, text, severity):
-    desk.goto(base + "/console/ticker")
-    desk.fill("#ticker-text", text)
-    desk.select_option("#ticker-severity", severity)
-    with desk.expect_navigation():
-        desk.click("#ticker-send")
+def post_ticker(page, base, text, severity):
+    page.goto(base + "/console/ticker")
+    page.fill("#ticker-text", text)
+    page.select_option("#ticker-severity", severity)
+    with page.expect_navigation():
+        page.click("#ticker-send")
 
 
 def test_a_console_ticker_reaches_the_open_news_list_most_severe_first(news_server, demo, browser, desk,  # noqa: F811
