@@ -43,7 +43,8 @@ def test_every_screen_text_has_an_english_translation():
     wanted = {**extracted(), **calm_literals()}
     assert len(wanted) > 250  # the extraction found the screens' texts
     missing = sorted("%s (%s)" % (m, where) for m, where in wanted.items()
-                     if m not in catalog or not catalog[m].string)
+                     if m not in catalog or not catalog[m].string or catalog[m].fuzzy)
+    # (a fuzzy entry is a guess the compiled catalogue leaves out: the screen stays in Korean)
     assert missing == []
 
 

@@ -57,6 +57,9 @@ def busy_request(office, tv, token):
     assert tv.page.locator("script[src*='live.js']").count() == 1
     legend = tv.page.inner_text("[data-nav-legend]")
     assert "신청 취소" in legend and "메일로 받기" in legend
+    for button in ("detail-back", "detail-cancel", "detail-switch"):  # all on screen
+        box = tv.page.locator("#" + button).bounding_box()
+        assert 64 <= box["x"] and box["x"] + box["width"] <= 1216, (button, box)
     return rid, no
 
 
