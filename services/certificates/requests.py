@@ -17,7 +17,7 @@ from services.certificates.issue import preview_png
 from services.core.errors import AppError
 from services.delivery.email import valid_address
 from services.delivery.fax import policy
-from services.models import DELIVERING, Delivery, Household, Request, Resident, utcnow
+from services.models import DELIVERING, TERMINAL, Delivery, Household, Request, Resident, utcnow
 
 
 class FlowError(AppError, ValueError):
@@ -133,16 +133,34 @@ def registered_email(session, runtime, resident_id: int) -> str | None:
     return runtime.crypto.decrypt(r.email_enc) if r is not None and r.email_enc else None
 
 
-def switch(session, runtime, receipt_no: str, household_id: int, method: str, address: str | None = None) -> tuple[int, str]:
-    """A fax in trouble (busy, no answer) goes by email instead, on the same
-    request: ``(request id, "switched" | "already")``. ``address``: the
-    registered address when not given.
+DELIVER_STEP = [st.name for st in pipeline.STEPS].index("deliver")
 
-    It never delivers twice: the request now says email, so the fax worker
-    cancels its fax job at the fax server (as for a cancelled request), and
-    the email step waits until that job has stopped (and sends nothing if the
-    fax got through first). A second OK finds it switched and changes
-    nothing. Once per request: a switched request is not switched back."""
+
+def email_waiting(session, req) -> bool:
+    """An email the mail server has not taken yet (it answered 4xx) and no
+    worker is sending now: it can still go by fax instead, never twice."""
+    if req.delivery_method != "email" or req.step_index != DELIVER_STEP or req.status in TERMINAL:
+        return False
+    if req.lease_until is not None and req.lease_until > utcnow():
+        return False
+    row = session.scalar(select(Delivery).where(Delivery.key == "%s:email" % req.receipt_no))
+    return row is None or row.status not in ("sent", "delivered")
+
+
+def switch(session, runtime, receipt_no: str, household_id: int, method: str, address: str | None = None) -> tuple[int, str]:
+    """A delivery in trouble goes the other way, on the same request:
+    ``(request id, "switched" | "already")``.
+
+    - A fax (busy, no answer) by email, to ``address`` or the registered
+      address. The request now says email, so the fax worker cancels its fax
+      job at the fax server (as for a cancelled request), and the email step
+      waits until that job has stopped (and sends nothing if the fax got
+      through first).
+    - An email the mail server has not taken (4xx) by fax, to ``address``
+      typed on the number pad; refused while a worker is sending it.
+
+    Never delivered twice; a second OK finds it switched and changes nothing;
+    once per request (a switched request is not switched back)."""
     req = session.scalar(select(Request).where(Request.receipt_no == receipt_no,
                                                Request.household_id == household_id).with_for_update())
     if req is None or req.kind != "certificate":
@@ -150,20 +168,26 @@ def switch(session, runtime, receipt_no: str, household_id: int, method: str, ad
     switched_from = (req.options or {}).get("switched_from")
     if switched_from and req.delivery_method == method:
         return req.id, "already"
-    if switched_from or req.status != DELIVERING or req.delivery_method != "fax" or method != "email":
+    old = req.delivery_method
+    if method == "email" and not switched_from and req.status == DELIVERING and old == "fax":
+        address = check_email(address or registered_email(session, runtime, req.resident_id) or "")
+    elif method == "fax" and not switched_from and old == "email" and req.status not in TERMINAL:
+        if not email_waiting(session, req):
+            raise FlowError("email_sending", "지금 메일을 보내는 중입니다. 잠시 뒤에 나의 민원에서 다시 확인해 주세요.")
+        address = check_fax_number(address or "")
+    else:
         raise FlowError("not_switchable", "이 신청은 받는 방법을 바꿀 수 없습니다. 나의 민원에서 지금 상태를 확인해 주세요.")
-    address = check_email(address or registered_email(session, runtime, req.resident_id) or "")
     masked = ledger.mask_address(method, address)
     req.delivery_method, req.delivery_address_masked = method, masked
     req.delivery_address_enc = runtime.crypto.encrypt(address)
-    req.options = dict(req.options or {}, switched_from="fax")
-    req.step_index = [st.name for st in pipeline.STEPS].index("deliver")
+    req.options = dict(req.options or {}, switched_from=old)
+    req.step_index = DELIVER_STEP
     req.attempts, req.last_error, req.next_run_at = 0, None, utcnow()
-    fax_row = session.scalar(select(Delivery).where(Delivery.key == "%s:fax" % req.receipt_no))
-    if fax_row is not None and fax_row.status not in ("delivered", "sent"):
-        fax_row.status = "cancelled"
-    ledger.append_event(session, req.id, "switch:email", "switched",
-                        {"from": "fax", "to": "email", "to_masked": masked})
+    old_row = session.scalar(select(Delivery).where(Delivery.key == "%s:%s" % (req.receipt_no, old)))
+    if old_row is not None and old_row.status not in ("delivered", "sent"):
+        old_row.status = "cancelled"
+    ledger.append_event(session, req.id, "switch:%s" % method, "switched",
+                        {"from": old, "to": method, "to_masked": masked})
     return req.id, "switched"
 
 

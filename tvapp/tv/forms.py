@@ -51,4 +51,7 @@ class TextSizeForm(TvForm):
 
 
 class RequestActionForm(TvForm):
-    """신청 취소 / 메일로 받기 on a request's screen: nothing but the CSRF token."""
+    """신청 취소 / 메일로 받기 / 팩스로 받기 on a request's screen: for the
+    last, the fax number typed on the number pad (the service checks it)."""
+
+    fax = StringField(filters=[text, lambda v: "".join(ch for ch in v if ch.isdigit())[:12]])

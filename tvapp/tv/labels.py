@@ -238,6 +238,8 @@ def step_message(text: str, labels: dict | None = None) -> str:
 
 
 def _message(ev, detail: dict, labels: dict) -> str:
+    if ev.kind == "switched" and detail.get("to") == "fax":
+        return gettext("메일 대신 %(to)s 팩스로 보냅니다.", to=str(detail.get("to_masked", "")))
     if ev.kind == "switched":
         return gettext("팩스를 멈추고 %(to)s 메일로 보냅니다.", to=str(detail.get("to_masked", "")))
     return step_message(str(detail.get("message", ""))[:400], labels)
@@ -259,7 +261,10 @@ def timeline_steps(events, max_steps: int = 8, newest_first: bool = False) -> tu
     steps: list[dict] = []
     for ev in events:
         detail = ev.detail or {}
-        step = {"kind": ev.kind, "label": names.get(ev.kind, ev.kind),
+        label = names.get(ev.kind, ev.kind)
+        if ev.kind == "switched" and detail.get("to") == "fax":
+            label = gettext("팩스로 바꿈")
+        step = {"kind": ev.kind, "label": label,
                 "time": when(ev.created_at, now, labels),
                 "message": _message(ev, detail, labels), "page": None, "pages": None,
                 "percent": None, "tone": "bad" if ev.kind in BAD else "wait" if ev.kind in WAIT else "done"}

@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 
 from services import handoff, ledger, pairing
 from services.certificates import requests as certs
@@ -122,11 +123,18 @@ def _other_method_helps(events, method: str) -> bool:
     return offer in ("fax", "email") and offer != method
 
 
-def _in_trouble(r, events) -> bool:
-    """A fax being tried again (busy, no answer, a dropped call): the screen
-    offers to cancel it, or to have it by email instead."""
-    return (r.status == "delivering" and r.delivery_method == "fax"
-            and any(e.kind == "waiting" and (e.detail or {}).get("reason") == "fax_retry" for e in events))
+def _in_trouble(r, events) -> str | None:
+    """The delivery in trouble, if one is: ``"fax"`` being tried again (busy,
+    no answer, a dropped call) or ``"email"`` the mail server has not taken
+    (4xx). The screen offers to cancel it, or to switch to the other method."""
+    if r.status in TERMINAL:
+        return None
+    waits = {(e.detail or {}).get("reason") for e in events if e.kind == "waiting"}
+    if r.delivery_method == "fax" and r.status == "delivering" and "fax_retry" in waits:
+        return "fax"
+    if r.delivery_method == "email" and "smtp_temporary" in waits and "switched" not in {e.kind for e in events}:
+        return "email"
+    return None
 
 
 def _calm(title, text, next_text, href, label, status=200):
@@ -170,9 +178,10 @@ def request_detail(receipt_no):
            "address": r.delivery_address_masked or "",
            "resend": r.kind == "certificate" and r.status == "failed"
            and r.delivery_method in ("fax", "email") and _other_method_helps(events, r.delivery_method),
-           "cancel": trouble,
-           "switch": trouble and r.kind == "certificate" and r.resident_id is not None
-           and certs.resident_email(runtime(), r.resident_id) is not None,
+           "cancel": bool(trouble),
+           "switch": r.kind == "certificate" and (
+               trouble == "email" or trouble == "fax" and r.resident_id is not None
+               and certs.resident_email(runtime(), r.resident_id) is not None),
            "live": _following(r, events), "version": ledger.version_of(r.status, events)}
     back = request.args.get("from", "")
     parent = url_for("tv.requests_list", page=int(back)) if back.isdigit() else url_for("tv.requests_list")
@@ -204,16 +213,23 @@ def request_action(receipt_no, action):
     r, events = ledger.request_screen(runtime(), receipt_no, g.household.id)
     if r is None:
         abort(404)
-    if not _in_trouble(r, events):
+    trouble = _in_trouble(r, events)
+    if not trouble:
         return redirect(_detail_url(receipt_no))
-    email = certs.resident_email(runtime(), r.resident_id) if action == "switch" and r.resident_id else None
-    if action == "switch" and email is None:
-        return redirect(_detail_url(receipt_no))
+    email = None
+    if action == "switch" and trouble == "fax":
+        email = certs.resident_email(runtime(), r.resident_id) if r.resident_id else None
+        if email is None:
+            return redirect(_detail_url(receipt_no))
+    return _action_screen(r, action, trouble, email)
+
+
+def _action_screen(r, action, trouble, email=None, value="", error="", status=200):
     labels = table()
-    return render_template("tv/request_action.html", action=action, back=_detail_url(receipt_no),
+    return render_template("tv/request_action.html", action=action, trouble=trouble, back=_detail_url(r.receipt_no),
                            kind=kind_text(r.kind, r.certificate_type, labels), receipt_no=r.receipt_no,
-                           fax=r.delivery_address_masked or "", email=mask_email(email) if email else "",
-                           form=RequestActionForm())
+                           now_to=r.delivery_address_masked or "", email=mask_email(email) if email else "",
+                           value=value, error=error), status
 
 
 @bp.post("/requests/<receipt_no>/<action>")
@@ -224,15 +240,22 @@ def request_action_post(receipt_no, action):
     _receipt_ok(receipt_no)
     if action not in ("cancel", "switch"):
         abort(404)
-    RequestActionForm().validate()
+    form = RequestActionForm()
+    form.validate()
     try:
         if action == "cancel":
             ledger.cancel_by_household(runtime(), receipt_no, g.household.id)
+        elif form.fax.data:  # an email the mail server has not taken: by fax, to the number typed
+            certs.switch_delivery(runtime(), receipt_no, g.household.id, "fax", address=form.fax.data)
         else:
             certs.switch_delivery(runtime(), receipt_no, g.household.id, "email")
     except ledger.LedgerError:
         abort(404)
     except certs.FlowError as e:
+        if e.code in ("fax_number_refused", "email_sending") and form.fax.data:
+            r, events = ledger.request_screen(runtime(), receipt_no, g.household.id)
+            if r is not None and _in_trouble(r, events) == "email":
+                return _action_screen(r, "switch", "email", value=form.fax.data[:12], error=gettext(e.message), status=422)
         return _calm("받는 방법을 바꿀 수 없습니다", e.message, "확인 버튼을 누르면 신청 화면으로 돌아갑니다.",
                      _detail_url(receipt_no), "신청 화면으로", 409)
     return redirect(_detail_url(receipt_no))

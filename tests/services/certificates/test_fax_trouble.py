@@ -80,3 +80,37 @@ def test_a_busy_fax_cancelled_on_the_tv_stops_at_the_fax_line(world):  # noqa: F
     assert statuses(world.runtime, [rid])[rid] == "cancelled"
     with pytest.raises(certs.FlowError):  # cancelled: nothing to switch
         certs.switch_delivery(world.runtime, no, hid, "email")
+
+
+def test_an_email_the_server_does_not_take_goes_by_fax_instead_once(world, smtp):  # noqa: F811
+    """The mail server answers 4xx again and again: the TV's 팩스로 받기 sends it
+    to the number typed instead, and the email is never sent after all."""
+    smtp.handler.refuse_all = "451 4.3.0 try again later"
+    world.set(SMTP_URL=smtp.url, FAX_SANDBOX_PAGE_SECONDS="0.1", FAX_POLL="0.1")
+    world.worker()
+    world.fax_worker()
+    rid = make(world.runtime, "trouble-mail", resident_ref="R1003", address="minjun.kim@example.com")
+    wait_for(lambda: any(d.get("reason") == "smtp_temporary" for k, d in events(world.runtime, rid)),
+             60, "the mail server's 4xx")
+    no, hid = receipt(world.runtime, rid), household(world.runtime)
+    with pytest.raises(certs.FlowError) as refused:  # a number the fax policy refuses
+        certs.switch_delivery(world.runtime, no, hid, "fax", address="060-700-1234")
+    assert refused.value.code == "fax_number_refused"
+
+    def switched():
+        try:
+            return certs.switch_delivery(world.runtime, no, hid, "fax", address="02-2153-4321") == "switched"
+        except certs.FlowError as e:  # a worker was trying the mail server that moment
+            assert e.code == "email_sending"
+            return False
+    wait_for(switched, 30, "the switch to fax")
+    assert certs.switch_delivery(world.runtime, no, hid, "fax", address="02-2153-4321") == "already"
+    smtp.handler.refuse_all = None  # the mail server would take it now: it must not get it
+    wait_for(lambda: statuses(world.runtime, [rid])[rid] == "delivered", 90, "the fax")
+    assert smtp.messages == []
+    kinds = [k for k, _ in events(world.runtime, rid)]
+    assert kinds.index("switched") < kinds.index("delivered") and kinds.count("delivered") == 1
+    assert fax.store_for(world.runtime).get(no).state is JobState.DELIVERED
+    with world.runtime.session() as s:
+        rows = {d.method: d.status for d in s.scalars(select(Delivery))}
+    assert rows["email"] == "cancelled" and rows["fax"] == "delivered"

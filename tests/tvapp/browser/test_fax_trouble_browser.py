@@ -99,3 +99,42 @@ def test_busy_fax_cancelled_with_the_remote(office, tv, smtp, artifacts):
     check_screen_top(tv, artifacts, "fax-trouble-cancelled")
     assert statuses(office.runtime, [rid])[rid] == "cancelled"
     assert smtp.messages == []
+
+
+def test_email_the_server_does_not_take_sent_by_fax_typed_on_the_number_pad(office, tv, smtp, artifacts):
+    smtp.handler.refuse_all = "451 4.3.0 try again later"
+    rid = make(office.runtime, "browser-mail", resident_ref="R1003", address="minjun.kim@example.com")
+    wait_for(lambda: any(d.get("reason") == "smtp_temporary" for k, d in events(office.runtime, rid)),
+             60, "the mail server's 4xx")
+    no = receipt(office.runtime, rid)
+    tv.page.goto(office.url + "/tv/simulator")
+    go(tv, office.url + "/tv/requests/%s" % no)
+    assert "팩스로 받기" in tv.page.inner_text("[data-nav-legend]")
+    press_nav(tv, "YELLOW", "/tv/requests/%s/switch" % no)
+    assert tv.focused_id() == "fax"
+    for d in "0607001234":  # refused: the screen says why, the number selected for the next digits
+        tv.press(d)
+    tv.press("DOWN")
+    assert tv.focused_id() == "action-ok"
+    press_nav(tv, "OK", "/tv/requests/%s/switch" % no)
+    assert "060" in tv.page.inner_text("#action-error")
+    assert tv.focused_id() == "fax"
+    check_screen_top_free(tv, artifacts, "mail-trouble-refused")
+    for d in "0221534321":
+        tv.press(d)
+    assert tv.page.inner_text("#fax .np-text") == "02-2153-4321"
+    tv.press("DOWN")
+    smtp.handler.refuse_all = None  # the mail server would take it now: it must not get it
+    with tv.page.expect_navigation():
+        tv.press("OK")
+    tv.page.wait_for_url("**/tv/requests/%s" % no)
+    assert "팩스로 바꿈" in tv.page.inner_text("#timeline")
+    wait_text(tv, ".req-summary", "전달 완료")   # followed by itself
+    assert "02-****-4321" in tv.page.inner_text(".req-summary")
+    assert statuses(office.runtime, [rid])[rid] == "delivered"
+    assert smtp.messages == []
+
+
+def check_screen_top_free(tv, artifacts, name):
+    tv.screenshot(artifacts / ("%s.png" % name))
+    assert tv.small_text(30) == [], tv.small_text(30)
