@@ -10,6 +10,7 @@ import uuid
 from flask import Flask, g, request, session
 
 from broadcast_feed.console import views as console_views
+from broadcast_feed.console import votes as console_votes  # noqa: F401  (주민 참여 routes on the console)
 from remote_nav.integration import init_app as remote_nav_init
 from services.bridge.protocol import schema
 from services.core.config import Config, load_config
