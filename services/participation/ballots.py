@@ -92,16 +92,23 @@ def is_open(vote: Vote, now: datetime | None = None) -> bool:
     return vote.state in OPENING_STATES and vote.opens_at <= now < vote.closes_at
 
 
-def may_vote(crypto: Crypto, vote: Vote, resident: Resident | None, household: Household | None) -> str:
-    """"" when this resident may vote, else why not (a Korean sentence)."""
+def ineligibility(crypto: Crypto, vote: Vote, resident: Resident | None,
+                  household: Household | None) -> tuple[str, str]:
+    """("", "") when this resident may vote, else (a code, a Korean sentence):
+    ``not_resident``, ``other_district`` or ``under_age``."""
     if resident is None or household is None:
-        return NOT_RESIDENT
+        return "not_resident", NOT_RESIDENT
     if not household.address.startswith(vote.district):
-        return OTHER_DISTRICT % vote.district
+        return "other_district", OTHER_DISTRICT % vote.district
     born = birth_date(crypto.decrypt(resident.rrn_enc) or "")
     if born is None or age_on(born, vote.opens_at.astimezone(KST).date()) < vote.min_age:
-        return UNDER_AGE % vote.min_age
-    return ""
+        return "under_age", UNDER_AGE % vote.min_age
+    return "", ""
+
+
+def may_vote(crypto: Crypto, vote: Vote, resident: Resident | None, household: Household | None) -> str:
+    """"" when this resident may vote, else why not (a Korean sentence)."""
+    return ineligibility(crypto, vote, resident, household)[1]
 
 
 def voter_key(vote: Vote, resident: Resident) -> str:

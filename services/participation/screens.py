@@ -1,0 +1,178 @@
+"""What the TV, the phone page and the SMS conversation call: one unit of work
+each, given the runtime (the views open no database sessions of their own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from services import otp, pii
+from services.core.errors import AppError
+from services.models import Household, Resident, Vote
+from services.participation import ballots, votes
+
+
+class NotShown(AppError):
+    status_code = 404
+
+    def __init__(self, message: str = "투표를 찾을 수 없습니다"):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class OptionView:
+    number: int
+    title: str
+    description: str
+    cost: int
+
+
+@dataclass
+class VoteView:
+    id: int
+    title: str
+    description: str
+    kind: str
+    state: str
+    opens_at: datetime
+    closes_at: datetime
+    max_choices: int
+    budget: int
+    electorate: str
+    min_age: int
+    show_running: bool
+    options: list[OptionView]
+    counts: dict | None = None  # running (when shown) or published
+    result: dict = field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == votes.OPEN
+
+    def cost_of(self, numbers) -> int:
+        by = {o.number: o.cost for o in self.options}
+        return sum(by.get(n, 0) for n in numbers)
+
+
+@dataclass
+class VoterChoice:
+    id: int
+    name: str
+    relation: str
+    rrn_masked: str
+    phone_masked: str | None
+    why_not: str  # "" when this resident may vote
+    voted: bool
+    why_code: str = ""  # not_resident | other_district | under_age
+
+
+def _view(session, v: Vote) -> VoteView:
+    counts = None
+    if v.state == votes.PUBLISHED:
+        counts = v.result
+    elif v.state == votes.OPEN and v.show_running:
+        counts = ballots.tally(session, v)
+    return VoteView(v.id, v.title, v.description, v.kind, v.state, v.opens_at, v.closes_at, v.max_choices,
+                    v.budget, v.electorate, v.min_age, v.show_running,
+                    [OptionView(o.number, o.title, o.description, o.cost) for o in v.options], counts,
+                    v.result or {})
+
+
+def listed(runtime) -> list[VoteView]:
+    """Open votes first, then published results (newest first)."""
+    with runtime.session() as s:
+        rows = votes.votes_in(s, votes.OPEN) + votes.votes_in(s, votes.PUBLISHED)[:10]
+        return [_view(s, v) for v in rows]
+
+
+def open_votes(runtime) -> list[VoteView]:
+    with runtime.session() as s:
+        return [_view(s, v) for v in votes.votes_in(s, votes.OPEN)]
+
+
+def vote_view(runtime, vote_id: int) -> VoteView:
+    with runtime.session() as s:
+        v = s.get(Vote, vote_id)
+        if v is None:
+            raise NotShown()
+        votes.advance(s, vote=v)
+        if v.state in (votes.DRAFT, votes.APPROVED):
+            raise NotShown()
+        return _view(s, v)
+
+
+def voters(runtime, household_id: int, vote_id: int) -> list[VoterChoice]:
+    """The household's residents, each with whether they may vote and have voted."""
+    crypto = runtime.crypto
+    with runtime.session() as s:
+        v = s.get(Vote, vote_id)
+        hh = s.get(Household, household_id)
+        if v is None or hh is None:
+            raise NotShown()
+        out = []
+        for r in s.scalars(select(Resident).where(Resident.household_id == household_id)
+                           .order_by(Resident.position)):
+            phone = crypto.decrypt(r.phone_enc) if r.phone_enc else None
+            code, why = ballots.ineligibility(crypto, v, r, hh)
+            out.append(VoterChoice(r.id, r.name, r.relation, r.rrn_masked,
+                                   pii.mask_phone(phone) if phone else None,
+                                   why, ballots.has_voted(s, v, r), code))
+        return out
+
+
+def voter(runtime, household_id: int, vote_id: int, resident_id: int) -> VoterChoice:
+    for p in voters(runtime, household_id, vote_id):
+        if p.id == resident_id:
+            return p
+    raise ballots.NotEligible(ballots.NOT_RESIDENT, "not_in_household")
+
+
+def otp_subject(resident_id: int) -> str:
+    return "resident:%d:vote" % resident_id
+
+
+def send_code(runtime, household_id: int, vote_id: int, resident_id: int) -> otp.OtpResult:
+    """An identity code to the voter's phone (as for certificates)."""
+    person = voter(runtime, household_id, vote_id, resident_id)
+    if person.why_not:
+        raise ballots.NotEligible(person.why_not, "not_eligible")
+    with runtime.session() as s:
+        r = s.get(Resident, resident_id)
+        if not r.phone_enc:
+            raise ballots.NotEligible("등록된 휴대폰 번호가 없어 본인 확인을 할 수 없습니다", "no_phone")
+        return otp.send_code(s, runtime, otp_subject(resident_id), runtime.crypto.decrypt(r.phone_enc))
+
+
+def check_code(runtime, resident_id: int, code: str) -> otp.OtpResult:
+    return otp.verify_code(runtime, otp_subject(resident_id), code)
+
+
+def record(runtime, vote_id: int, resident_id: int, numbers, receipt: str | None = None) -> ballots.Cast:
+    """Cast a first ballot, or (with the receipt of the voter's ballot) replace it."""
+    with runtime.session() as s:
+        v = s.get(Vote, vote_id)
+        if v is None:
+            raise NotShown()
+        if receipt:
+            return ballots.change(s, runtime.crypto, v, resident_id, receipt, numbers)
+        return ballots.cast(s, runtime.crypto, v, resident_id, numbers)
+
+
+def check_receipt(runtime, vote_id: int, receipt: str) -> list[int] | None:
+    with runtime.session() as s:
+        v = s.get(Vote, vote_id)
+        if v is None:
+            raise NotShown()
+        return ballots.check(s, runtime.crypto, v, receipt)
+
+
+def choices_of(runtime, vote_id: int, numbers) -> str:
+    """The choices as stored, or ``BallotError`` saying what is wrong with them."""
+    with runtime.session() as s:
+        v = s.get(Vote, vote_id)
+        if v is None:
+            raise NotShown()
+        return ballots.normalize_choices(v, numbers)
