@@ -8,7 +8,7 @@ import functools
 import secrets
 
 from flask import current_app, g, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from services.participation import ballots, screens
 from tvapp.errors import calm
@@ -284,3 +284,16 @@ def results(v):
 def won(amount) -> str:
     """An amount of money: ``1,200,000원`` (English: ``KRW 1,200,000``)."""
     return gettext("%(n)s원", n="{:,}".format(int(amount or 0)))
+
+
+@bp.app_template_filter("won_short")
+def won_short(amount) -> str:
+    """A project's cost on a ballot tile: ``3,000만원`` (English: ``KRW 30M``)."""
+    n = int(amount or 0)
+    if str(get_locale()) == "en":
+        if n >= 1_000_000:
+            return "KRW %sM" % ("%.1f" % (n / 1_000_000)).rstrip("0").rstrip(".")
+        return won(n)
+    if n >= 10_000 and n % 10_000 == 0:
+        return "{:,}만원".format(n // 10_000)
+    return won(n)
