@@ -115,7 +115,8 @@ def test_vote_with_the_remote_check_and_change(tv, demo):
     check_screen(html, "/tv/participation/")
     receipt = re.search(r'id="receipt">([\d ]+)<', html).group(1).replace(" ", "")
     assert len(receipt) == 12
-    assert tv.get(base + "/done").status_code == 200  # shown again on reload, kept nowhere else
+    assert tv.get(base + "/done").location.endswith(base + "/")  # shown once, then kept nowhere
+    assert not demo.redis.exists("voteflow:%d" % device_of(tv, demo).id)  # nor who voted
 
     # Checking with the receipt (no identity needed: the receipt is the voter's).
     html = post(tv, base + "/check", {"receipt": receipt}, base + "/check").get_data(as_text=True)

@@ -240,8 +240,9 @@ def confirm_post(v, f):
         if e.reason == "not_open":
             return _closed(v.id)
         return redirect(url_for("participation.confirm", vote_id=v.id, e=e.reason))
-    # The voter's receipt is shown once, on the next screen; nothing else keeps it.
-    FLOW.save({"vote_id": v.id, "receipt": cast.receipt, "choices": cast.choices, "changed": cast.changed})
+    # The voter's receipt is shown once, on the next screen, then forgotten: the
+    # box's flow no longer says who voted, nor what (the choices are dropped now).
+    FLOW.save({"vote_id": v.id, "receipt": cast.receipt, "changed": cast.changed})
     return redirect(url_for("participation.done", vote_id=v.id))
 
 
@@ -252,8 +253,9 @@ def done(v):
     f = FLOW.load()
     if f.get("vote_id") != v.id or "receipt" not in f:
         return redirect(url_for("participation.vote", vote_id=v.id))
+    FLOW.clear()  # shown once: a reload or Back finds it no more
     return render_template("participation/done.html", v=v, receipt=ballots.format_receipt(f["receipt"]),
-                           chosen=f["choices"], changed=f.get("changed"), flow_id=f["receipt"][:4])
+                           changed=f.get("changed"))
 
 
 @bp.route("/<int:vote_id>/check", methods=["GET", "POST"])
