@@ -15,8 +15,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.core.crypto import Crypto
 from services.core.errors import AppError
@@ -180,18 +181,28 @@ def publish(session: Session, crypto: Crypto, actor, vote_id: int) -> Vote:
 
 
 def advance(session: Session, now: datetime | None = None, vote: Vote | None = None) -> None:
-    """Open approved votes whose time has come and close open ones whose time is up."""
+    """Open approved votes whose time has come and close open ones whose time is up.
+
+    Many screens call this at once: each move is a conditional UPDATE, so only
+    one of them makes it (and writes its audit entry)."""
     now = now or utcnow()
     rows = [vote] if vote is not None else session.scalars(
         select(Vote).where(Vote.state.in_((APPROVED, OPEN)))).all()
     for v in rows:
         if v.state == APPROVED and v.opens_at <= now < v.closes_at:
-            v.state = OPEN
-            audit(session, v.id, SYSTEM, "open", at="opening time")
+            _auto(session, v, APPROVED, OPEN, "opening time")
         if v.state in (APPROVED, OPEN) and v.closes_at <= now:
-            v.state = CLOSED
-            audit(session, v.id, SYSTEM, "close", at="closing time")
+            _auto(session, v, v.state, CLOSED, "closing time")
     session.flush()
+
+
+def _auto(session: Session, v: Vote, frm: str, to: str, why: str) -> None:
+    session.flush()  # the vote's own pending changes first
+    moved = session.execute(update(Vote).where(Vote.id == v.id, Vote.state == frm).values(state=to)
+                            .execution_options(synchronize_session=False)).rowcount
+    set_committed_value(v, "state", to if moved else session.scalar(select(Vote.state).where(Vote.id == v.id)))
+    if moved:
+        audit(session, v.id, SYSTEM, "open" if to == OPEN else "close", at=why)
 
 
 def enter_paper(session: Session, actor, vote_id: int, booth: str, counts: dict[int, int]) -> Vote:

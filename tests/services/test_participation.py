@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from services.core.crypto import Crypto
-from services.core.db import get_engine, session_scope
+from services.core.db import get_engine, session_scope, sessionmaker_for
 from services.korean import now_kst
 from services.models import (
     Household,
@@ -355,3 +355,24 @@ def test_a_vote_is_checked_when_created(world):
         bad(kind="approval", max_choices=2)
         bad(kind="knapsack", budget=100)
         bad(title=" ")
+
+
+def test_screens_advancing_a_vote_at_once_audit_it_once(world):
+    url, _ = world
+    with session_scope(url) as s:
+        vid = make_vote(s, opens_in=timedelta(minutes=30))
+        votes.approve(s, APPROVER, vid)
+    a, b = sessionmaker_for(url)(), sessionmaker_for(url)()
+    try:
+        va, vb = a.get(Vote, vid), b.get(Vote, vid)  # both read it approved
+        assert va.state == vb.state == votes.APPROVED
+        votes.advance(a, now=va.opens_at)
+        a.commit()
+        votes.advance(b, now=vb.opens_at)
+        b.commit()
+        assert vb.state == votes.OPEN
+    finally:
+        a.close()
+        b.close()
+    with session_scope(url) as s:
+        assert [x.action for x in votes.audit_entries(s, vid)] == ["create", "approve", "open"]

@@ -1,7 +1,7 @@
 """주민 참여 with the remote in real Chromium at 1280x720: from the home tile
 to a budget ballot of nine projects chosen with number keys and arrows, the
-SMS code, the receipt; then the results as bars. At 보통 in Korean, at
-아주 크게 in Korean and in English: no text under 30px, nothing outside the
+SMS code, the receipt; then the results as bars. At 보통 in Korean, at 크게
+in English, at 아주 크게 in Korean and in English: no text under 30px, nothing outside the
 safe area (but the header's title and the footer's Back hint at 아주 크게,
 which every screen shares)."""
 
@@ -57,7 +57,7 @@ def laid_out(tv, what):
     assert out == [], (what, out)
 
 
-@pytest.mark.parametrize("size,lang", [("normal", "ko"), ("xlarge", "ko"), ("xlarge", "en")])
+@pytest.mark.parametrize("size,lang", [("normal", "ko"), ("large", "en"), ("xlarge", "ko"), ("xlarge", "en")])
 def test_a_budget_ballot_with_the_remote(server, demo, tv, artifacts, size, lang):
     vid = budget_vote(demo)
     tv.page.goto(server + "/tv/simulator")  # pairs this box to 1144012-0001
