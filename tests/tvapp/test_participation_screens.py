@@ -192,3 +192,15 @@ def test_a_closed_or_unknown_vote_is_a_calm_screen(tv, demo):
     html = tv.get("/tv/participation/").get_data(as_text=True)
     check_screen(html, "/tv/")
     assert "진행 중인 투표가 없습니다" in html
+
+
+def test_running_totals_only_when_the_vote_shows_them(tv, demo):
+    hidden, shown = open_vote(demo, kind="question"), open_vote(demo, kind="question", show_running=True)
+    html = tv.get("/tv/participation/%d/" % hidden).get_data(as_text=True)
+    assert 'id="vote-running"' not in html
+    assert tv.get("/tv/participation/%d/results" % hidden).location.endswith("/tv/participation/%d/" % hidden)
+    html = tv.get("/tv/participation/%d/" % shown).get_data(as_text=True)
+    assert 'id="vote-running"' in html
+    html = tv.get("/tv/participation/%d/results" % shown).get_data(as_text=True)
+    check_screen(html, "/tv/participation/")
+    assert "중간 결과" in html and "투표 중입니다" in html and 'id="bar-3"' in html
