@@ -88,11 +88,6 @@ def listed(runtime) -> list[VoteView]:
         return [_view(s, v) for v in rows]
 
 
-def open_votes(runtime) -> list[VoteView]:
-    with runtime.session() as s:
-        return [_view(s, v) for v in votes.votes_in(s, votes.OPEN)]
-
-
 def vote_view(runtime, vote_id: int) -> VoteView:
     with runtime.session() as s:
         v = s.get(Vote, vote_id)

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -254,7 +254,3 @@ def votes_in(session: Session, *states: str) -> list[Vote]:
     """Votes in these states (after :func:`advance`), newest first."""
     advance(session)
     return list(session.scalars(select(Vote).where(Vote.state.in_(states)).order_by(Vote.id.desc())))
-
-
-def count_in(session: Session, state: str) -> int:
-    return session.scalar(select(func.count()).select_from(Vote).where(Vote.state == state)) or 0
