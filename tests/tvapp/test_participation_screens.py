@@ -204,3 +204,14 @@ def test_running_totals_only_when_the_vote_shows_them(tv, demo):
     html = tv.get("/tv/participation/%d/results" % shown).get_data(as_text=True)
     check_screen(html, "/tv/participation/")
     assert "중간 결과" in html and "투표 중입니다" in html and 'id="bar-3"' in html
+
+
+def test_many_votes_are_paged(tv, demo):
+    ids = [open_vote(demo, kind="question") for _ in range(7)]
+    html = tv.get("/tv/participation/").get_data(as_text=True)
+    g = check_screen(html, "/tv/")
+    assert g.initial == "vote-%d" % ids[-1]  # newest first
+    assert len(g.numbers["votes"]) == 5 and "1 / 2 쪽" in html and 'id="votes-next"' in html
+    html = tv.get("/tv/participation/?page=2").get_data(as_text=True)
+    g = check_screen(html, "/tv/")
+    assert set(g.numbers["votes"].values()) == {"vote-%d" % ids[1], "vote-%d" % ids[0]}

@@ -19,6 +19,7 @@ from tvapp.tv.device import tv_device_required
 
 FLOW = Flow("voteflow")  # who is voting, verified or not, the choices so far; the receipt once
 RECEIPT_LEN = ballots.RECEIPT_DIGITS
+PER_PAGE = 5  # rows of the list that fit at every text size, with the pager
 
 
 def rt():
@@ -74,7 +75,12 @@ def voting(*keys):
 @bp.get("/")
 @tv_device_required
 def vote_list():
-    return render_template("participation/list.html", votes=screens.listed(rt()))
+    rows = screens.listed(rt())
+    pages = max(1, (len(rows) + PER_PAGE - 1) // PER_PAGE)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    return render_template("participation/list.html", votes=rows[(page - 1) * PER_PAGE:page * PER_PAGE],
+                           page=page, pages=pages,
+                           page_url=lambda n: url_for("participation.vote_list", page=n))
 
 
 @bp.get("/<int:vote_id>/")

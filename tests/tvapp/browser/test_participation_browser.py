@@ -137,3 +137,16 @@ def test_a_budget_ballot_with_the_remote(server, demo, tv, artifacts, size, lang
     bar = tv.page.locator("#bar-9 .pv-bar i").bounding_box()
     assert bar["height"] >= 20 and bar["width"] > 0  # a bar seen from the sofa
     tv.screenshot(artifacts / ("vote-results-%s-%s.png" % (size, lang)))
+
+
+def test_a_full_page_of_votes_fits_at_the_largest_text(server, demo, tv, artifacts):
+    for _ in range(7):
+        budget_vote(demo)
+    tv.page.goto(server + "/tv/simulator")
+    with demo.session() as s:
+        s.execute(update(Device).values(text_size="xlarge", lang="en"))
+    go(tv, server + "/tv/participation/")
+    laid_out(tv, "list-full")
+    tv.screenshot(artifacts / "vote-list-xlarge-en.png")
+    press_nav(tv, "BLUE", "/tv/participation/?page=2")
+    laid_out(tv, "list-page-2")
