@@ -581,7 +581,7 @@ class Conversation:
         return vote_sms.ask(self.s, self.rt, resident, self.phone, cmd.vote, limit_for(self.config))
 
     def do_vote_check(self, cmd: Command, resident: Resident) -> str:
-        return vote_sms.check(self.s, self.rt, cmd.vote, limit_for(self.config))
+        return vote_sms.check(self.s, self.rt, resident, cmd.vote, limit_for(self.config))
 
     def do_pair(self, cmd: Command, resident: Resident | None) -> str:
         return self.pair(cmd, resident)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from services import otp, pii
+from services import otp, pii, ratelimit
 from services.core.errors import AppError
 from services.models import Household, Resident, Vote
 from services.participation import ballots, votes
@@ -156,7 +156,19 @@ def record(runtime, vote_id: int, resident_id: int, numbers, receipt: str | None
         return ballots.cast(s, runtime.crypto, v, resident_id, numbers)
 
 
-def check_receipt(runtime, vote_id: int, receipt: str) -> list[int] | None:
+RECEIPT_CHECKS_PER_MINUTE = 10
+
+
+def receipt_check_allowed(runtime, who: str) -> bool:
+    """One more receipt check for ``who`` (a box, a phone's keyed hash) this minute?"""
+    return ratelimit.hit(runtime.redis, ratelimit.receipt_checks(RECEIPT_CHECKS_PER_MINUTE), who)
+
+
+def check_receipt(runtime, vote_id: int, receipt: str, who: str) -> list[int] | None:
+    """What the ballot of this receipt says (None: none), or ``BallotError``
+    (``too_many``) past the checks a box or phone may make a minute."""
+    if not receipt_check_allowed(runtime, who):
+        raise ballots.BallotError("확인을 너무 여러 번 했습니다. 1분 뒤에 다시 해 주세요", "too_many_checks")
     with runtime.session() as s:
         v = s.get(Vote, vote_id)
         if v is None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from services import otp
 from services.korean import particles
 from services.models import Household, Resident, Vote
-from services.participation import ballots, votes
+from services.participation import ballots, screens, votes
 from services.sms.text import cp949_len
 
 VOTE_WORDS = ("투표", "vote")
@@ -46,6 +46,7 @@ R = {
     "found": "투표 {no} 확인번호의 투표지: 선택[{what}]",
     "ask_receipt": "확인번호 12자리를 '투표확인 123456789012'처럼 보내 주세요.",
     "not_open": "투표 기간이 끝나 기록하지 못했습니다.",
+    "too_many": "확인을 너무 여러 번 했습니다. 1분 뒤에 다시 보내 주세요.",
 }
 
 
@@ -202,10 +203,12 @@ def confirm(session: Session, runtime, resident: Resident, code: str) -> str:
     return _fmt("changed" if cast.changed else "recorded", receipt=ballots.format_receipt(cast.receipt))
 
 
-def check(session: Session, runtime, cmd: VoteCommand, limit: int) -> str:
+def check(session: Session, runtime, resident: Resident, cmd: VoteCommand, limit: int) -> str:
     """``투표확인 [12] 123456789012``: what the ballot of that receipt says."""
     if not cmd.receipt:
         return _fmt("ask_receipt")
+    if not screens.receipt_check_allowed(runtime, "phone:%d" % resident.id):
+        return _fmt("too_many")
     candidates = ([session.get(Vote, cmd.vote_no)] if cmd.vote_no else
                   list(session.scalars(select(Vote).where(Vote.state.in_((votes.OPEN, votes.CLOSED,
                                                                            votes.PUBLISHED))))))

@@ -153,3 +153,10 @@ def test_a_voter_of_another_district_is_told_why(demo):
 
 def test_no_open_vote(demo):
     assert say(demo, MINJUN, "투표") == "지금 진행 중인 투표가 없습니다."
+
+
+def test_receipt_checks_are_limited_per_phone(demo):
+    vid = open_vote(demo)
+    for i in range(10):
+        assert "없습니다" in say(demo, MINJUN, "투표확인 %d %012d" % (vid, i))
+    assert "1분 뒤" in say(demo, MINJUN, "투표확인 %d %012d" % (vid, 99))

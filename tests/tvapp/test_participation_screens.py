@@ -215,3 +215,14 @@ def test_many_votes_are_paged(tv, demo):
     html = tv.get("/tv/participation/?page=2").get_data(as_text=True)
     g = check_screen(html, "/tv/")
     assert set(g.numbers["votes"].values()) == {"vote-%d" % ids[1], "vote-%d" % ids[0]}
+
+
+def test_receipt_checks_are_limited_per_box(tv, demo):
+    base = "/tv/participation/%d" % open_vote(demo, kind="question")
+    html = tv.get(base + "/check").get_data(as_text=True)
+    for i in range(10):
+        r = tv.post(base + "/check", data={"receipt": "%012d" % i, "csrf_token": csrf(html)})
+        assert 'id="check-none"' in r.get_data(as_text=True)
+    r = tv.post(base + "/check", data={"receipt": "%012d" % 99, "csrf_token": csrf(html)})
+    page = r.get_data(as_text=True)
+    assert 'id="check-limited"' in page and 'id="check-none"' not in page

@@ -268,14 +268,17 @@ def done(v):
 @tv_device_required
 @with_vote
 def check(v):
-    found, asked = None, False
+    found, asked, limited = None, False, False
     if request.method == "POST":
         form = ReceiptForm()
         if form.validate() and len(form.receipt.data) == RECEIPT_LEN:
-            found, asked = screens.check_receipt(rt(), v.id, form.receipt.data), True
+            try:
+                found, asked = screens.check_receipt(rt(), v.id, form.receipt.data, "box:%d" % g.device.id), True
+            except ballots.BallotError:
+                limited = True
         else:
             asked = None  # not a whole code
-    return render_template("participation/check.html", v=v, found=found, asked=asked)
+    return render_template("participation/check.html", v=v, found=found, asked=asked, limited=limited)
 
 
 @bp.get("/<int:vote_id>/results")
