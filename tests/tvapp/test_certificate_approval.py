@@ -110,3 +110,13 @@ def test_another_phone_or_another_request_gets_nothing(tv, demo, client):
 def test_a_box_without_a_flow_gets_a_plain_not_done(tv, demo):
     r = tv.get("/tv/certificates/identity/status.json")
     assert r.status_code == 200 and r.get_json() == {"done": False, "waiting": False, "next": None}
+
+
+def test_when_the_approval_runs_out_the_screen_says_so(tv, demo):
+    to_code_screen(tv, demo)
+    for key in list(demo.redis.scan_iter("approval:*")) + list(demo.redis.scan_iter("otp:code:*")):
+        demo.redis.delete(key)  # five minutes pass
+    status = tv.get("/tv/certificates/identity/status.json").get_json()
+    assert status == {"done": True, "waiting": False, "next": "/tv/certificates/identity?m=expired"}
+    page = tv.get(status["next"]).get_data(as_text=True)
+    assert "유효 시간(5분)이 지났습니다" in page and "data-live" not in page

@@ -189,6 +189,8 @@ def identity_status():
     f = _flow()
     state = certs.approval_status(rt(), g.device.id, f.get("id"), f.get("resident_id"))
     done = state == "approved" or bool(f.get("verified"))
+    if not done and state == "none" and f.get("code_sent"):  # its 5 minutes passed (or a newer code replaced it)
+        return jsonify(done=True, waiting=False, next=url_for("certs.identity", m="expired"))
     return jsonify(done=done, waiting=state == "pending", next=url_for("certs.identity") if done else None)
 
 
