@@ -2,8 +2,8 @@
 
 When a box asks for the identity code of a certificate request, the one SMS
 to the resident's registered phone carries the code and says which digit to
-reply to approve that request: ``[마포구청] TV의 등본 신청이 맞으면 1을
-답장하세요. 인증번호 123456``. The reply (or 예/네/확인 without a code) from
+reply to approve that request: ``[마포구청] TV의 등본 신청이 맞으면 5분
+안에 1을 답장하세요. 인증번호 123456``. The reply (or 예/네/확인 without a code) from
 that same phone, through the SMS gateway, approves that request; the box's
 code screen follows (``status``) and moves on by itself. Typing the code
 stays as it was.
@@ -60,7 +60,7 @@ BY_REPLY, BY_CODE = "sms-reply", "tv-code"
 
 # The identity SMS: ``{office}`` and ``{code}`` are the OTP service's to fill
 # (it keeps "인증번호 {code}", which is how a stored copy is masked).
-SMS_TEXT = "[{office}] TV의 %s 신청이 맞으면 %d을(를) 답장하세요. 인증번호 {code}"
+SMS_TEXT = "[{office}] TV의 %s 신청이 맞으면 5분 안에 %d을(를) 답장하세요. 인증번호 {code}"
 
 # Answers to replies (each fits one 90-byte SMS with the default names: tests check).
 R = {

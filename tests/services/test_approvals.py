@@ -52,7 +52,7 @@ def test_the_sms_carries_the_code_and_the_reply_in_one_message(demo):
     assert result.ok
     body = last_sms(demo, MINJUN)
     assert re.search(r"인증번호 \d{6}", body)  # the code, still
-    assert "등본 신청이 맞으면 1을 답장하세요" in body
+    assert "등본 신청이 맞으면 5분 안에 1을 답장하세요" in body
     assert cp949_len(body) <= demo.config.SMS_MAX_BYTES
     with demo.session() as s:
         assert len([m for m in sms.messages_for_phone(s, demo, MINJUN) if m.direction == "mt"]) == 1
@@ -181,7 +181,7 @@ def test_two_boxes_of_one_household_are_approved_one_at_a_time(demo):
     b, rid_b = ask(demo, ref="R1002", box=OTHER_BOX, flow="fb", cert="land-register")
     second = last_sms(demo, MINJUN)
     assert a.ok and b.ok
-    assert "등본 신청이 맞으면 1을" in first and "토지대장 신청이 맞으면 2를" in second
+    assert "등본 신청이 맞으면 5분 안에 1을" in first and "토지대장 신청이 맞으면 5분 안에 2를" in second
     which = reply(demo, "네")
     assert "2건" in which and "1(등본)" in which and "2(토지대장)" in which and cp949_len(which) <= 90
     assert approvals.status(demo, BOX, "fa", rid_a) == approvals.status(demo, OTHER_BOX, "fb", rid_b) == "pending"
