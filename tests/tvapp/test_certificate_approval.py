@@ -120,3 +120,14 @@ def test_when_the_approval_runs_out_the_screen_says_so(tv, demo):
     assert status == {"done": True, "waiting": False, "next": "/tv/certificates/identity?m=expired"}
     page = tv.get(status["next"]).get_data(as_text=True)
     assert "유효 시간(5분)이 지났습니다" in page and "data-live" not in page
+
+
+def test_the_code_screen_in_english(tv, demo):
+    from services.models import Device
+    from tests.tvapp.test_tv_screens import device_of
+
+    with demo.session() as s:
+        s.get(Device, device_of(tv, demo).id).lang = "en"
+    html = to_code_screen(tv, demo)
+    assert "Reply 1 to it on the phone and this screen goes on by itself" in html
+    assert "답장" not in html
