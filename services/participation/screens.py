@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from services import otp, pii, ratelimit
+from services import approvals, otp, pii, ratelimit
 from services.core.errors import AppError
+from services.households import phone_hash
 from services.models import Household, Resident, Vote
 from services.participation import ballots, votes
 
@@ -129,8 +130,14 @@ def otp_subject(resident_id: int) -> str:
     return "resident:%d:vote" % resident_id
 
 
-def send_code(runtime, household_id: int, vote_id: int, resident_id: int) -> otp.OtpResult:
-    """An identity code to the voter's phone (as for certificates)."""
+APPROVAL_WHAT = "vote"  # how services.approvals names a vote in its SMS (투표)
+
+
+def send_code(runtime, household_id: int, vote_id: int, resident_id: int, *,
+              approval: tuple[int, str] | None = None) -> otp.OtpResult:
+    """An identity code to the voter's phone, as for certificates. With
+    ``approval`` (the box's device id, its flow id) the SMS also says which
+    digit to reply to approve instead of typing the code (``services.approvals``)."""
     person = voter(runtime, household_id, vote_id, resident_id)
     if person.why_not:
         raise ballots.NotEligible(person.why_not, "not_eligible")
@@ -138,11 +145,44 @@ def send_code(runtime, household_id: int, vote_id: int, resident_id: int) -> otp
         r = s.get(Resident, resident_id)
         if not r.phone_enc:
             raise ballots.NotEligible("등록된 휴대폰 번호가 없어 본인 확인을 할 수 없습니다", "no_phone")
-        return otp.send_code(s, runtime, otp_subject(resident_id), runtime.crypto.decrypt(r.phone_enc))
+        phone = runtime.crypto.decrypt(r.phone_enc)
+        if approval is None:
+            return otp.send_code(s, runtime, otp_subject(resident_id), phone)
+        device_id, flow_id = approval
+        ph = phone_hash(runtime.crypto, phone)
+        digit = approvals.reserve(runtime, device_id, flow_id, ph)
+        text = approvals.sms_text(digit, APPROVAL_WHAT) if digit else None
+        result = otp.send_code(s, runtime, otp_subject(resident_id), phone, text=text)
+        if result.ok and digit:
+            approvals.offer(runtime, device_id, flow_id=flow_id, resident_id=resident_id,
+                            subject=otp_subject(resident_id), ref=result.ref, digit=digit, phone_hash=ph,
+                            cert_type=APPROVAL_WHAT)
+        elif digit:
+            approvals.release(runtime, device_id, digit, ph)
+        return result
 
 
-def check_code(runtime, resident_id: int, code: str) -> otp.OtpResult:
-    return otp.verify_code(runtime, otp_subject(resident_id), code)
+def check_code(runtime, resident_id: int, code: str, approval: tuple[int, str] | None = None) -> otp.OtpResult:
+    """The code typed on the box; a right one also closes the box's approval by reply."""
+    result = otp.verify_code(runtime, otp_subject(resident_id), code)
+    if result.ok and approval:
+        approvals.code_typed(runtime, approval[0], approval[1], resident_id)
+    return result
+
+
+def reply_digit(runtime, device_id: int, flow_id: str | None, resident_id: int | None) -> int | None:
+    """The digit the box's vote waits for from the phone (None: it waits for no reply)."""
+    return approvals.waiting_digit(runtime, device_id, flow_id, resident_id)
+
+
+def approval_status(runtime, device_id: int, flow_id: str | None, resident_id: int | None) -> str:
+    """``approved``, ``pending`` or ``none`` (``services.approvals.status``)."""
+    return approvals.status(runtime, device_id, flow_id, resident_id)
+
+
+def take_approval(runtime, device_id: int, flow_id: str | None, resident_id: int | None) -> bool:
+    """True once when the phone's reply approved the box's vote."""
+    return approvals.take(runtime, device_id, flow_id, resident_id)
 
 
 def record(runtime, vote_id: int, resident_id: int, numbers, receipt: str | None = None) -> ballots.Cast:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from remote_nav import FocusGraph
 from services.models import Device, Resident, VoteBallot, utcnow
 from services.participation import votes
+from services.petitions import handle_mo
 from services.sms import messages_for_phone
 from tests.tvapp.test_tv_screens import check_screen, csrf, device_of, pair
 
@@ -226,3 +227,23 @@ def test_receipt_checks_are_limited_per_box(tv, demo):
     r = tv.post(base + "/check", data={"receipt": "%012d" % 99, "csrf_token": csrf(html)})
     page = r.get_data(as_text=True)
     assert 'id="check-limited"' in page and 'id="check-none"' not in page
+
+
+def test_the_voter_may_approve_by_replying_to_the_sms(tv, demo):
+    vid = open_vote(demo, kind="question")
+    base = "/tv/participation/%d" % vid
+    post(tv, base + "/who", {"resident_id": resident_id(demo, "R1003")}, base + "/who")
+    post(tv, base + "/identity/send", {}, base + "/identity")
+    with demo.session() as s:
+        sms_text = messages_for_phone(s, demo, "010-0000-0003")[0].body
+    assert "TV의 투표 신청이 맞으면 5분 안에 1을 답장하세요" in sms_text
+    html = tv.get(base + "/identity").get_data(as_text=True)
+    check_screen(html, base + "/who")
+    assert 'id="reply-note"' in html and 'data-live="%s/identity/status.json"' % base in html
+    assert tv.get(base + "/identity/status.json").get_json() == {"done": False, "waiting": True, "next": None}
+    assert "투표 신청을 승인했습니다" in handle_mo(demo, "010-0000-0003", "1").reply
+    state = tv.get(base + "/identity/status.json").get_json()
+    assert state["done"] and state["next"].endswith(base + "/identity")
+    assert tv.get(base + "/identity").location.endswith(base + "/ballot")
+    post(tv, base + "/ballot", {"number": 1}, base + "/ballot")
+    assert post(tv, base + "/confirm", {}, base + "/confirm").location.endswith(base + "/done")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import secrets
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 
 from services.participation import ballots, screens
@@ -133,11 +133,34 @@ def who_post(v):
 @with_vote
 @voting("resident_id")
 def identity(v, f):
+    if not f.get("verified") and screens.take_approval(rt(), g.device.id, f.get("id"), f["resident_id"]):
+        f.update(verified=True, verified_by="sms-reply")  # the phone replied: no code to type
+        FLOW.save(f)
     if f.get("verified"):
         return redirect(url_for("participation.ballot", vote_id=v.id))
     person = screens.voter(rt(), g.household.id, v.id, f["resident_id"])
-    return render_template("participation/identity.html", v=v, person=person, sent=f.get("code_sent", False),
+    sent = f.get("code_sent", False)
+    digit = screens.reply_digit(rt(), g.device.id, f.get("id"), f["resident_id"]) if sent else None
+    return render_template("participation/identity.html", v=v, person=person, sent=sent, digit=digit,
+                           poll=url_for("participation.identity_status", vote_id=v.id) if digit else None,
                            flow_id=f.get("id"))
+
+
+@bp.get("/<int:vote_id>/identity/status.json")
+@tv_device_required
+def identity_status(vote_id):
+    """Whether the phone approved this box's vote (the code screen polls it and
+    goes on by itself): nothing personal, and only the box's own flow."""
+    f = FLOW.load()
+    if f.get("vote_id") != vote_id:
+        return jsonify(done=True, waiting=False, next=url_for("participation.who", vote_id=vote_id))
+    state = screens.approval_status(rt(), g.device.id, f.get("id"), f.get("resident_id"))
+    done = state == "approved" or bool(f.get("verified"))
+    if not done and state == "none" and f.get("code_sent"):  # its 5 minutes passed, or a newer code
+        return jsonify(done=True, waiting=False,
+                       next=url_for("participation.identity", vote_id=vote_id, m="expired"))
+    return jsonify(done=done, waiting=state == "pending",
+                   next=url_for("participation.identity", vote_id=vote_id) if done else None)
 
 
 @bp.post("/<int:vote_id>/identity/send")
@@ -146,7 +169,7 @@ def identity(v, f):
 @voting("resident_id")
 def identity_send(v, f):
     try:
-        result = screens.send_code(rt(), g.household.id, v.id, f["resident_id"])
+        result = screens.send_code(rt(), g.household.id, v.id, f["resident_id"], approval=(g.device.id, f["id"]))
     except ballots.NotEligible:
         return _calm("본인 확인을 할 수 없습니다", "이 분은 휴대폰 번호가 없거나 이 투표의 대상이 아닙니다.",
                      "다른 분을 고르실 수 있습니다.", url_for("participation.who", vote_id=v.id), "다른 분 고르기")
@@ -164,7 +187,11 @@ def identity_check(v, f):
     form = CodeForm()
     if not form.validate():
         return redirect(url_for("participation.identity", vote_id=v.id, m="empty"))
-    result = screens.check_code(rt(), f["resident_id"], form.code.data)
+    if screens.take_approval(rt(), g.device.id, f.get("id"), f["resident_id"]):  # the phone said yes meanwhile
+        f.update(verified=True, verified_by="sms-reply")
+        FLOW.save(f)
+        return redirect(url_for("participation.ballot", vote_id=v.id))
+    result = screens.check_code(rt(), f["resident_id"], form.code.data, approval=(g.device.id, f.get("id")))
     if result.ok:
         f["verified"] = True
         FLOW.save(f)
