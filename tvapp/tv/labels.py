@@ -69,6 +69,13 @@ EVENT_LABELS = {
     "fax_stopped": _l("팩스 멈춤"),
 }
 
+# RequestEvent "verified": how identity was checked (detail["by"]), shown on its step.
+VERIFIED_BY = {
+    "tv-code": _l("TV에서 인증번호를 눌러 확인"),
+    "sms-reply": _l("휴대폰 문자 답장으로 승인"),
+    "sms-otp": _l("문자로 인증번호를 보내 확인"),
+}
+
 # A bill's tax item (the back end's Korean name) -> the screens' name for it.
 TAX_ITEMS = {
     "자동차세": _l("자동차세"),
@@ -148,7 +155,7 @@ def table(lang: str | None = None) -> dict:
             found = {name: {k: str(v) for k, v in labels.items()} for name, labels in (
                 ("kinds", REQUEST_KINDS), ("certificates", CERTIFICATE_TYPES),
                 ("statuses", STATUS_LABELS), ("events", EVENT_LABELS),
-                ("delivery", DELIVERY_LABELS), ("taxes", TAX_ITEMS))}
+                ("delivery", DELIVERY_LABELS), ("taxes", TAX_ITEMS), ("verified_by", VERIFIED_BY))}
             found["messages"] = dict(zip(ids["messages"], (str(m) for m in STEP_MESSAGES), strict=True))
             found["patterns"], found["units"] = ids["patterns"], ids["units"]
             found["date"] = gettext("%(m)d월 %(d)d일")
@@ -268,6 +275,8 @@ def timeline_steps(events, max_steps: int = 8, newest_first: bool = False) -> tu
                 "time": when(ev.created_at, now, labels),
                 "message": _message(ev, detail, labels), "page": None, "pages": None,
                 "percent": None, "tone": "bad" if ev.kind in BAD else "wait" if ev.kind in WAIT else "done"}
+        if ev.kind == "verified" and not step["message"]:
+            step["message"] = labels["verified_by"].get(str(detail.get("by", "")), "")
         if ev.kind == "delivering":
             try:
                 page, pages = int(detail.get("page", 0)), int(detail.get("pages", 0))
