@@ -314,3 +314,54 @@ def test_a_paid_tax_reads_as_paid_in_my_requests(tv, demo):
     detail = tv.get("/tv/requests/%s" % no).get_data(as_text=True)
     summary = re.search(r'class="req-summary".*?</p>', detail, re.S).group(0)
     assert "납부 완료" in summary and "전달 완료" not in summary
+
+
+def test_a_request_screen_follows_its_version(tv, demo):
+    """Issue 17 item 3: live.js polls a small JSON of the household's own
+    request (its status and events, nothing personal) while it is in progress."""
+    no = add_request(demo, tv.household_id, events=[("delivering", {"page": 1, "pages": 2})])
+    html = tv.get("/tv/requests/%s" % no).get_data(as_text=True)
+    shown = re.search(r'data-live-version="([^"]+)"', html).group(1)
+    assert 'data-live="/tv/requests/%s/live.json"' % no in html and "tv/live.js" in html
+    r = tv.get("/tv/requests/%s/live.json" % no)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    assert r.json == {"version": shown, "final": False}
+    assert set(r.get_data(as_text=True)) <= set('{}":,. \n-abcdefghijklmnopqrstuvwxyz0123456789')  # no names, numbers
+    with demo.session() as s:
+        req = ledger.get_by_receipt(s, no)
+        ledger.append_event(s, req.id, "later", "delivering", {"page": 2, "pages": 2})
+    assert tv.get("/tv/requests/%s/live.json" % no).json["version"] != shown
+    with demo.session() as s:
+        ledger.get_by_receipt(s, no).status = "delivered"
+    assert tv.get("/tv/requests/%s/live.json" % no).json["final"] is True
+    html = tv.get("/tv/requests/%s" % no).get_data(as_text=True)
+    assert "data-live=" not in html and "tv/live.js" not in html  # final: nothing to follow
+    with demo.session() as s:
+        other = get_household(s, "1144012-0002").id
+    assert tv.get("/tv/requests/%s/live.json" % add_request(demo, other)).status_code == 404
+    assert tv.get("/tv/requests/%s/live.json" % ("9" * 40)).status_code == 404
+
+
+def test_a_fax_in_trouble_offers_cancel_on_its_screen(tv, demo):
+    no = add_request(demo, tv.household_id, events=[
+        ("delivering", {"page": 0, "pages": 2}),
+        ("waiting", {"reason": "fax_retry", "message": "받는 팩스가 통화 중입니다. 3분 뒤 다시 보냅니다."}),
+        ("delivering", {"page": 0, "pages": 2})])
+    html = tv.get("/tv/requests/%s?from=2" % no).get_data(as_text=True)
+    g = check_screen(html, "/tv/requests/?page=2")
+    assert g.colour_keys.get("RED") == "신청 취소"
+    assert 'id="detail-switch"' not in html  # no registered email to switch to (no resident)
+    page = tv.get("/tv/requests/%s/cancel?from=2" % no).get_data(as_text=True)
+    g = check_screen(page, "/tv/requests/%s?from=2" % no)
+    assert g.initial == "action-ok" and "신청을 취소할까요?" in page
+    assert tv.post("/tv/requests/%s/cancel" % no).status_code == 400  # no CSRF token
+    r = tv.post("/tv/requests/%s/cancel?from=2" % no, data={"csrf_token": csrf(page)})
+    assert r.status_code == 302 and r.location.endswith("/tv/requests/%s?from=2" % no)
+    r = tv.post("/tv/requests/%s/cancel?from=2" % no, data={"csrf_token": csrf(page)})  # OK pressed twice
+    assert r.status_code == 302
+    with demo.session() as s:
+        req = ledger.get_by_receipt(s, no)
+        assert req.status == "cancelled"
+        assert [e.kind for e in ledger.timeline(s, req.id)].count("cancelled") == 1
+    assert tv.get("/tv/requests/%s/cancel" % no).status_code == 302  # nothing left to cancel
+    assert tv.get("/tv/requests/%s/other" % no).status_code == 404
