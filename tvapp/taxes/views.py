@@ -11,6 +11,7 @@ import math
 
 from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 
+from services.certificates import requests as certs
 from services.pii import mask_email, mask_phone
 from services.taxes import bills as bills_mod
 from services.taxes import payments
@@ -276,6 +277,11 @@ def result(order_id):
                      url_for("tv.requests_list"), "나의 민원", 404)
     r = screen.outcome
     steps, hidden = timeline_steps(screen.timeline) if screen.timeline is not None else ([], 0)
+    # the 납세증명서 in one press, to the first remembered place (a fax number used before, the registered email)
+    place = None
+    if r.status == "paid" and screen.payer_id is not None:
+        place = next(iter(certs.places_for(rt(), g.household.id, screen.payer_id)), None)
     return render_template("taxes/result.html", r=r, steps=steps, hidden=hidden, won=bills_mod.won,
+                           place=place, payer_id=screen.payer_id,
                            delivery=screen.delivery_masked, method=screen.delivery_method,
                            poll=url_for("taxes.status_json", order_id=order_id) if not r.final else None)

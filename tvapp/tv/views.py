@@ -22,6 +22,7 @@ from flask import (
 )
 
 from services import handoff, ledger, pairing
+from services.certificates import requests as certs
 from services.households import ensure_household
 from services.models import utcnow
 from tvapp.caching import household_screen, shared_screen
@@ -94,9 +95,12 @@ def pair_poll():
 @household_screen()
 def requests_list():
     labels = table()
-    rows, page, count = ledger.household_request_page(runtime(), g.household.id, page_arg(), PER_PAGE,
+    offers = certs.repeat_offers(runtime(), g.household.id, limit=1)  # 같은 증명서 다시 받기
+    # the offer takes a row's place on every page (two at the larger text sizes, where it wraps)
+    per_page = PER_PAGE - len(offers) * (1 if g.device.text_size == "normal" else 2)
+    rows, page, count = ledger.household_request_page(runtime(), g.household.id, page_arg(), per_page,
                                                       limit=MAX_REQUESTS)
-    pages = max(1, math.ceil(count / PER_PAGE))
+    pages = max(1, math.ceil(count / per_page))
     now = datetime.now(timezone.utc)
     detail = url_for("tv.request_detail", receipt_no="RECEIPT", **({"from": page} if page > 1 else {}))
     items = [{"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
@@ -107,6 +111,7 @@ def requests_list():
               "href": detail.replace("RECEIPT", quote(r.receipt_no, safe=""), 1)}
              for r in rows]
     return render_template("tv/requests.html", items=items, page=page, pages=pages,
+                           offers=offers if page == 1 else [],
                            page_url=lambda n: url_for("tv.requests_list", page=n))
 
 
