@@ -153,8 +153,8 @@ def forget(runtime, household_id: int, destination_id: int) -> bool:
 
 def clean_label(text: str | None) -> str:
     """A name as kept: printable, single spaces, at most ``LABEL_MAX`` characters."""
-    text = " ".join("".join(ch for ch in (text or "") if ch.isprintable()).split())
-    return text[:LABEL_MAX]
+    words = ("".join(ch for ch in word if ch.isprintable()) for word in (text or "").split())
+    return " ".join(w for w in words if w)[:LABEL_MAX].strip()
 
 
 def _naming_key(token: str) -> str:
