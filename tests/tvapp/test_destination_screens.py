@@ -15,7 +15,7 @@ from services.certificates import requests as certs
 from services.ledger import get_by_receipt
 from services.models import Destination, Resident, utcnow
 from tests.tvapp.test_certificate_screens import post, resident_id, walk_to_delivery
-from tests.tvapp.test_tv_screens import check_screen, csrf, pair
+from tests.tvapp.test_tv_screens import check_screen, pair
 
 BANK_FAX = "02-2153-1234"
 
