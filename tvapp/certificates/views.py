@@ -32,6 +32,7 @@ from tvapp.tv.labels import timeline_steps
 from tvapp.tv.views import handoff_context
 
 FLOW = Flow("certflow")  # the box's choices while it walks a request
+SAVED_SHOWN = {"normal": 3, "large": 2, "xlarge": 1}  # remembered fax numbers the delivery screen lists
 
 
 def rt():
@@ -225,7 +226,8 @@ def identity_check(f):
 def delivery(f):
     if f.get("preset"):  # one press (a repeat, a remembered place): approved, so made
         return _submit_preset(f)
-    saved = destinations.household_destinations(rt(), g.household.id)
+    # as many as fit the screen at the box's text size (the one used last first)
+    saved = destinations.household_destinations(rt(), g.household.id)[:SAVED_SHOWN.get(g.device.text_size, 1)]
     registered = certs.resident_email(rt(), f["resident_id"])
     return render_template("certificates/delivery.html", ctype=catalogue.get(f["type"]), flow_id=f.get("id"),
                            saved=saved, registered=mask_email(registered) if registered else None,

@@ -41,6 +41,7 @@ from tvapp.tv.labels import kind_text, table, timeline_steps, when
 log = logging.getLogger(__name__)
 
 PER_PAGE = 6
+OFFER_ROWS = {"normal": 2, "large": 3, "xlarge": 4}  # list rows the repeat offer takes, by text size
 MAX_REQUESTS = 400
 SIMULATOR_HOUSEHOLD = "1144012-0001"
 
@@ -96,8 +97,8 @@ def pair_poll():
 def requests_list():
     labels = table()
     offers = certs.repeat_offers(runtime(), g.household.id, limit=1)  # 같은 증명서 다시 받기
-    # the offer takes a row's place on every page (two at the larger text sizes, where it wraps)
-    per_page = PER_PAGE - len(offers) * (1 if g.device.text_size == "normal" else 2)
+    # the offer (two lines, more where they wrap) takes rows' place on every page
+    per_page = PER_PAGE - len(offers) * OFFER_ROWS.get(g.device.text_size, 4)
     rows, page, count = ledger.household_request_page(runtime(), g.household.id, page_arg(), per_page,
                                                       limit=MAX_REQUESTS)
     pages = max(1, math.ceil(count / per_page))
