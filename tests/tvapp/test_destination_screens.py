@@ -5,6 +5,7 @@ numbering plan now refuses is shown disabled with the reason; removing one;
 naming one on the phone page while the TV waits; 같은 증명서 다시 받기 on 나의
 민원; the one-press 납세증명서 route."""
 
+import json
 import re
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from services import destinations
 from services.certificates import requests as certs
 from services.ledger import get_by_receipt
-from services.models import Destination, Resident, utcnow
+from services.models import Destination, Device, Resident, utcnow
 from tests.tvapp.test_certificate_screens import post, resident_id, walk_to_delivery
 from tests.tvapp.test_tv_screens import check_screen, pair
 
@@ -145,3 +146,16 @@ def test_one_press_certificate_route(tv, demo):
     assert r.status_code == 422
     r = tv.get("/tv/certificates/quick/tax-payment/%d/email" % resident_id(demo, "R2001"))  # another household
     assert r.status_code == 422
+
+
+def test_the_long_way_after_a_one_press_start_forgets_the_preset(tv, demo):
+    rid = resident_id(demo, "R1001")
+    tv.get("/tv/certificates/quick/tax-payment/%d/email" % rid)
+    html = tv.get("/tv/certificates/tax-payment/").get_data(as_text=True)
+    post(tv, "/tv/certificates/tax-payment/who", html, resident_id=rid)
+    page = tv.get("/tv/certificates/tax-payment/options").get_data(as_text=True)
+    assert 'id="opt-form"' in page or "사용 목적" in page
+    with demo.session() as s:
+        device = s.scalar(select(Device).where(Device.household_id == tv.household_id))
+        flow = json.loads(demo.crypto.decrypt(demo.redis.get("certflow:%d" % device.id).decode()))
+    assert "preset" not in flow and "client_token" not in flow

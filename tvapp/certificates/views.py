@@ -117,7 +117,8 @@ def who_post(cert_type):
         certs.check_resident(rt(), g.household.id, rid)
     except certs.FlowError:
         return redirect(url_for("certs.who", cert_type=cert_type))
-    if f.get("type") != cert_type or f.get("resident_id") != rid:  # another request, or another person
+    if f.get("type") != cert_type or f.get("resident_id") != rid or f.get("preset"):
+        # another request, another person, or the resident left a one-press request for the long way
         f = {"type": cert_type, "resident_id": rid, "id": _new_id()}
     _save(f)
     return redirect(url_for("certs.options", cert_type=cert_type))
