@@ -9,12 +9,13 @@ import json
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services import destinations
 from services.certificates import requests as certs
 from services.ledger import get_by_receipt
-from services.models import Destination, Device, Resident, utcnow
+from services.models import Destination, Device, Request, Resident, utcnow
+from services.sms import messages_for_phone
 from tests.tvapp.test_certificate_screens import post, resident_id, walk_to_delivery
 from tests.tvapp.test_tv_screens import check_screen, pair
 
@@ -159,3 +160,22 @@ def test_the_long_way_after_a_one_press_start_forgets_the_preset(tv, demo):
         device = s.scalar(select(Device).where(Device.household_id == tv.household_id))
         flow = json.loads(demo.crypto.decrypt(demo.redis.get("certflow:%d" % device.id).decode()))
     assert "preset" not in flow and "client_token" not in flow
+
+
+def test_a_one_press_request_is_made_once_and_needs_a_new_check_after(tv, demo):
+    rid = resident_id(demo, "R1001")
+    html = tv.get(tv.get("/tv/certificates/quick/tax-payment/%d/email" % rid).location).get_data(as_text=True)
+    r = post(tv, "/tv/certificates/identity/send", html)
+    html = tv.get(r.location).get_data(as_text=True)
+    with demo.session() as s:
+        body = messages_for_phone(s, demo, "010-0000-0001")[0].body
+    r = post(tv, "/tv/certificates/identity/check", html, code=re.search(r"인증번호 (\d{6})", body).group(1))
+    assert r.location.endswith("/tv/certificates/delivery")
+    first = tv.get(r.location)
+    assert "/tv/certificates/done/" in first.location
+    again = tv.get("/tv/certificates/delivery")  # a reload, a second OK
+    assert again.location == first.location
+    with demo.session() as s:
+        assert s.scalar(select(func.count()).select_from(Request)) == 1
+    for path in ("/tv/certificates/delivery/fax", "/tv/certificates/delivery/email", "/tv/certificates/confirm"):
+        assert tv.get(path).location.endswith("/tv/certificates/")  # the check was spent on that one

@@ -117,7 +117,7 @@ def who_post(cert_type):
         certs.check_resident(rt(), g.household.id, rid)
     except certs.FlowError:
         return redirect(url_for("certs.who", cert_type=cert_type))
-    if f.get("type") != cert_type or f.get("resident_id") != rid or f.get("preset"):
+    if f.get("type") != cert_type or f.get("resident_id") != rid or f.get("preset") or f.get("submitted"):
         # another request, another person, or the resident left a one-press request for the long way
         f = {"type": cert_type, "resident_id": rid, "id": _new_id()}
     _save(f)
@@ -223,8 +223,12 @@ def identity_check(f):
 
 @bp.get("/delivery")
 @tv_device_required
-@needs("type", "resident_id", "verified")
+@needs("type", "resident_id")
 def delivery(f):
+    if f.get("submitted"):  # a one-press request made already (a reload, a second OK): show it again
+        return redirect(url_for("certs.done", receipt_no=f["submitted"]))
+    if not f.get("verified"):
+        return redirect(url_for("certs.catalogue_list"))
     if f.get("preset"):  # one press (a repeat, a remembered place): approved, so made
         return _submit_preset(f)
     # as many as fit the screen at the box's text size (the one used last first)
@@ -306,7 +310,8 @@ def _submit_preset(f):
                      url_for("certs.delivery"), "받는 곳 고르기", 422)
     if created:
         certs.start(rt(), rid)
-    FLOW.clear()
+    # what was made, for a reload or a second OK on the way here (a new request starts afresh: who_post)
+    _save({"type": f["type"], "resident_id": f["resident_id"], "id": f.get("id"), "submitted": receipt})
     return redirect(url_for("certs.done", receipt_no=receipt))
 
 
