@@ -231,12 +231,16 @@ def delivery(f):
         return redirect(url_for("certs.catalogue_list"))
     if f.get("preset"):  # one press (a repeat, a remembered place): approved, so made
         return _submit_preset(f)
-    # as many as fit the screen at the box's text size (the one used last first)
+    return _delivery_screen(f, forgot=request.args.get("m") == "forgot")
+
+
+def _delivery_screen(f, error: str = "", forgot: bool = False, status: int = 200):
+    # as many remembered numbers as fit the screen at the box's text size (the one used last first)
     saved = destinations.household_destinations(rt(), g.household.id)[:SAVED_SHOWN.get(g.device.text_size, 1)]
     registered = certs.resident_email(rt(), f["resident_id"])
     return render_template("certificates/delivery.html", ctype=catalogue.get(f["type"]), flow_id=f.get("id"),
                            saved=saved, registered=mask_email(registered) if registered else None,
-                           error=request.args.get("error", ""), forgot=request.args.get("m") == "forgot")
+                           error=error, forgot=forgot), status
 
 
 @bp.post("/delivery/saved")
@@ -249,8 +253,8 @@ def delivery_saved(f):
         return redirect(url_for("certs.delivery"))
     try:
         method, address = certs.place_address(rt(), g.household.id, f["resident_id"], form.place.data)
-    except certs.FlowError as e:
-        return redirect(url_for("certs.delivery", error=e.message))
+    except certs.FlowError as e:  # the screen again with the reason (never in the URL: it may quote a number)
+        return _delivery_screen(f, error=e.message, status=422)
     f.update(method=method, address=address)
     if method == "fax":
         f["fax"] = "".join(ch for ch in address if ch.isdigit())
