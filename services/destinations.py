@@ -128,6 +128,12 @@ def household_destinations(runtime, household_id: int) -> list[Remembered]:
         return listed(s, runtime.crypto, household_id)
 
 
+def remember_number(runtime, household_id: int, number: str) -> None:
+    """:func:`remember` in its own unit of work (a tax receipt's fax number)."""
+    with runtime.session() as s:
+        remember(s, runtime.crypto, household_id, number)
+
+
 def number_of(runtime, household_id: int, destination_id: int) -> str:
     """The remembered number itself, to send to; ``DestinationError`` when it
     is not the household's, or the policy refuses it today (status 422)."""

@@ -11,6 +11,7 @@ import math
 
 from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 
+from services import destinations
 from services.certificates import requests as certs
 from services.pii import mask_email, mask_phone
 from services.taxes import bills as bills_mod
@@ -141,10 +142,16 @@ def receipt_to(epay_no):
     b, other = _bill_or_redirect(epay_no)
     if other:
         return other
+    return _receipt_screen(b, request.args.get("error", ""))
+
+
+def _receipt_screen(b, error="", status=200):
     address = payments.payer_email(rt(), g.household.id, b.payer_ref)
     registered = mask_email(address) if address else None
-    return render_template("taxes/receipt_to.html", bill=b, registered=registered,
-                           error=request.args.get("error", ""))
+    saved = [d for d in destinations.household_destinations(rt(), g.household.id)
+             if d.usable][:2 if g.device.text_size == "normal" else 1]  # as many as fit
+    return render_template("taxes/receipt_to.html", bill=b, registered=registered, saved=saved,
+                           error=error), status
 
 
 @bp.post("/bill/<epay_no>/receipt")
@@ -162,6 +169,13 @@ def receipt_to_post(epay_no):
         choice = {"method": "email", "address": address} if address else {"method": "none"}
     elif use == "fax":
         choice = {"method": "fax", "address": form.number}
+        destinations.remember_number(rt(), g.household.id, form.number)
+    elif use == "saved" and form.place.data:
+        try:
+            choice = {"method": "fax", "address": destinations.number_of(rt(), g.household.id,
+                                                                          int(form.place.data[1:]))}
+        except destinations.DestinationError as e:
+            return _receipt_screen(b, e.message, 422)
     else:
         choice = {"method": "none"}
     f = _flow()

@@ -22,6 +22,7 @@ from tests.tvapp.test_tv_screens import csrf
 pytestmark = pytest.mark.browser
 
 DUE = "1144012611260000011"
+OVERDUE = "1144012608260000022"
 
 
 @pytest.fixture
@@ -105,6 +106,9 @@ def test_new_screens_at_every_text_size(own_backend, server, demo, tv, artifacts
         go(tv, server + "/tv/requests/")
         assert tv.page.query_selector("#repeat a") is not None
         look(tv, artifacts, "dest-requests-%s" % size, size)
+        go(tv, server + "/tv/taxes/bill/%s/receipt" % OVERDUE)
+        assert "02-2153-1234" in tv.page.inner_text("#receipt-saved")
+        look(tv, artifacts, "dest-tax-receipt-%s" % size, size)
         go(tv, result)
         assert tv.focused_id() == "result-cert-quick"
         look(tv, artifacts, "dest-tax-result-%s" % size, size)
