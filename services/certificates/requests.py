@@ -282,6 +282,7 @@ class RepeatOffer:
     """A delivered request offered again on 나의 민원."""
 
     receipt_no: str
+    cert_type: str
     name_ko: str
     person: str
     method: str
@@ -337,8 +338,8 @@ def repeat_offers(runtime, household_id: int, limit: int = 2) -> list[RepeatOffe
                 shown = "%s (%s)" % (number, labels[number]) if labels.get(number) else number
             else:
                 shown = pii.mask_email(address)
-            offers.append(RepeatOffer(req.receipt_no, ctype.name_ko, names[req.resident_id], req.delivery_method,
-                                      shown))
+            offers.append(RepeatOffer(req.receipt_no, ctype.code, ctype.name_ko, names[req.resident_id],
+                                      req.delivery_method, shown))
             if len(offers) >= limit:
                 break
     return offers

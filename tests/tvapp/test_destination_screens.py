@@ -179,3 +179,22 @@ def test_a_one_press_request_is_made_once_and_needs_a_new_check_after(tv, demo):
         assert s.scalar(select(func.count()).select_from(Request)) == 1
     for path in ("/tv/certificates/delivery/fax", "/tv/certificates/delivery/email", "/tv/certificates/confirm"):
         assert tv.get(path).location.endswith("/tv/certificates/")  # the check was spent on that one
+
+
+def test_in_english(tv, demo):
+    remember(demo, tv.household_id, BANK_FAX, "국민은행 마포지점")
+    html = walk_to_delivery(tv, demo)
+    with demo.session() as s:
+        s.scalar(select(Device).where(Device.household_id == tv.household_id)).lang = "en"
+    page = tv.get("/tv/certificates/delivery").get_data(as_text=True)
+    for english in ("Fax", "To another fax number", "To another email address", "Name", "Registered email"):
+        assert english in page, english
+    for korean in ("다른 팩스 번호로", "등록된 메일", "받는 방법"):
+        assert korean not in page, korean
+    assert "국민은행 마포지점" in page  # the name the household gave stays as given
+    receipt = delivered_request(demo, tv.household_id)
+    with demo.session() as s:
+        get_by_receipt(s, receipt).status = "delivered"
+    page = tv.get("/tv/requests/").get_data(as_text=True)
+    assert "Get the same certificate again" in page and "같은 증명서" not in page
+    assert html

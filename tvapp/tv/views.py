@@ -112,7 +112,8 @@ def requests_list():
               "href": detail.replace("RECEIPT", quote(r.receipt_no, safe=""), 1)}
              for r in rows]
     return render_template("tv/requests.html", items=items, page=page, pages=pages,
-                           offers=offers if page == 1 else [],
+                           offers=[dict(o.__dict__, kind=kind_text("certificate", o.cert_type, labels))
+                                   for o in offers] if page == 1 else [],
                            page_url=lambda n: url_for("tv.requests_list", page=n))
 
 
