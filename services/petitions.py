@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fax_bridge import FaxNumberPolicy, NumberRefused
-from services import ledger, otp, pairing, pii, ratelimit, steps
+from services import approvals, ledger, otp, pairing, pii, ratelimit, steps
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import catalogue
 from services.delivery.email import valid_address
@@ -93,6 +93,10 @@ CONFIRM_WORDS = ("확인", "인증번호", "인증", "confirm", "verify", "code"
 PAIR_WORDS = ("tv연결", "연결", "pair", "link")
 STATUS_WORDS = ("진행상황", "처리상황", "상태", "조회", "진행", "status", "check")
 CANCEL_WORDS = ("신청취소", "취소", "cancel")
+# A yes to the TV request the identity SMS named (services.approvals); 확인 and ok
+# without a code are a yes too (CONFIRM_WORDS).
+YES_WORDS = ("예", "네", "넵", "넹", "녜", "응", "yes", "y", "승인")
+APPROVE_RE = re.compile(r"([1-9])(번)?")
 
 DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d\u30fc\u2500"), "-")
 RECEIPT_RE = re.compile(r"(\d{8})-?(\d{6})")
@@ -110,13 +114,14 @@ TAX_TAIL = ("얼마", "얼마에요", "얼마예요", "얼마인가요", "얼마
 
 @dataclass
 class Command:
-    name: str  # help status taxes cancel confirm pair stop start cert unknown empty
+    name: str  # help status taxes cancel confirm approve pair stop start cert unknown empty
     cert: str | None = None
     method: str | None = None
     number: str | None = None
     receipt: str | None = None
     code: str | None = None
     word: str = ""
+    digit: int | None = None  # approve: the digit replied (None: 예/네)
 
 
 def normalize(text: str | None) -> str:
@@ -264,6 +269,12 @@ def _parse(c: str) -> Command:
         return Command("help")
     if SIX_DIGITS_RE.fullmatch(c):
         return Command("confirm", code=c)
+    yes = c.strip(".!~^")
+    m = APPROVE_RE.fullmatch(yes)
+    if m:
+        return Command("approve", digit=int(m.group(1)))
+    if yes in YES_WORDS or yes.rstrip("요") in YES_WORDS:
+        return Command("approve")
     w = _prefix(c, CONFIRM_WORDS)
     if w is not None:
         digits = "".join(ch for ch in c[len(w):] if ch.isdigit())
@@ -466,7 +477,15 @@ class Conversation:
             return self.fmt("replaced", w=w, how=how, old=old)
         return self.fmt("challenge_again")
 
+    def do_approve(self, cmd: Command, resident: Resident) -> str:
+        """1 (or 예, 네) to the TV request the identity SMS named."""
+        return approvals.reply(self.rt, self.hash, cmd.digit) or approvals.nothing_to_approve()
+
     def do_confirm(self, cmd: Command, resident: Resident) -> str:
+        if not cmd.code or len(cmd.code) == 1:  # 확인 (or 확인 1) alone: a yes to a TV request, if one waits
+            said = approvals.reply(self.rt, self.hash, int(cmd.code) if cmd.code and cmd.code != "0" else None)
+            if said:
+                return said
         raw = self.redis.get(self._pending_key(resident))
         if raw is None:
             return self.fmt("no_pending")

@@ -97,7 +97,6 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(views.bp)
     pageheaders.init_app(app)  # CSP and X-Frame-Options; after every template folder is known
     if config.PROXY_HOPS > 0:  # behind the front (tvapp.front): the client's address, for rate limits
-        # believed only from the front's own address (tvapp.frontpeer)
-        app.wsgi_app = frontpeer.FrontOnlyProxyFix(app.wsgi_app, config.PROXY_HOPS,
-                                                   frontpeer.addresses(config.FRONT_ADDRESSES))
+        # believed only for requests over the front's unix socket (tvapp.frontpeer)
+        app.wsgi_app = frontpeer.FrontOnlyProxyFix(app.wsgi_app, config.PROXY_HOPS)
     return app
