@@ -7,10 +7,11 @@ issue 21's targets:
 - a tax bill paid by the phone hand-off: at most 6 presses on the TV (the
   phone pays over HTTP while the TV sits on the QR screen and moves on by
   itself);
-- the 납세증명서 after paying: at most 4 (plus the code's 6 digits, counted
-  apart until the SMS-reply approval replaces them);
+- the 납세증명서 after paying: at most 4, approved by replying 1 to the SMS
+  (no key pressed while the TV waits) or by typing the code (its 6 digits
+  counted apart);
 - the same certificate again to a remembered fax number from 나의 민원: at most
-  8 (the code's digits counted apart);
+  8, approved either way;
 - reading a news article; changing the text size in settings.
 
 No letter is typed on the TV; nothing here waits on or asserts a time.
@@ -29,14 +30,16 @@ from broadcast_feed import push
 from services import destinations
 from services.certificates import requests as certs
 from services.households import get_household
-from services.models import Request, Resident
+from services.models import Request, RequestEvent, Resident
 from services.sms import messages_for_phone
 from tests.tvapp.browser.test_tv_browser import go, press_nav, ready
+from tests.tvapp.browser.test_walkthrough_certificates import reply_from_phone
 from tests.tvapp.test_tv_screens import csrf
 
 pytestmark = pytest.mark.browser
 
 HOUSEHOLD = "1144012-0001"
+YOUNGSOO = "010-0000-0001"  # 김영수, the payer of the bills and the holder of the 등본
 OVERDUE = "1144012608260000022"  # 주민세 10,300원, payer 김영수 (R1001)
 GOOD = dict(number="4111111111111111", expiry="1230", birth="480312", password2="12")
 BANK_FAX, BANK = "02-2153-1234", "국민은행 마포지점"
@@ -81,11 +84,19 @@ def remember_the_bank(rt):
     return hid
 
 
-def approve_with_code(tv, rt, phone):
-    """The identity step by the code (until the SMS reply approves): OK to send,
-    the six digits, down to 확인, OK. Returns the digits pressed."""
+def approve(tv, rt, server, how, phone=YOUNGSOO):
+    """The identity step: OK to send the SMS, then either the phone replies 1
+    (the TV moves on by itself) or the six digits typed, down to 확인, OK.
+    Returns the digits pressed (counted apart)."""
     assert tv.focused_id() == "code-send"
     press_nav(tv, "OK", "/tv/certificates/identity")
+    if how == "reply":
+        before = tv.presses
+        assert "승인했습니다" in reply_from_phone(server, "1", phone=phone)
+        tv.page.wait_for_url(re.compile(r"/tv/certificates/done/"), timeout=20000)
+        ready(tv)
+        assert tv.presses == before  # no key pressed
+        return 0
     assert tv.focused_id() == "code"
     before = tv.presses
     for digit in code_for(rt, phone):
@@ -110,7 +121,8 @@ def pay_on_the_phone(server, tv):
     assert r.status_code == 200 and "납부했습니다" in r.text
 
 
-def test_tax_paid_by_phone_then_the_certificate_in_one_press(own_backend, server, demo, tv, capsys):
+@pytest.mark.parametrize("how", ["reply", "code"])
+def test_tax_paid_by_phone_then_the_certificate_in_one_press(own_backend, server, demo, tv, capsys, how):
     hid = remember_the_bank(demo)
     start_at_home(tv, server)
     press_nav(tv, "2", "/tv/taxes/")  # number key 2: 지방세
@@ -135,18 +147,21 @@ def test_tax_paid_by_phone_then_the_certificate_in_one_press(own_backend, server
     offer = tv.page.inner_text("#result-cert-quick")
     assert BANK_FAX in offer and BANK in offer
     press_nav(tv, "OK", "/tv/certificates/identity")
-    digits = approve_with_code(tv, demo, "010-0000-0001")
+    digits = approve(tv, demo, server, how)
     cert = tv.presses - digits
-    report(capsys, "납세증명서 after paying", cert, digits, target=4)
+    report(capsys, "납세증명서 after paying (approved by %s)" % how, cert, digits, target=4)
     assert "신청되었습니다" in tv.page.inner_text("#screen-title")
     assert "지방세 납세증명서" in tv.page.inner_text("#tv-main") and "02-****-1234" in tv.page.inner_text("#tv-main")
-    assert cert <= 4 and digits == 6
+    assert cert <= 4 and digits == (6 if how == "code" else 0)
     with demo.session() as s:
         req = s.scalar(select(Request).where(Request.kind == "certificate"))
         payer = s.scalar(select(Resident).where(Resident.ref == "R1001"))
         assert req.options == {"certificate_type": "tax-payment", "purpose": "기타"}
         assert (req.resident_id, req.household_id, req.delivery_method) == (payer.id, hid, "fax")
         assert demo.crypto.decrypt(req.delivery_address_enc) == BANK_FAX
+        assert s.scalar(select(RequestEvent.detail).where(RequestEvent.request_id == req.id,
+                                                          RequestEvent.kind == "verified")) == {
+            "by": "sms-reply" if how == "reply" else "tv-code"}
 
 
 def delivered_to_the_bank(rt):
@@ -161,7 +176,8 @@ def delivered_to_the_bank(rt):
         return req.receipt_no
 
 
-def test_repeat_to_a_remembered_number(server, demo, tv, capsys):
+@pytest.mark.parametrize("how", ["reply", "code"])
+def test_repeat_to_a_remembered_number(server, demo, tv, capsys, how):
     old = delivered_to_the_bank(demo)
     start_at_home(tv, server)
     press_nav(tv, "4", "/tv/requests/")  # number key 4: 나의 민원
@@ -171,13 +187,13 @@ def test_repeat_to_a_remembered_number(server, demo, tv, capsys):
     offer = tv.page.inner_text("#repeat-" + old)
     assert "주민등록표 등본" in offer and "김영수" in offer and BANK_FAX in offer and BANK in offer
     press_nav(tv, "OK", "/tv/certificates/identity")
-    digits = approve_with_code(tv, demo, "010-0000-0001")
+    digits = approve(tv, demo, server, how)
     presses = tv.presses - digits
-    report(capsys, "same certificate again to a remembered fax", presses, digits, target=8)
+    report(capsys, "same certificate again to a remembered fax (approved by %s)" % how, presses, digits, target=8)
     assert "신청되었습니다" in tv.page.inner_text("#screen-title")
     new = tv.page.inner_text("#receipt").strip()
     assert new != old
-    assert presses <= 8 and digits == 6
+    assert presses <= 8 and digits == (6 if how == "code" else 0)
     with demo.session() as s:
         old_req, new_req = (s.scalar(select(Request).where(Request.receipt_no == n)) for n in (old, new))
         assert old_req.status == "delivered"  # the old one is left as it was
