@@ -73,8 +73,15 @@ R = {
 }
 
 
+# What else a box asks a phone to approve, by the name its SMS gives it (주민 참여's vote:
+# services.participation.screens sends ``"vote"`` where a certificate type goes).
+OTHER_NAMES = {"vote": "투표"}
+
+
 def short_name(cert_type: str) -> str:
-    """The certificate as an SMS names it: 등본, 초본, 토지대장..."""
+    """The certificate as an SMS names it: 등본, 초본, 토지대장... (or 투표)"""
+    if cert_type in OTHER_NAMES:
+        return OTHER_NAMES[cert_type]
     ctype = catalogue.get(cert_type)
     return ctype.sms_words[0] if ctype.sms_words else ctype.name_ko
 

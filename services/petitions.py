@@ -37,6 +37,7 @@ from services.delivery.email import valid_address
 from services.households import phone_hash, resident_by_phone
 from services.korean import particles
 from services.models import Household, Request, Resident
+from services.participation import sms as vote_sms
 from services.sms import (
     EARLY_DLRS,
     apply_early_dlrs,
@@ -122,6 +123,7 @@ class Command:
     code: str | None = None
     word: str = ""
     digit: int | None = None  # approve: the digit replied (None: 예/네)
+    vote: vote_sms.VoteCommand | None = None  # 주민 참여: votes | vote | vote_check
 
 
 def normalize(text: str | None) -> str:
@@ -243,6 +245,9 @@ def parse(text: str | None) -> Command:
     c = _compact(t)
     if not c:
         return Command("empty")
+    vote = vote_sms.parse(t)
+    if vote is not None:
+        return Command(vote.name, vote=vote)
     cmd = _parse(c)
     if _understood(cmd):
         return cmd
@@ -310,7 +315,8 @@ R = {
     "help_long": ("[{office}] 문자 민원 안내\n"
                   "- 증명서: '등본 메일', '초본 팩스 02-123-4567', '납세증명 메일'\n"
                   "- 진행 확인: '상태' 또는 '상태 접수번호'\n- 미납 세금: '세금'\n"
-                  "- 신청 취소: '취소 접수번호'\n- TV 연결: '연결 BCDF-GHJK'\n- 문자 그만 받기: '수신거부'"),
+                  "- 신청 취소: '취소 접수번호'\n- TV 연결: '연결 BCDF-GHJK'\n- 주민 투표: '투표'\n"
+                  "- 문자 그만 받기: '수신거부'"),
     "unknown": "무슨 말씀인지 몰라 처리하지 못했습니다. '도움말'을 보내 주세요.",
     "stranger": "[{office}] 등록된 주민의 휴대전화 번호가 아닙니다. 구청 민원실로 문의해 주세요.",
     "optout": "수신거부를 처리했습니다. 다시 받으시려면 '수신허용'을 보내 주세요.",
@@ -454,6 +460,7 @@ class Conversation:
                 return self.fmt("ask_fax", w=w)
         # One request waits for its code at a time: a new one replaces the one
         # waiting, and its reply names what it replaced (never in silence).
+        vote_sms.forget(self.redis, resident)
         before = self.redis.get(self._pending_key(resident))
         old = None
         if before is not None:
@@ -486,6 +493,8 @@ class Conversation:
             said = approvals.reply(self.rt, self.hash, int(cmd.code) if cmd.code and cmd.code != "0" else None)
             if said:
                 return said
+        if vote_sms.waiting(self.redis, resident) and cmd.code and len(cmd.code) == 6:
+            return vote_sms.confirm(self.s, self.rt, resident, cmd.code)
         raw = self.redis.get(self._pending_key(resident))
         if raw is None:
             return self.fmt("no_pending")
@@ -579,6 +588,19 @@ class Conversation:
         tail = self.fmt("taxes_others", n=others) if others else ""
         total = sum(int(b.get("total", b.get("amount", 0))) for b in own)
         return self.fmt("taxes_some", n=len(own), total="{:,}".format(total)) + tail
+
+    # -- 주민 참여 (services.participation.sms) --
+
+    def do_votes(self, cmd: Command, resident: Resident) -> str:
+        return vote_sms.list_votes(self.s, limit_for(self.config))
+
+    def do_vote(self, cmd: Command, resident: Resident) -> str:
+        if cmd.vote.choices:  # a vote waiting for its code replaces a certificate's
+            self.redis.delete(self._pending_key(resident))
+        return vote_sms.ask(self.s, self.rt, resident, self.phone, cmd.vote, limit_for(self.config))
+
+    def do_vote_check(self, cmd: Command, resident: Resident) -> str:
+        return vote_sms.check(self.s, self.rt, resident, cmd.vote, limit_for(self.config))
 
     def do_pair(self, cmd: Command, resident: Resident | None) -> str:
         return self.pair(cmd, resident)

@@ -10,6 +10,7 @@ import uuid
 from flask import Flask, g, request, session
 
 from broadcast_feed.console import views as console_views
+from broadcast_feed.console import votes as console_votes  # noqa: F401  (주민 참여 routes on the console)
 from remote_nav.integration import init_app as remote_nav_init
 from services.bridge.protocol import schema
 from services.core.config import Config, load_config
@@ -24,6 +25,7 @@ from tvapp.health import views as health_views
 from tvapp.home import views as home_views
 from tvapp.mobile import views as mobile_views
 from tvapp.news import views as news_views
+from tvapp.participation import views as participation_views
 from tvapp.phone import views as phone_views
 from tvapp.taxes import views as taxes_views
 from tvapp.tv import ui
@@ -36,7 +38,7 @@ log = logging.getLogger(__name__)
 # Every feature the same way: a package whose __init__ holds its blueprint and
 # whose views module its routes; the factory imports the views and registers.
 FEATURES = (health_views, home_views, verify_views, tv_views, mobile_views, gateway_views, phone_views,
-            certificates_views, taxes_views, news_views, console_views)
+            certificates_views, taxes_views, news_views, participation_views, console_views)
 
 LANGUAGES = ("ko", "en")
 

@@ -186,6 +186,8 @@ class Config:
         self.NEWS_CAP_AUTOPUBLISH = _flag("NEWS_CAP_AUTOPUBLISH", True)  # CAP alerts on the ticker at once
         self.NEWS_SESSION_MINUTES = _int("NEWS_SESSION_MINUTES", 30)  # console idle logout
         self.NEWS_DISTRICT_NAMES = _env("NEWS_DISTRICT_NAMES", "")  # CAP area names, comma-separated; unset: demo's
+        # 주민 참여: a vote's electorate lives at addresses starting with this (the register's district)
+        self.PARTICIPATION_DISTRICT = _env("PARTICIPATION_DISTRICT", "서울특별시 마포구")
         self._init_hardening_settings()
 
     def _init_hardening_settings(self) -> None:
