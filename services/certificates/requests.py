@@ -1,6 +1,8 @@
 """What the TV (and SMS) screens call to request a certificate: residents to
-choose from, the resident's parcels and buildings, identity checks, recent
-fax numbers, the preview, and the request itself."""
+choose from, the resident's parcels and buildings, identity checks, the
+household's remembered fax numbers (``services.destinations``), the preview,
+the request itself, and the one-press plans: the same certificate again
+(``repeat_plan``), a certificate to a remembered place (``quick_plan``)."""
 
 from __future__ import annotations
 
@@ -110,19 +112,6 @@ def send_identity_code(session, runtime, household_id: int, resident_id: int, *,
 
 def check_identity_code(runtime, resident_id: int, code: str) -> otp.OtpResult:
     return otp.verify_code(runtime, otp_subject(resident_id), code)
-
-
-def recent_fax_numbers(session, runtime, household_id: int, limit: int = 3) -> list[str]:
-    seen: list[str] = []
-    for req in session.scalars(select(Request).where(Request.household_id == household_id,
-                                                     Request.delivery_method == "fax")
-                               .order_by(Request.id.desc()).limit(20)):
-        number = runtime.crypto.decrypt(req.delivery_address_enc) if req.delivery_address_enc else None
-        if number and number not in seen:
-            seen.append(number)
-        if len(seen) >= limit:
-            break
-    return seen
 
 
 def check_fax_number(raw: str) -> str:
