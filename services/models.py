@@ -143,6 +143,24 @@ class RequestEvent(Base):
     request: Mapped[Request] = relationship(back_populates="events")
 
 
+class Destination(Base):
+    """A fax number the household has sent to, remembered for one press next
+    time (``services.destinations``). The number and the name the resident
+    gave it are encrypted; ``number_hash`` (keyed) keeps one row per number."""
+
+    __tablename__ = "destinations"
+    __table_args__ = (UniqueConstraint("household_id", "number_hash", name="uq_destination_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    method: Mapped[str] = mapped_column(String(8), default="fax")
+    number_enc: Mapped[str] = mapped_column(Text)
+    number_hash: Mapped[str] = mapped_column(String(64))
+    label_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_used_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
 class Device(Base):
     """A set-top box. Its cookie holds a random token; we keep only its hash."""
 

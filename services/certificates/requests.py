@@ -1,6 +1,8 @@
 """What the TV (and SMS) screens call to request a certificate: residents to
-choose from, the resident's parcels and buildings, identity checks, recent
-fax numbers, the preview, and the request itself."""
+choose from, the resident's parcels and buildings, identity checks, the
+household's remembered fax numbers (``services.destinations``), the preview,
+the request itself, and the one-press plans: the same certificate again
+(``repeat_plan``), a certificate to a remembered place (``quick_plan``)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from fax_bridge import NumberRefused
-from services import approvals, ledger, otp, pii, steps
+from services import approvals, destinations, ledger, otp, phones, pii, steps
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import catalogue, pipeline
 from services.certificates.issue import preview_png
@@ -110,19 +112,6 @@ def send_identity_code(session, runtime, household_id: int, resident_id: int, *,
 
 def check_identity_code(runtime, resident_id: int, code: str) -> otp.OtpResult:
     return otp.verify_code(runtime, otp_subject(resident_id), code)
-
-
-def recent_fax_numbers(session, runtime, household_id: int, limit: int = 3) -> list[str]:
-    seen: list[str] = []
-    for req in session.scalars(select(Request).where(Request.household_id == household_id,
-                                                     Request.delivery_method == "fax")
-                               .order_by(Request.id.desc()).limit(20)):
-        number = runtime.crypto.decrypt(req.delivery_address_enc) if req.delivery_address_enc else None
-        if number and number not in seen:
-            seen.append(number)
-        if len(seen) >= limit:
-            break
-    return seen
 
 
 def check_fax_number(raw: str) -> str:
@@ -246,6 +235,8 @@ def submit(session, runtime, *, client_token: str, household_id: int, resident_i
         options=dict(options, certificate_type=cert_type), grace_seconds=runtime.config.SWEEP_GRACE_SECONDS)
     if created and verified_by:
         ledger.append_event(session, req.id, "verified", "verified", {"by": verified_by})
+    if created and method == "fax":
+        destinations.remember(session, runtime.crypto, household_id, address)
     return req, created
 
 
@@ -342,8 +333,8 @@ def check_identity_code_on(runtime, device_id: int, flow_id: str | None, residen
 
 
 def household_recent_fax(runtime, household_id: int, limit: int = 3) -> list[str]:
-    with runtime.session() as s:
-        return recent_fax_numbers(s, runtime, household_id, limit)
+    """The household's remembered fax numbers that can be used today, the one used last first."""
+    return [d.number for d in destinations.household_destinations(runtime, household_id) if d.usable][:limit]
 
 
 def resident_email(runtime, resident_id: int) -> str | None:
@@ -374,3 +365,138 @@ def submit_request(runtime, **kwargs) -> tuple[int, str, bool]:
     with runtime.session() as s:
         req, created = submit(s, runtime, **kwargs)
         return req.id, req.receipt_no, created
+
+
+# -- one press: the same certificate again, or a certificate to a remembered place ------
+
+REPEATABLE = ("delivered", "completed")
+
+
+@dataclass
+class Plan:
+    """A certificate request ready but for the identity check: what the flow
+    of the TV screens is preset with."""
+
+    cert_type: str
+    resident_id: int
+    options: dict
+    method: str
+    address: str
+
+
+@dataclass
+class RepeatOffer:
+    """A delivered request offered again on 나의 민원."""
+
+    receipt_no: str
+    cert_type: str
+    name_ko: str
+    person: str
+    method: str
+    shown: str  # the fax number in full (with its name), or the email masked
+
+
+def _request_plan(session, runtime, req: Request) -> Plan:
+    if req.kind != "certificate" or req.resident_id is None or req.delivery_method not in ("fax", "email") \
+            or req.options.get("certificate_type") not in catalogue.BY_CODE or not req.delivery_address_enc:
+        raise FlowError("not_repeatable", "이 민원은 다시 받을 수 없습니다. 처음부터 신청해 주세요.")
+    resident_in_household(session, req.household_id, req.resident_id)
+    address = runtime.crypto.decrypt(req.delivery_address_enc)
+    address = check_fax_number(address) if req.delivery_method == "fax" else check_email(address)
+    return Plan(req.options["certificate_type"], req.resident_id,
+                {k: v for k, v in req.options.items() if k != "certificate_type"}, req.delivery_method, address)
+
+
+def repeat_plan(runtime, household_id: int, receipt_no: str) -> Plan:
+    """The same certificate, person, options and destination as a delivered
+    request of the household. ``FlowError`` (with the reason) when it cannot
+    be repeated: not delivered, not a certificate, or a fax number the
+    numbering plan refuses today."""
+    with runtime.session() as s:
+        req = ledger.get_by_receipt(s, receipt_no, household_id=household_id)
+        if req is None or req.status not in REPEATABLE:
+            raise FlowError("not_repeatable", "전달이 끝난 증명서만 다시 받을 수 있습니다.")
+        return _request_plan(s, runtime, req)
+
+
+def repeat_offers(runtime, household_id: int, limit: int = 2) -> list[RepeatOffer]:
+    """The household's last delivered certificates, one per (certificate,
+    person, options, destination), newest first."""
+    offers, seen = [], set()
+    with runtime.session() as s:
+        names = {r.id: r.name for r in s.scalars(select(Resident).where(Resident.household_id == household_id))}
+        labels = {d.number: d.label for d in destinations.listed(s, runtime.crypto, household_id)}
+        for req in s.scalars(select(Request).where(Request.household_id == household_id,
+                                                   Request.kind == "certificate",
+                                                   Request.status.in_(REPEATABLE),
+                                                   Request.resident_id.is_not(None),
+                                                   Request.delivery_method.in_(("fax", "email")))
+                             .order_by(Request.id.desc()).limit(20)):
+            ctype = catalogue.BY_CODE.get(req.options.get("certificate_type"))
+            if ctype is None or req.resident_id not in names or not req.delivery_address_enc:
+                continue
+            address = runtime.crypto.decrypt(req.delivery_address_enc)
+            same = (ctype.code, req.resident_id, tuple(sorted(req.options.items())), req.delivery_method, address)
+            if same in seen:
+                continue
+            seen.add(same)
+            if req.delivery_method == "fax":
+                number = phones.display(address)
+                shown = "%s (%s)" % (number, labels[number]) if labels.get(number) else number
+            else:
+                shown = pii.mask_email(address)
+            offers.append(RepeatOffer(req.receipt_no, ctype.code, ctype.name_ko, names[req.resident_id],
+                                      req.delivery_method, shown))
+            if len(offers) >= limit:
+                break
+    return offers
+
+
+@dataclass
+class Place:
+    """A remembered place a certificate can go with one press: ``key`` is
+    ``"email"`` (the resident's registered address) or ``"d<id>"`` (a
+    remembered fax number)."""
+
+    key: str
+    method: str
+    shown: str
+
+
+def places_for(runtime, household_id: int, resident_id: int) -> list[Place]:
+    """Where a resident's certificate can go with one press: the household's
+    usable remembered fax numbers (in full, with their names), then the
+    resident's registered email (masked)."""
+    out = [Place("d%d" % d.id, "fax", "%s (%s)" % (d.number, d.label) if d.label else d.number)
+           for d in destinations.household_destinations(runtime, household_id) if d.usable]
+    email = resident_email(runtime, resident_id)
+    if email:
+        out.append(Place("email", "email", pii.mask_email(email)))
+    return out
+
+
+def place_address(runtime, household_id: int, resident_id: int, key: str) -> tuple[str, str]:
+    """``(method, address)`` of a place :func:`places_for` offered. ``FlowError``
+    when it is gone or refused today."""
+    if key == "email":
+        address = resident_email(runtime, resident_id)
+        if not address:
+            raise FlowError("no_email", "등록된 메일 주소가 없습니다. 다른 받는 곳을 골라 주세요.")
+        return "email", address
+    if key.startswith("d") and key[1:].isdigit():
+        try:
+            return "fax", check_fax_number(destinations.number_of(runtime, household_id, int(key[1:])))
+        except destinations.DestinationError as exc:
+            raise FlowError("destination", exc.message) from exc
+    raise FlowError("destination", "받는 곳을 다시 골라 주세요.")
+
+
+def quick_plan(runtime, household_id: int, resident_id: int, cert_type: str, key: str) -> Plan:
+    """A certificate with its first options (none chosen from the back end) to a
+    remembered place: what a result screen offers in one press."""
+    ctype = catalogue.BY_CODE.get(cert_type)
+    if ctype is None or any(o.source for o in ctype.options):
+        raise FlowError("not_quick", "이 증명서는 한 번에 신청할 수 없습니다. 처음부터 신청해 주세요.")
+    check_resident(runtime, household_id, resident_id)
+    method, address = place_address(runtime, household_id, resident_id, key)
+    return Plan(cert_type, resident_id, {o.name: o.choices[0].value for o in ctype.options}, method, address)

@@ -498,6 +498,7 @@ class ResultScreen:
     timeline: list | None  # ledger.timeline_rows of its request; None before there is one
     delivery_masked: str | None
     delivery_method: str | None
+    payer_id: int | None = None  # the payer among the household's residents (the 납세증명서 is theirs)
 
 
 def result_screen(runtime, order_id: str, household_id: int) -> ResultScreen | None:
@@ -506,4 +507,5 @@ def result_screen(runtime, order_id: str, household_id: int) -> ResultScreen | N
         if p is None:
             return None
         rows = ledger.timeline_rows(s, p.request_id) if p.request_id else None
-        return ResultScreen(outcome(s, p), rows, p.delivery_masked, p.delivery_method)
+        payer = s.scalar(select(Resident.id).where(Resident.ref == p.payer_ref, Resident.household_id == household_id))
+        return ResultScreen(outcome(s, p), rows, p.delivery_masked, p.delivery_method, payer)

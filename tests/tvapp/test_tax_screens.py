@@ -89,7 +89,7 @@ def test_three_presses_of_ok_make_one_charge_and_the_certificate_is_then_possibl
     result = html(taxtv.get("/tv/taxes/result/" + order_id))
     check_screen(result, "/tv/taxes/")
     assert "주민세 10,300원을 납부했습니다." in result and "영수증을 메일" in result
-    assert "4111" not in result and "납세증명서 신청" in result
+    assert "4111" not in result and "납세증명서 받기: 메일 y" in result  # in one press, to the payer's registered email
     # The pipeline (run here in-process) tells the back end and issues the receipt.
     from services import pipeline
 
@@ -184,3 +184,18 @@ def test_virtual_account_screen_turns_paid_after_the_transfer(taxtv, demo):
     check_screen(result, "/tv/taxes/")
     assert "254,800원을 납부했습니다" in result
     assert requests.get(taxtv.backend.url + "/admin/bills/" + DUE, timeout=5).json()["paid"]
+
+
+def test_receipt_to_a_remembered_fax_number(taxtv, demo):
+    page = html(taxtv.get("/tv/taxes/bill/%s/receipt" % DUE))
+    assert 'id="receipt-saved' not in page
+    taxtv.post("/tv/taxes/bill/%s/receipt" % DUE, data=dict(use="fax", fax="0221531234", csrf_token=csrf(page)))
+    page = html(taxtv.get("/tv/taxes/bill/%s/receipt" % DUE))  # remembered: one press next time
+    check_screen(page, "/tv/taxes/bill/%s" % DUE)
+    place = re.search(r'name="place" value="(d\d+)"', page).group(1)
+    assert "02-2153-1234" in page
+    r = taxtv.post("/tv/taxes/bill/%s/receipt" % DUE, data=dict(use="saved", place=place, csrf_token=csrf(page)))
+    assert r.status_code == 302
+    assert "영수증: 팩스 02-" in html(taxtv.get("/tv/taxes/bill/%s" % DUE))
+    r = taxtv.post("/tv/taxes/bill/%s/receipt" % DUE, data=dict(use="saved", place="d999999", csrf_token=csrf(page)))
+    assert r.status_code == 422 and "찾을 수 없습니다" in html(r)

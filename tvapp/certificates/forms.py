@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from wtforms import IntegerField, StringField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired, Regexp, ValidationError
 
 from services.certificates import requests as certs
 from tvapp.tv.forms import TvForm, service_checked, text
@@ -115,6 +115,14 @@ class EmailForm(TvForm):
     @property
     def error(self) -> str:
         return self.email.errors[0] if self.email.errors else ""
+
+
+class PlaceForm(TvForm):
+    """A remembered place picked on the delivery screen: ``email`` (the
+    registered address) or ``d<id>`` (a remembered fax number); that it is
+    the household's is the service's check."""
+
+    place = StringField(filters=[text], validators=[InputRequired(), Regexp(r"^(email|d\d{1,12})$")])
 
 
 class ConfirmForm(TvForm):

@@ -9,11 +9,11 @@ import secrets
 
 from flask import Response, current_app, g, jsonify, redirect, render_template, request, url_for
 
-from services import handoff, ledger
+from services import destinations, handoff, ledger, phones
 from services.certificates import catalogue
 from services.certificates import requests as certs
 from services.korean import eul, iga
-from services.pii import mask_email, mask_phone
+from services.pii import mask_email
 from tvapp.caching import household_screen, shared_screen
 from tvapp.certificates import bp
 from tvapp.certificates.forms import (
@@ -21,6 +21,7 @@ from tvapp.certificates.forms import (
     ConfirmForm,
     EmailForm,
     FaxForm,
+    PlaceForm,
     WhoForm,
     options_form,
 )
@@ -28,10 +29,10 @@ from tvapp.errors import calm
 from tvapp.flow import Flow
 from tvapp.tv.device import tv_device_required
 from tvapp.tv.labels import timeline_steps
-from tvapp.tv.ui import group_digits
 from tvapp.tv.views import handoff_context
 
 FLOW = Flow("certflow")  # the box's choices while it walks a request
+SAVED_SHOWN = {"normal": 3, "large": 2, "xlarge": 1}  # remembered fax numbers the delivery screen lists
 
 
 def rt():
@@ -116,7 +117,8 @@ def who_post(cert_type):
         certs.check_resident(rt(), g.household.id, rid)
     except certs.FlowError:
         return redirect(url_for("certs.who", cert_type=cert_type))
-    if f.get("type") != cert_type or f.get("resident_id") != rid:  # another request, or another person
+    if f.get("type") != cert_type or f.get("resident_id") != rid or f.get("preset") or f.get("submitted"):
+        # another request, another person, or the resident left a one-press request for the long way
         f = {"type": cert_type, "resident_id": rid, "id": _new_id()}
     _save(f)
     return redirect(url_for("certs.options", cert_type=cert_type))
@@ -247,9 +249,127 @@ def identity_check(f):
 
 @bp.get("/delivery")
 @tv_device_required
-@needs("type", "resident_id", "verified")
+@needs("type", "resident_id")
 def delivery(f):
-    return render_template("certificates/delivery.html", ctype=catalogue.get(f["type"]), flow_id=f.get("id"))
+    if f.get("submitted"):  # a one-press request made already (a reload, a second OK): show it again
+        return redirect(url_for("certs.done", receipt_no=f["submitted"]))
+    if not f.get("verified"):
+        return redirect(url_for("certs.catalogue_list"))
+    if f.get("preset"):  # one press (a repeat, a remembered place): approved, so made
+        return _submit_preset(f)
+    return _delivery_screen(f, forgot=request.args.get("m") == "forgot")
+
+
+def _delivery_screen(f, error: str = "", forgot: bool = False, status: int = 200):
+    # as many remembered numbers as fit the screen at the box's text size (the one used last first)
+    saved = destinations.household_destinations(rt(), g.household.id)[:SAVED_SHOWN.get(g.device.text_size, 1)]
+    registered = certs.resident_email(rt(), f["resident_id"])
+    return render_template("certificates/delivery.html", ctype=catalogue.get(f["type"]), flow_id=f.get("id"),
+                           saved=saved, registered=mask_email(registered) if registered else None,
+                           error=error, forgot=forgot), status
+
+
+@bp.post("/delivery/saved")
+@tv_device_required
+@needs("type", "resident_id", "verified")
+def delivery_saved(f):
+    """One press on a remembered place: the registered email or a remembered fax number."""
+    form = PlaceForm()
+    if not form.validate():
+        return redirect(url_for("certs.delivery"))
+    try:
+        method, address = certs.place_address(rt(), g.household.id, f["resident_id"], form.place.data)
+    except certs.FlowError as e:  # the screen again with the reason (never in the URL: it may quote a number)
+        return _delivery_screen(f, error=e.message, status=422)
+    f.update(method=method, address=address)
+    if method == "fax":
+        f["fax"] = "".join(ch for ch in address if ch.isdigit())
+    _save(f)
+    return redirect(url_for("certs.confirm"))
+
+
+@bp.post("/destinations/<int:destination_id>/forget")
+@tv_device_required
+def destination_forget(destination_id):
+    destinations.forget(rt(), g.household.id, destination_id)
+    return redirect(url_for("certs.delivery", m="forgot"))
+
+
+@bp.get("/destinations/<int:destination_id>/name")
+@tv_device_required
+def destination_name(destination_id):
+    """A QR code for the phone page that names a remembered number; the
+    screen goes back to the list by itself once the name is given."""
+    try:
+        token = destinations.start_naming(rt(), g.household.id, destination_id)
+    except destinations.DestinationError as e:
+        return _calm("저장된 번호가 없습니다", e.message, "받는 곳 목록으로 돌아가 주세요.",
+                     url_for("certs.delivery"), "받는 곳 고르기", 404)
+    saved = next((d for d in destinations.household_destinations(rt(), g.household.id)
+                  if d.id == destination_id), None)
+    base = current_app.config.get("PUBLIC_URL", "").rstrip("/") or request.host_url.rstrip("/")
+    return render_template("certificates/name.html", dest=saved, url=base + url_for("mobile.name_page", token=token),
+                           poll=url_for("certs.destination_name_poll", token=token),
+                           back=url_for("certs.delivery"))
+
+
+@bp.get("/destinations/name/<token>.json")
+@tv_device_required
+def destination_name_poll(token):
+    return jsonify(done=destinations.naming_done(rt(), token, g.household.id), next=url_for("certs.delivery"))
+
+
+def _preset(plan) -> None:
+    """Start a request's flow with everything chosen but the identity check."""
+    _save({"type": plan.cert_type, "resident_id": plan.resident_id, "id": _new_id(), "options": plan.options,
+           "preset": {"method": plan.method, "address": plan.address},
+           "client_token": secrets.token_urlsafe(24)})
+
+
+def _submit_preset(f):
+    f.update(method=f["preset"]["method"], address=f["preset"]["address"])
+    try:
+        rid, receipt, created = certs.submit_request(
+            rt(), client_token=f["client_token"], household_id=g.household.id,
+            resident_id=f["resident_id"], cert_type=f["type"], options=f.get("options", {}),
+            method=f["method"], address=f["address"], verified_by=f.get("verified_by", ""))
+    except certs.FlowError as e:
+        f.pop("preset", None)
+        _save(f)
+        return _calm("신청할 수 없습니다", e.message, "받는 곳을 다시 골라 주세요.",
+                     url_for("certs.delivery"), "받는 곳 고르기", 422)
+    if created:
+        certs.start(rt(), rid)
+    # what was made, for a reload or a second OK on the way here (a new request starts afresh: who_post)
+    _save({"type": f["type"], "resident_id": f["resident_id"], "id": f.get("id"), "submitted": receipt})
+    return redirect(url_for("certs.done", receipt_no=receipt))
+
+
+@bp.get("/repeat/<receipt_no>")
+@tv_device_required
+def repeat(receipt_no):
+    """같은 증명서 다시 받기: the same certificate, person, options and
+    destination, as a new request, after the identity check."""
+    try:
+        plan = certs.repeat_plan(rt(), g.household.id, receipt_no[:32])
+    except certs.FlowError as e:
+        return _calm("다시 받을 수 없습니다", e.message, "처음부터 신청해 주세요.",
+                     url_for("certs.catalogue_list"), "증명서 목록", 422)
+    _preset(plan)
+    return redirect(url_for("certs.identity"))
+
+
+@bp.get("/quick/<cert_type>/<int:resident_id>/<place>")
+@tv_device_required
+def quick(cert_type, resident_id, place):
+    """A certificate to a remembered place in one press (the 납세증명서 after paying)."""
+    try:
+        plan = certs.quick_plan(rt(), g.household.id, resident_id, cert_type, place[:16])
+    except certs.FlowError as e:
+        return _calm("바로 신청할 수 없습니다", e.message, "처음부터 신청해 주세요.",
+                     url_for("certs.catalogue_list"), "증명서 목록", 422)
+    _preset(plan)
+    return redirect(url_for("certs.identity"))
 
 
 @bp.get("/delivery/fax")
@@ -259,7 +379,7 @@ def delivery_fax(f):
     recent = certs.household_recent_fax(rt(), g.household.id)
     f["recent"] = recent
     _save(f)
-    return render_template("certificates/fax.html", recent=[mask_phone(n) for n in recent],
+    return render_template("certificates/fax.html", recent=recent,
                            value=f.get("fax", ""), error=request.args.get("error", ""), flow_id=f.get("id"))
 
 
@@ -312,9 +432,11 @@ def confirm(f):
         f["client_token"] = secrets.token_urlsafe(24)
         _save(f)
     person = certs.resident_choice(rt(), g.household.id, f["resident_id"])
-    # The fax number the resident just typed, in full, to be checked (their own
-    # input on their own TV); an email address, often the registered one, masked.
-    shown = group_digits(f["address"]) if f["method"] == "fax" else mask_email(f["address"])
+    if f["method"] == "fax":  # the household's own number, in full, to check it (and its name)
+        label = destinations.label_for(rt(), g.household.id, f["address"])
+        shown = phones.display(f["address"]) + (" (%s)" % label if label else "")
+    else:
+        shown = mask_email(f["address"])
     return render_template("certificates/confirm.html", ctype=catalogue.get(f["type"]), person=person,
                            method=f["method"], shown=shown, options=f.get("options", {}),
                            token=f["client_token"], flow_id=f.get("id"))

@@ -30,6 +30,14 @@ class HandoffForm(FlaskForm):
     done = HiddenField(default="1")
 
 
+class NameForm(FlaskForm):
+    """A name for one of the household's remembered fax numbers (the phone
+    page a QR code on the TV opens). Cut to ``services.destinations.LABEL_MAX``
+    by the service; an empty name removes the name."""
+
+    label = StringField(_l("이 번호의 이름"), validators=[Length(max=60)])
+
+
 class LiveForm(FlaskForm):
     """What the phone has typed so far, posted by ``fetch`` as it is typed
     (the CSRF token rides in the X-CSRFToken header, which ``CSRFProtect``

@@ -7,12 +7,12 @@ import logging
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from services import handoff, pairing
+from services import destinations, handoff, pairing
 from services.participation import screens as participation_screens
 from services.taxes import payments
 from services.taxes.bills import won
 from tvapp.mobile import bp
-from tvapp.mobile.forms import HandoffForm, LiveForm, OtpForm, PairForm, PayForm
+from tvapp.mobile.forms import HandoffForm, LiveForm, NameForm, OtpForm, PairForm, PayForm
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,24 @@ def handoff_live(token):
     except handoff.HandoffError:
         return jsonify(error="gone"), 404
     return jsonify(rev=rev)
+
+
+# -- naming a remembered fax number (the TV shows the QR code) -------------------------
+
+@bp.route("/name/<token>", methods=["GET", "POST"])
+def name_page(token):
+    rt = runtime()
+    try:
+        info = destinations.naming_info(rt, token)
+    except destinations.DestinationError as e:
+        return render_template("mobile/error.html", title=_("이름 붙이는 화면이 닫혔습니다"), text=_(e.message)), 404
+    form = NameForm()
+    if request.method == "GET":
+        form.label.data = info["label"]
+    elif form.validate_on_submit():
+        label = destinations.give_name(rt, token, form.label.data)
+        return render_template("mobile/name.html", form=form, info=info, token=token, saved=label, done=True)
+    return render_template("mobile/name.html", form=form, info=info, token=token, saved=None, done=False)
 
 
 # -- paying a tax bill on the phone (the TV shows the QR code) -------------------------

@@ -12,6 +12,7 @@ their messages come back per field in ``PaymentFlowError.fields``.
 from __future__ import annotations
 
 from wtforms import PasswordField, StringField
+from wtforms.validators import Optional, Regexp
 
 from services.certificates import requests as certs
 from services.payments import Card
@@ -21,10 +22,12 @@ from tvapp.tv.forms import TvForm, service_checked, text
 class ReceiptForm(TvForm):
     """Where a bill's receipt goes: ``use`` is ``email`` (the payer's
     registered address), ``fax`` (the number typed in ``fax``, checked by the
-    fax policy; after ``validate``, ``number``) or anything else: none."""
+    fax policy; after ``validate``, ``number``), ``saved`` (a remembered fax
+    number, ``place`` ``d<id>``: the service resolves it) or anything else: none."""
 
     use = StringField(default="none", filters=[text])
     fax = StringField(filters=[text])
+    place = StringField(filters=[text], validators=[Optional(), Regexp(r"^d\d{1,12}$")])  # use=saved: d<id>
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

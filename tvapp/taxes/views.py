@@ -11,6 +11,8 @@ import math
 
 from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 
+from services import destinations
+from services.certificates import requests as certs
 from services.pii import mask_email, mask_phone
 from services.taxes import bills as bills_mod
 from services.taxes import payments
@@ -140,10 +142,16 @@ def receipt_to(epay_no):
     b, other = _bill_or_redirect(epay_no)
     if other:
         return other
+    return _receipt_screen(b, request.args.get("error", ""))
+
+
+def _receipt_screen(b, error="", status=200):
     address = payments.payer_email(rt(), g.household.id, b.payer_ref)
     registered = mask_email(address) if address else None
-    return render_template("taxes/receipt_to.html", bill=b, registered=registered,
-                           error=request.args.get("error", ""))
+    saved = [d for d in destinations.household_destinations(rt(), g.household.id)
+             if d.usable][:2 if g.device.text_size == "normal" else 1]  # as many as fit
+    return render_template("taxes/receipt_to.html", bill=b, registered=registered, saved=saved,
+                           error=error), status
 
 
 @bp.post("/bill/<epay_no>/receipt")
@@ -161,6 +169,13 @@ def receipt_to_post(epay_no):
         choice = {"method": "email", "address": address} if address else {"method": "none"}
     elif use == "fax":
         choice = {"method": "fax", "address": form.number}
+        destinations.remember_number(rt(), g.household.id, form.number)
+    elif use == "saved" and form.place.data:
+        try:
+            choice = {"method": "fax", "address": destinations.number_of(rt(), g.household.id,
+                                                                          int(form.place.data[1:]))}
+        except destinations.DestinationError as e:
+            return _receipt_screen(b, e.message, 422)
     else:
         choice = {"method": "none"}
     f = _flow()
@@ -276,6 +291,11 @@ def result(order_id):
                      url_for("tv.requests_list"), "나의 민원", 404)
     r = screen.outcome
     steps, hidden = timeline_steps(screen.timeline) if screen.timeline is not None else ([], 0)
+    # the 납세증명서 in one press, to the first remembered place (a fax number used before, the registered email)
+    place = None
+    if r.status == "paid" and screen.payer_id is not None:
+        place = next(iter(certs.places_for(rt(), g.household.id, screen.payer_id)), None)
     return render_template("taxes/result.html", r=r, steps=steps, hidden=hidden, won=bills_mod.won,
+                           place=place, payer_id=screen.payer_id,
                            delivery=screen.delivery_masked, method=screen.delivery_method,
                            poll=url_for("taxes.status_json", order_id=order_id) if not r.final else None)

@@ -44,6 +44,7 @@ from tvapp.tv.labels import kind_text, status_text, table, timeline_steps, when
 log = logging.getLogger(__name__)
 
 PER_PAGE = 6
+OFFER_ROWS = {"normal": 2, "large": 3, "xlarge": 4}  # list rows the repeat offer takes, by text size
 MAX_REQUESTS = 400
 SIMULATOR_HOUSEHOLD = "1144012-0001"
 
@@ -98,9 +99,12 @@ def pair_poll():
 @household_screen()
 def requests_list():
     labels = table()
-    rows, page, count = ledger.household_request_page(runtime(), g.household.id, page_arg(), PER_PAGE,
+    offers = certs.repeat_offers(runtime(), g.household.id, limit=1)  # 같은 증명서 다시 받기
+    # the offer (two lines, more where they wrap) takes rows' place on every page
+    per_page = PER_PAGE - len(offers) * OFFER_ROWS.get(g.device.text_size, 4)
+    rows, page, count = ledger.household_request_page(runtime(), g.household.id, page_arg(), per_page,
                                                       limit=MAX_REQUESTS)
-    pages = max(1, math.ceil(count / PER_PAGE))
+    pages = max(1, math.ceil(count / per_page))
     now = datetime.now(timezone.utc)
     detail = url_for("tv.request_detail", receipt_no="RECEIPT", **({"from": page} if page > 1 else {}))
     items = [{"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
@@ -111,6 +115,8 @@ def requests_list():
               "href": detail.replace("RECEIPT", quote(r.receipt_no, safe=""), 1)}
              for r in rows]
     return render_template("tv/requests.html", items=items, page=page, pages=pages,
+                           offers=[dict(o.__dict__, kind=kind_text("certificate", o.cert_type, labels))
+                                   for o in offers] if page == 1 else [],
                            page_url=lambda n: url_for("tv.requests_list", page=n))
 
 

@@ -165,3 +165,30 @@ def test_other_tax_screens_look_right(own_backend, server, demo, tv, shots):
     own_backend.stop()
     go(tv, server + "/tv/taxes/")
     check_screen(tv, shots, "tax-backend-down")
+
+
+def test_the_tv_follows_a_payment_made_on_the_phone(own_backend, server, demo, tv, shots):
+    """The TV sits on the phone screen; the phone pays (HTTP, as a phone would);
+    the TV moves to the result by itself, no key pressed."""
+    tv.page.goto(server + "/tv/simulator")
+    go(tv, server + "/tv/taxes/bill/" + DUE)
+    assert tv.focused_id() == "method-phone"  # the phone comes first
+    press_nav(tv, "OK", "/tv/taxes/bill/%s/phone" % DUE)
+    check_screen(tv, shots, "tax-phone-waiting")
+    url = tv.page.get_attribute("img[data-qr]", "data-qr")
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    phone = requests.Session()
+    form = phone.get(server + path, timeout=10).text
+    assert "254,800원" in form
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    pressed = tv.presses
+    with tv.page.expect_navigation(url=re.compile(r"/tv/taxes/result/"), timeout=30000):
+        r = phone.post(server + path, data=dict(number="4111111111111111", expiry="1230", birth="480312",
+                                                password2="12", csrf_token=token), timeout=10)
+        assert r.status_code == 200 and "254,800원을 납부했습니다" in r.text
+    tv.wait_ready()
+    assert tv.presses == pressed  # the TV moved by itself
+    assert "자동차세 254,800원을 납부했습니다." in tv.page.inner_text("#result-text")
+    assert tv.focused_id() == "result-cert-quick"  # the 납세증명서 next, in one press
+    check_screen(tv, shots, "tax-result-after-phone")
+    assert requests.get(own_backend.url + "/pay/v1/admin/stats", timeout=5).json()["charges"] == 1

@@ -47,11 +47,19 @@ def to_delivery(tv, server, demo):
     press_nav(tv, "OK", "/tv/certificates/delivery")
 
 
+def to_method(tv, which):
+    """From the remembered places (listed first) down to 다른 팩스 번호로 / 다른 메일 주소로."""
+    for _ in range(6):
+        if tv.focused_id() in ("method-fax", "method-email"):
+            break
+        tv.press("DOWN")
+    if tv.focused_id() != which:
+        tv.press("RIGHT" if which == "method-email" else "LEFT")
+    assert tv.focused_id() == which
+
+
 def finish_by_email(tv):
-    tv.press("RIGHT")
-    assert tv.focused_id() == "method-email"
-    press_nav(tv, "OK", "/tv/certificates/delivery/email")
-    assert tv.focused_id() == "email-registered"
+    assert tv.focused_id() == "dest-email"  # the registered address, listed first: one press
     press_nav(tv, "OK", "/tv/certificates/confirm")
     assert tv.focused_id() == "confirm-ok"
     press_nav(tv, "OK", "/tv/certificates/done/")
@@ -82,7 +90,7 @@ def test_a_refused_fax_number_leaves_a_screen_to_go_on_from(server, demo, tv, ar
     number, selected, so the next digits replace it; the message says what to press."""
     tv.page.goto(server + "/tv/simulator")
     to_delivery(tv, server, demo)
-    assert tv.focused_id() == "method-fax"
+    to_method(tv, "method-fax")
     press_nav(tv, "OK", "/tv/certificates/delivery/fax")
     assert tv.focused_id() == "fax"
     type_keys(tv, "0601234567")
@@ -109,8 +117,7 @@ def test_a_refused_fax_number_leaves_a_screen_to_go_on_from(server, demo, tv, ar
 
     # Back to the fax screen: the number is kept, and OK from the button goes on
     press_nav(tv, "BACK", "/tv/certificates/delivery")
-    tv.press("LEFT")
-    assert tv.focused_id() == "method-fax"
+    to_method(tv, "method-fax")
     press_nav(tv, "OK", "/tv/certificates/delivery/fax")
     assert tv.page.inner_text("#fax .np-text") == "02-2153-1234"
     assert tv.page.get_attribute("#fax", "data-np-selected") is None
@@ -167,7 +174,7 @@ def test_the_email_screen_opens_on_the_registered_address(server, demo, tv, arti
     what to do, not a format error."""
     tv.page.goto(server + "/tv/simulator")
     to_delivery(tv, server, demo)
-    tv.press("RIGHT")
+    to_method(tv, "method-email")
     press_nav(tv, "OK", "/tv/certificates/delivery/email")
     assert tv.focused_id() == "email-registered"
     tv.press("DOWN")
