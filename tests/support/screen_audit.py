@@ -135,7 +135,8 @@ _MEASURE_JS = r"""
     }
     // cut by a box that hides its overflow (or one the remote cannot scroll), or by the screen
     let cut = null;
-    for (const b of rects) {
+    // the ticker's line crawls past its frame on purpose (ticker.js moves it)
+    for (const b of (p.closest('#tv-ticker') ? [] : rects)) {
       if (b.right > W + 0.5 || b.bottom > H + 0.5 || b.left < -0.5 || b.top < -0.5) { cut = 'screen edge'; break; }
       for (let a = p; a && a !== document.documentElement; a = a.parentElement) {
         const s = getComputedStyle(a);

@@ -239,11 +239,6 @@ def test_every_screen_in_every_state(own_backend, server, demo, browser, size, l
     audit = ScreenAudit(tv, size, lang, shots=FULL)
     w = Walk(tv, server, audit)
     try:
-        # A new box: pairing, and its help
-        w.visit("/tv/", "pairing", "new box")
-        press_nav(tv, "OK", "/tv/settings/help")
-        w.check("help", "from pairing", parent="/tv/pair")
-
         tv.page.goto(server + "/tv/simulator")  # pairs this box to the first demo household
         set_size_and_lang(tv, server, size, lang)
         # Empty
@@ -290,6 +285,19 @@ def test_every_screen_in_every_state(own_backend, server, demo, browser, size, l
         own_backend.stop()
         w.visit("/tv/taxes/", "tax bills", "back end down")
         w.visit("/tv/certificates/resident-copy/", "cert person", "back end down")
+        # Unpaired (the box keeps its language and size): pairing, and its help
+        go(tv, server + "/tv/settings/")
+        for _ in range(4):
+            if tv.focused_id() != "unpair-open":
+                tv.press("DOWN")
+        tv.press("OK")
+        tv.press("LEFT") if tv.focused_id() == "unpair-no" else None
+        assert tv.focused_id() == "unpair-yes", tv.focused_id()
+        press_nav(tv, "OK", "/tv/pair")
+        w.check("pairing", "unpaired box")
+        press_nav(tv, "OK", "/tv/settings/help")
+        w.check("help", "from pairing", parent="/tv/pair")
+
     finally:
         audit.save()
         tv.close()
