@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
-from flask_babel import gettext
+from flask import g, jsonify, render_template, request
+from flask_babel import gettext, refresh
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -46,10 +46,13 @@ def _know_the_box() -> None:
     """An error screen is in the box's language and text size, like every
     other: read the box (never create one) when the view did not."""
     if request.path.startswith("/tv"):
+        had = g.get("device")
         try:
             load_device(create=False)
         except Exception:  # noqa: BLE001  (the database may be why we are here)
             log.info("error screen without the box's settings")
+        if had is None and g.get("device") is not None:
+            refresh()  # the locale was chosen before the box was known
 
 
 def tv_error(what: str, status: int):

@@ -44,8 +44,9 @@ MIN_PX = {"normal": 30, "large": 34, "xlarge": 38}
 SAFE_X, SAFE_Y = 64, 36
 CHECKS = ("focus", "reach", "back", "overlap", "clipped", "safe", "covered", "small", "axe", "hangul")
 
-#: Names and addresses of the demo world, which stay Korean in English.
-KEEP_HANGUL = ("김영수", "김민준", "이순자", "김하늘", "마포구", "서울특별시", "월드컵로", "망원동", "성산동",
+#: Names and addresses of the demo world, which stay Korean in English, and
+#: "한국어" (a language is offered in its own name).
+KEEP_HANGUL = ("한국어", "김영수", "김민준", "이순자", "김하늘", "마포구", "서울특별시", "월드컵로", "망원동", "성산동",
                "합정동", "서교동", "상암동", "연남동")
 
 AXE_OPTIONS = {
@@ -155,8 +156,9 @@ _MEASURE_JS = r"""
         && (p.scrollWidth > p.clientWidth + 1 || p.scrollHeight > p.clientHeight + 1)) cut = 'overflows its box';
     if (cut) out.clipped.push({el: label(p), text, why: cut});
     // English: nothing Korean left but names and addresses
-    if (english && /[\uac00-\ud7a3\u3131-\u318e]/.test(n.nodeValue) && !p.closest('[data-i18n-keep]')) {
-      let rest = n.nodeValue;
+    // (the ticker's headlines are the district's own words, like the news)
+    if (english && /[\uac00-\ud7a3\u3131-\u318e]/.test(n.nodeValue) && !p.closest('[data-i18n-keep], #tv-ticker')) {
+      let rest = n.nodeValue.replace(/[\uac00-\ud7a3]\*+[\uac00-\ud7a3]?/g, '');  // masked names: 김*수
       for (const k of keep) rest = rest.split(k).join('');
       if (/[\uac00-\ud7a3\u3131-\u318e]/.test(rest)) out.hangul.push({el: label(p), text});
     }

@@ -213,7 +213,7 @@ def certificate_screens(w, demo):
 
 
 def tax_screens(w):
-    tv, server = w.tv, w.server
+    tv = w.tv
     w.visit("/tv/taxes/", "tax bills", parent="/tv/")
     press_nav(tv, "1", "/tv/taxes/bill/" + OVERDUE)
     w.check("tax bill", "overdue", parent="/tv/taxes/")
