@@ -247,13 +247,25 @@ class ScreenAudit:
         return path
 
 
+def known_reason(known: dict, record: dict, check: str) -> str | None:
+    """The reason ``known`` gives for this record's ``check`` findings, if any.
+
+    ``known`` maps ``(screen, check, when)`` to a reason; ``screen`` may be
+    "*" (every screen), ``when`` is "*", a size ("xlarge"), a language ("en")
+    or both ("xlarge-en")."""
+    for (screen, what, when), reason in known.items():
+        if what == check and screen in ("*", record["screen"]) and when in (
+                "*", record["size"], record["lang"], "%s-%s" % (record["size"], record["lang"])):
+            return reason
+    return None
+
+
 def findings(records: list[dict], known: dict) -> list[str]:
-    """Every finding not listed in ``known`` ({(screen, check): reason}, a screen
-    of "*" for every screen), one line each."""
+    """Every finding not excused by ``known`` (see :func:`known_reason`), one line each."""
     lines = []
     for r in records:
         for check, items in r["findings"].items():
-            if not items or (r["screen"], check) in known or ("*", check) in known:
+            if not items or known_reason(known, r, check):
                 continue
             for item in items:
                 lines.append("%s [%s] %s/%s %s: %s" % (r["screen"], r["state"] or "-", r["size"], r["lang"], check,
