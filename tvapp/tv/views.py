@@ -40,6 +40,8 @@ from tvapp.tv.labels import kind_text, table, timeline_steps, when
 log = logging.getLogger(__name__)
 
 PER_PAGE = 6
+#: 크게 and 아주 크게 show a request in two lines, so fewer to a page.
+PER_PAGE_BY_SIZE = {"normal": PER_PAGE, "large": 4, "xlarge": 3}
 MAX_REQUESTS = 400
 SIMULATOR_HOUSEHOLD = "1144012-0001"
 
@@ -94,9 +96,10 @@ def pair_poll():
 @household_screen()
 def requests_list():
     labels = table()
-    rows, page, count = ledger.household_request_page(runtime(), g.household.id, page_arg(), PER_PAGE,
+    per_page = PER_PAGE_BY_SIZE.get(g.device.text_size, PER_PAGE)
+    rows, page, count = ledger.household_request_page(runtime(), g.household.id, page_arg(), per_page,
                                                       limit=MAX_REQUESTS)
-    pages = max(1, math.ceil(count / PER_PAGE))
+    pages = max(1, math.ceil(count / per_page))
     now = datetime.now(timezone.utc)
     detail = url_for("tv.request_detail", receipt_no="RECEIPT", **({"from": page} if page > 1 else {}))
     items = [{"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
