@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 PER_PAGE = 6
 #: 크게 and 아주 크게 show a request in two lines, so fewer to a page.
-PER_PAGE_BY_SIZE = {"normal": PER_PAGE, "large": 4, "xlarge": 3}
+PER_PAGE_BY_SIZE = {"normal": PER_PAGE, "large": 3, "xlarge": 3}
 MAX_REQUESTS = 400
 SIMULATOR_HOUSEHOLD = "1144012-0001"
 
