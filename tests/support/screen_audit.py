@@ -71,6 +71,20 @@ _MEASURE_JS = r"""
     return el.getClientRects().length > 0;
   }
   function inModal(el) { return !!el.closest('[data-nav-modal]'); }
+  function shownPart(b, el) {
+    let r = {left: b.left, top: b.top, right: b.right, bottom: b.bottom};
+    for (let a = el; a && a !== document.documentElement; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+      const c = a.getBoundingClientRect();
+      if (s.overflowX !== 'visible') { r.left = Math.max(r.left, c.left); r.right = Math.min(r.right, c.right); }
+      if (s.overflowY !== 'visible') { r.top = Math.max(r.top, c.top); r.bottom = Math.min(r.bottom, c.bottom); }
+    }
+    r.left = Math.max(r.left, 0); r.top = Math.max(r.top, 0);
+    r.right = Math.min(r.right, W); r.bottom = Math.min(r.bottom, H);
+    r.width = r.right - r.left; r.height = r.bottom - r.top;
+    return r.width > 1 && r.height > 1 ? r : null;
+  }
   // -- focus
   const cur = window.RemoteNav && RemoteNav.current();
   const act = document.activeElement;
@@ -129,7 +143,10 @@ _MEASURE_JS = r"""
     const px = parseFloat(cs.fontSize);
     const text = short(n.nodeValue);
     if (px < minPx) out.small.push({el: label(p), text, px: Math.round(px * 10) / 10});
-    for (const b of rects) {
+    for (const whole of rects) {
+      // overlap and the safe area concern what shows: the part a clipping box hides is a cut (below)
+      const b = shownPart(whole, p);
+      if (!b) continue;
       lines.push({node: n, el: p, text, b});
       if (b.left < safeX - 0.5 || b.top < safeY - 0.5 || b.right > W - safeX + 0.5 || b.bottom > H - safeY + 0.5)
         out.safe.push({el: label(p), text, box: [b.left, b.top, b.right, b.bottom].map(Math.round)});
