@@ -176,6 +176,9 @@ def phase_shared(system, nginx, boxes: list[dict], s: Settings, tmp: Path) -> No
     if upstream:
         print("   app: the system as `make run` starts it (the nginx front, gunicorn behind it); gunicorn: the "
               "same app without the front")
+    elif system.var.joinpath("front", "nginx.conf").exists():
+        print("   app: the system as `make run` starts it (the nginx front, gunicorn behind it on a unix socket"
+              " only: not measured without the front)")
     w = s.web
     print("%-10s %-10s %-8s %8s %7s %7s %6s %8s %9s %9s" % (
         "screen", "fetch", "server", "req/s", "p50 ms", "p99 ms", "errors", "vs nginx", "CPU/req", "wrk/req"))

@@ -164,6 +164,7 @@ class TvDriver:
         self.width, self.height = width, height
         self.clock_step: float | None = None  # set by use_fake_clock
         self._now = 0.0
+        self.presses = 0  # keys pressed (not auto-repeats): walk-through tests report it
         self.set_device_metrics(width, height)
 
     @classmethod
@@ -219,6 +220,8 @@ class TvDriver:
 
     def press_code(self, code: int, name: str = "Unidentified", repeat: bool = False) -> None:
         """Send a raw key code as a real key event (down, then up)."""
+        if not repeat:
+            self.presses += 1
         if self.clock_step and not repeat:
             self.set_clock(self._now + self.clock_step)
         event = {

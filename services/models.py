@@ -292,3 +292,100 @@ class FaxOwnerRow(Base):
 
     owner: Mapped[str] = mapped_column(String(64), primary_key=True)
     served: Mapped[int] = mapped_column(Integer)
+
+
+# -- participation (주민 참여): votes and budget ballots (services.participation) --
+#
+# Secrecy: the roll (who voted) and the ballot box (what was chosen) share
+# nothing but the vote's id. A ballot has a random id, no time, no voter and
+# no sequence; it carries only a keyed hash of the receipt code its voter holds.
+
+class Vote(Base):
+    __tablename__ = "votes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # question | approval | knapsack
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    max_choices: Mapped[int] = mapped_column(Integer, default=1)  # approval ballots
+    budget: Mapped[int] = mapped_column(Integer, default=0)  # knapsack ballots, in won
+    electorate: Mapped[str] = mapped_column(String(16), default="residents")  # residents | households
+    min_age: Mapped[int] = mapped_column(Integer, default=14)
+    district: Mapped[str] = mapped_column(String(64))  # the start of an eligible household's address
+    opens_at: Mapped[datetime] = mapped_column(AwareDateTime)
+    closes_at: Mapped[datetime] = mapped_column(AwareDateTime)
+    show_running: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)  # the published tally
+    published_at: Mapped[datetime | None] = mapped_column(AwareDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow, onupdate=utcnow)
+
+    options: Mapped[list["VoteOption"]] = relationship(order_by="VoteOption.number")
+
+
+class VoteOption(Base):
+    """An answer of a question, or a project of a budget ballot (with its cost)."""
+
+    __tablename__ = "vote_options"
+    __table_args__ = (UniqueConstraint("vote_id", "number", name="uq_vote_options_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1..9: the remote's number key
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    cost: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VoteRoll(Base):
+    """Who has voted (a resident, or a household): one row per voter per vote.
+    No time and nothing of the ballot."""
+
+    __tablename__ = "vote_roll"
+
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    voter_key: Mapped[str] = mapped_column(String(32), primary_key=True)  # resident:<id> | household:<id>
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+
+
+class VoteBallot(Base):
+    """What was chosen. A random id; the choices; a keyed hash of the receipt."""
+
+    __tablename__ = "vote_ballots"
+    __table_args__ = (UniqueConstraint("vote_id", "receipt_hash", name="uq_vote_ballots_receipt"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, not a sequence
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
+    choices: Mapped[str] = mapped_column(String(40))  # option numbers, ascending: "1,3,7"
+    receipt_hash: Mapped[str] = mapped_column(String(64))
+
+
+class VotePaperCount(Base):
+    """Paper ballots from a booth, entered by an officer: a count per option."""
+
+    __tablename__ = "vote_paper_counts"
+    __table_args__ = (UniqueConstraint("vote_id", "booth", "number", name="uq_vote_paper_booth_option"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
+    booth: Mapped[str] = mapped_column(String(60))
+    number: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)
+
+
+class VoteAudit(Base):
+    """Every step of a vote's workflow and every paper entry (never a voter's act)."""
+
+    __tablename__ = "vote_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=utcnow)

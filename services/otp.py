@@ -37,6 +37,7 @@ class OtpResult:
     message: str = ""  # for people, in Korean
     attempts_left: int = 0
     wait_seconds: int = 0
+    ref: str = ""  # a sent code's own id: what an approval by reply binds to (``approve``)
 
 
 MESSAGES = {
@@ -48,6 +49,9 @@ MESSAGES = {
     "cooldown": "방금 인증번호를 보냈습니다. %d초 뒤에 다시 받을 수 있습니다.",
     "too_many_sends": "인증번호를 너무 여러 번 요청했습니다. 1시간 뒤에 다시 해 주세요.",
 }
+
+
+DEFAULT_TEXT = "[{office}] 인증번호 {code} (5분 안에 입력해 주세요. 다른 사람에게 알려주지 마세요.)"
 
 
 def phone_limits():
@@ -65,12 +69,16 @@ def _hash(runtime, subject: str, code: str) -> str:
 
 
 def send_code(session, runtime, subject: str, phone: str, *, office: str | None = None,
-              purpose: str = "otp") -> OtpResult:
+              purpose: str = "otp", text: str | None = None) -> OtpResult:
+    """Send a new code for ``subject`` to ``phone`` (replacing any earlier one).
+
+    ``text`` is the message with ``{code}`` where the code goes (``{office}``
+    too, if wanted); by default it says only the code. It must keep the words
+    ``인증번호 {code}``: that is how a stored copy is masked (``pii.mask_codes``)."""
     r = runtime.redis
-    lock_ttl = r.ttl(_k(subject, "lock"))
-    if lock_ttl and lock_ttl > 0:
-        mins = max(1, (lock_ttl + 59) // 60)
-        return OtpResult(False, "locked", MESSAGES["locked"] % mins, wait_seconds=lock_ttl)
+    locked = _locked(r, subject)
+    if locked:
+        return locked
     cd = r.ttl(_k(subject, "cooldown"))
     if cd and cd > 0:
         return OtpResult(False, "cooldown", MESSAGES["cooldown"] % cd, wait_seconds=cd)
@@ -83,26 +91,25 @@ def send_code(session, runtime, subject: str, phone: str, *, office: str | None 
         if not ratelimit.hit(r, item, phone_key):
             return OtpResult(False, "too_many_sends", MESSAGES["too_many_sends"],
                              wait_seconds=ratelimit.retry_after(r, item, phone_key))
-    code = "%06d" % secrets.randbelow(1_000_000)
+    code, ref = "%06d" % secrets.randbelow(1_000_000), secrets.token_hex(8)
     pipe = r.pipeline()
     pipe.delete(_k(subject, "code"))
-    pipe.hset(_k(subject, "code"), mapping={"h": _hash(runtime, subject, code), "n": 0})
+    pipe.hset(_k(subject, "code"), mapping={"h": _hash(runtime, subject, code), "n": 0, "ref": ref})
     pipe.expire(_k(subject, "code"), CODE_TTL)
     pipe.set(_k(subject, "cooldown"), 1, ex=RESEND_COOLDOWN)
     pipe.execute()
     office = office or runtime.config.DISTRICT_NAME
-    body = "[%s] 인증번호 %s (5분 안에 입력해 주세요. 다른 사람에게 알려주지 마세요.)" % (office, code)
+    body = (text or DEFAULT_TEXT).format(office=office, code=code)
     send_sms(session, runtime, phone, body, purpose=purpose,
              dedup_key="otp:%s:%s" % (subject, secrets.token_hex(8)))
-    return OtpResult(True, "sent", MESSAGES["sent"], attempts_left=MAX_ATTEMPTS)
+    return OtpResult(True, "sent", MESSAGES["sent"], attempts_left=MAX_ATTEMPTS, ref=ref)
 
 
 def verify_code(runtime, subject: str, code: str) -> OtpResult:
     r = runtime.redis
-    lock_ttl = r.ttl(_k(subject, "lock"))
-    if lock_ttl and lock_ttl > 0:
-        mins = max(1, (lock_ttl + 59) // 60)
-        return OtpResult(False, "locked", MESSAGES["locked"] % mins, wait_seconds=lock_ttl)
+    locked = _locked(r, subject)
+    if locked:
+        return locked
     stored = r.hget(_k(subject, "code"), "h")
     n = ratelimit.count_attempt(r, _k(subject, "code"), "n") if stored is not None else None
     if n is None:  # no code, or it expired just now
@@ -114,11 +121,60 @@ def verify_code(runtime, subject: str, code: str) -> OtpResult:
         r.delete(_k(subject, "code"), _k(subject, "cooldown"))
         return OtpResult(True, "verified", MESSAGES["verified"])
     if n >= MAX_ATTEMPTS:
-        r.delete(_k(subject, "code"))
-        r.set(_k(subject, "lock"), 1, ex=LOCK_SECONDS)
-        r.delete(_k(subject, "cooldown"))
-        log.info("one-time code locked after %d attempts", n)
-        return OtpResult(False, "locked", MESSAGES["locked"] % (LOCK_SECONDS // 60),
-                         wait_seconds=LOCK_SECONDS)
+        return _lock(r, subject, n)
     left = MAX_ATTEMPTS - n
     return OtpResult(False, "wrong", MESSAGES["wrong"] % left, attempts_left=left)
+
+
+def _locked(r, subject: str) -> OtpResult | None:
+    lock_ttl = r.ttl(_k(subject, "lock"))
+    if lock_ttl and lock_ttl > 0:
+        mins = max(1, (lock_ttl + 59) // 60)
+        return OtpResult(False, "locked", MESSAGES["locked"] % mins, wait_seconds=lock_ttl)
+    return None
+
+
+def approve(runtime, subject: str, ref: str) -> OtpResult:
+    """The code's owner said yes without the code (a reply of 1 from the phone
+    it went to: ``services.approvals``). Under the code's own rules: only
+    while that very code lives (``ref``, from the send: not a later code sent
+    for another box), never while locked, and it counts as one of the code's
+    attempts. A yes uses the code up, as the code would."""
+    r = runtime.redis
+    locked = _locked(r, subject)
+    if locked:
+        return locked
+    current = r.hget(_k(subject, "code"), "ref")
+    if current is None or not hmac.compare_digest(current.decode(), ref or ""):
+        return OtpResult(False, "expired", MESSAGES["expired"])  # gone, or replaced by a newer code
+    n = ratelimit.count_attempt(r, _k(subject, "code"), "n")
+    if n is None:  # it expired just now
+        return OtpResult(False, "expired", MESSAGES["expired"])
+    if n > MAX_ATTEMPTS:  # the tries were used up meanwhile
+        return _lock(r, subject, n)
+    r.delete(_k(subject, "code"), _k(subject, "cooldown"))
+    return OtpResult(True, "verified", MESSAGES["verified"])
+
+
+def miss(runtime, subject: str) -> OtpResult:
+    """A reply that approves nothing while ``subject``'s code waits (a number
+    it was not given): one of the code's attempts, as a wrong code is."""
+    r = runtime.redis
+    locked = _locked(r, subject)
+    if locked:
+        return locked
+    n = ratelimit.count_attempt(r, _k(subject, "code"), "n")
+    if n is None:
+        return OtpResult(False, "expired", MESSAGES["expired"])
+    if n >= MAX_ATTEMPTS:
+        return _lock(r, subject, n)
+    left = MAX_ATTEMPTS - n
+    return OtpResult(False, "wrong", MESSAGES["wrong"] % left, attempts_left=left)
+
+
+def _lock(r, subject: str, n: int) -> OtpResult:
+    r.delete(_k(subject, "code"))
+    r.set(_k(subject, "lock"), 1, ex=LOCK_SECONDS)
+    r.delete(_k(subject, "cooldown"))
+    log.info("one-time code locked after %d attempts", n)
+    return OtpResult(False, "locked", MESSAGES["locked"] % (LOCK_SECONDS // 60), wait_seconds=LOCK_SECONDS)

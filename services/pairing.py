@@ -29,6 +29,7 @@ is in the database.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
@@ -37,7 +38,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from services import otp, ratelimit
+from services.core.config import QUEUE_DEFAULT
 from services.core.errors import AppError
+from services.core.jobs import enqueue
+from services.core.runtime import get_runtime
 from services.households import resident_by_phone
 from services.models import Device, Resident, utcnow
 
@@ -316,14 +320,17 @@ def _tk(ticket: str) -> str:
 def ask_on_phone(runtime, user_code: str, phone: str, client: str) -> str:
     """The phone page's first step: a phone number for the box showing ``user_code``.
 
-    Answers the same whether or not ``phone`` is a resident's: a ticket (an
-    opaque random token for the phone's session) that lives as long as a
-    one-time code. Only a registered phone gets an SMS (within
-    :mod:`services.otp`'s caps per subject and per phone, silently); the ticket
-    of any other number can only fail at the next step. Every number tried
-    counts against the code (:data:`ASKS_PER_CODE`) and the caller's address
-    (:data:`ASKS_PER_ADDRESS`). Raises :class:`PairingError` for the code
-    itself (unknown, dead, too many lookups or asks) - never for the phone."""
+    Answers the same, having done the same work, whether or not ``phone`` is a
+    resident's: a ticket (an opaque random token for the phone's session) that
+    lives as long as a one-time code, and one job queued with the ticket and
+    the number (encrypted). Who the number belongs to is looked up by that job
+    (:func:`send_pairing_code`), after the answer, in a worker: only a
+    registered phone then gets an SMS (within :mod:`services.otp`'s caps per
+    subject and per phone, silently) and its ticket learns the resident; the
+    ticket of any other number can only fail at the next step. Every number
+    tried counts against the code (:data:`ASKS_PER_CODE`) and the caller's
+    address (:data:`ASKS_PER_ADDRESS`). Raises :class:`PairingError` for the
+    code itself (unknown, dead, too many lookups or asks) - never for the phone."""
     redis = runtime.redis
     dc = lookup(redis, user_code, client=client)
     if not ratelimit.hit(redis, ratelimit.pairing_asks(ASKS_PER_ADDRESS, ASKS_WINDOW), client or "-"):
@@ -333,16 +340,34 @@ def ask_on_phone(runtime, user_code: str, phone: str, client: str) -> str:
         raise PairingError("expired")
     if n > ASKS_PER_CODE:
         raise PairingError("too_many_asks")
+    ticket = secrets.token_urlsafe(24)
+    redis.set(_tk(ticket), 0, ex=otp.CODE_TTL)
+    # One opaque argument, and a fixed description: RQ logs a job's description,
+    # and neither the ticket nor the number belongs in a log.
+    enqueue(redis, QUEUE_DEFAULT, SEND_JOB, runtime.crypto.encrypt(json.dumps([ticket, phone])),
+            description=SEND_JOB)
+    return ticket
+
+
+SEND_JOB = "services.pairing.send_pairing_code"
+
+
+def send_pairing_code(sealed: str) -> None:
+    """The job :func:`ask_on_phone` queues: when the number is a resident's, the
+    ticket learns whose it is and the phone gets its one-time code. Returns
+    nothing (RQ keeps a job's result: it must not say whether anyone was found)."""
+    runtime = get_runtime()
+    ticket, phone = json.loads(runtime.crypto.decrypt(sealed))
     with runtime.session() as s:
         resident = resident_by_phone(s, runtime.crypto, phone)
-        resident_id = resident.id if resident is not None else 0
-        if resident is not None:
-            result = otp.send_code(s, runtime, otp_subject(resident.id), phone, purpose="pairing")
-            if not result.ok:
-                log.info("pairing code not sent: %s", result.reason)
-    ticket = secrets.token_urlsafe(24)
-    redis.set(_tk(ticket), resident_id, ex=otp.CODE_TTL)
-    return ticket
+        if resident is None:
+            return
+        # keepttl: the ticket lives as long as it was given; xx: not past its end
+        if not runtime.redis.set(_tk(ticket), resident.id, xx=True, keepttl=True):
+            return
+        result = otp.send_code(s, runtime, otp_subject(resident.id), phone, purpose="pairing")
+        if not result.ok:
+            log.info("pairing code not sent: %s", result.reason)
 
 
 def verify_on_phone(runtime, user_code: str, ticket: str, code: str) -> tuple[bool, str, bool]:

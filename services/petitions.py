@@ -30,13 +30,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fax_bridge import FaxNumberPolicy, NumberRefused
-from services import ledger, otp, pairing, pii, ratelimit, steps
+from services import approvals, ledger, otp, pairing, pii, ratelimit, steps
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import catalogue
 from services.delivery.email import valid_address
 from services.households import phone_hash, resident_by_phone
 from services.korean import particles
 from services.models import Household, Request, Resident
+from services.participation import sms as vote_sms
 from services.sms import (
     EARLY_DLRS,
     apply_early_dlrs,
@@ -93,6 +94,10 @@ CONFIRM_WORDS = ("확인", "인증번호", "인증", "confirm", "verify", "code"
 PAIR_WORDS = ("tv연결", "연결", "pair", "link")
 STATUS_WORDS = ("진행상황", "처리상황", "상태", "조회", "진행", "status", "check")
 CANCEL_WORDS = ("신청취소", "취소", "cancel")
+# A yes to the TV request the identity SMS named (services.approvals); 확인 and ok
+# without a code are a yes too (CONFIRM_WORDS).
+YES_WORDS = ("예", "네", "넵", "넹", "녜", "응", "yes", "y", "승인")
+APPROVE_RE = re.compile(r"([1-9])(번)?")
 
 DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d\u30fc\u2500"), "-")
 RECEIPT_RE = re.compile(r"(\d{8})-?(\d{6})")
@@ -110,13 +115,15 @@ TAX_TAIL = ("얼마", "얼마에요", "얼마예요", "얼마인가요", "얼마
 
 @dataclass
 class Command:
-    name: str  # help status taxes cancel confirm pair stop start cert unknown empty
+    name: str  # help status taxes cancel confirm approve pair stop start cert unknown empty
     cert: str | None = None
     method: str | None = None
     number: str | None = None
     receipt: str | None = None
     code: str | None = None
     word: str = ""
+    digit: int | None = None  # approve: the digit replied (None: 예/네)
+    vote: vote_sms.VoteCommand | None = None  # 주민 참여: votes | vote | vote_check
 
 
 def normalize(text: str | None) -> str:
@@ -238,6 +245,9 @@ def parse(text: str | None) -> Command:
     c = _compact(t)
     if not c:
         return Command("empty")
+    vote = vote_sms.parse(t)
+    if vote is not None:
+        return Command(vote.name, vote=vote)
     cmd = _parse(c)
     if _understood(cmd):
         return cmd
@@ -264,6 +274,12 @@ def _parse(c: str) -> Command:
         return Command("help")
     if SIX_DIGITS_RE.fullmatch(c):
         return Command("confirm", code=c)
+    yes = c.strip(".!~^")
+    m = APPROVE_RE.fullmatch(yes)
+    if m:
+        return Command("approve", digit=int(m.group(1)))
+    if yes in YES_WORDS or yes.rstrip("요") in YES_WORDS:
+        return Command("approve")
     w = _prefix(c, CONFIRM_WORDS)
     if w is not None:
         digits = "".join(ch for ch in c[len(w):] if ch.isdigit())
@@ -299,7 +315,8 @@ R = {
     "help_long": ("[{office}] 문자 민원 안내\n"
                   "- 증명서: '등본 메일', '초본 팩스 02-123-4567', '납세증명 메일'\n"
                   "- 진행 확인: '상태' 또는 '상태 접수번호'\n- 미납 세금: '세금'\n"
-                  "- 신청 취소: '취소 접수번호'\n- TV 연결: '연결 BCDF-GHJK'\n- 문자 그만 받기: '수신거부'"),
+                  "- 신청 취소: '취소 접수번호'\n- TV 연결: '연결 BCDF-GHJK'\n- 주민 투표: '투표'\n"
+                  "- 문자 그만 받기: '수신거부'"),
     "unknown": "무슨 말씀인지 몰라 처리하지 못했습니다. '도움말'을 보내 주세요.",
     "stranger": "[{office}] 등록된 주민의 휴대전화 번호가 아닙니다. 구청 민원실로 문의해 주세요.",
     "optout": "수신거부를 처리했습니다. 다시 받으시려면 '수신허용'을 보내 주세요.",
@@ -443,6 +460,7 @@ class Conversation:
                 return self.fmt("ask_fax", w=w)
         # One request waits for its code at a time: a new one replaces the one
         # waiting, and its reply names what it replaced (never in silence).
+        vote_sms.forget(self.redis, resident)
         before = self.redis.get(self._pending_key(resident))
         old = None
         if before is not None:
@@ -466,7 +484,17 @@ class Conversation:
             return self.fmt("replaced", w=w, how=how, old=old)
         return self.fmt("challenge_again")
 
+    def do_approve(self, cmd: Command, resident: Resident) -> str:
+        """1 (or 예, 네) to the TV request the identity SMS named."""
+        return approvals.reply(self.rt, self.hash, cmd.digit) or approvals.nothing_to_approve()
+
     def do_confirm(self, cmd: Command, resident: Resident) -> str:
+        if not cmd.code or len(cmd.code) == 1:  # 확인 (or 확인 1) alone: a yes to a TV request, if one waits
+            said = approvals.reply(self.rt, self.hash, int(cmd.code) if cmd.code and cmd.code != "0" else None)
+            if said:
+                return said
+        if vote_sms.waiting(self.redis, resident) and cmd.code and len(cmd.code) == 6:
+            return vote_sms.confirm(self.s, self.rt, resident, cmd.code)
         raw = self.redis.get(self._pending_key(resident))
         if raw is None:
             return self.fmt("no_pending")
@@ -560,6 +588,19 @@ class Conversation:
         tail = self.fmt("taxes_others", n=others) if others else ""
         total = sum(int(b.get("total", b.get("amount", 0))) for b in own)
         return self.fmt("taxes_some", n=len(own), total="{:,}".format(total)) + tail
+
+    # -- 주민 참여 (services.participation.sms) --
+
+    def do_votes(self, cmd: Command, resident: Resident) -> str:
+        return vote_sms.list_votes(self.s, limit_for(self.config))
+
+    def do_vote(self, cmd: Command, resident: Resident) -> str:
+        if cmd.vote.choices:  # a vote waiting for its code replaces a certificate's
+            self.redis.delete(self._pending_key(resident))
+        return vote_sms.ask(self.s, self.rt, resident, self.phone, cmd.vote, limit_for(self.config))
+
+    def do_vote_check(self, cmd: Command, resident: Resident) -> str:
+        return vote_sms.check(self.s, self.rt, resident, cmd.vote, limit_for(self.config))
 
     def do_pair(self, cmd: Command, resident: Resident | None) -> str:
         return self.pair(cmd, resident)

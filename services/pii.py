@@ -18,6 +18,12 @@ EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # One-time codes: six digits after 인증번호 (services.otp); pairing codes: eight
 # letters of services.pairing's vowel-less alphabet, dashed or not, any case.
 OTP_RE = re.compile(r"(인증\s*번호\D{0,3})\d{6}(?!\d)")
+# 주민 참여 (services.participation.sms): a vote's receipt code (12 digits, grouped
+# or not), the choices shown in a reply (선택[...]) and those texted after a
+# vote's number ("투표 12 1 3"): what links a phone to a ballot.
+RECEIPT_CODE_RE = re.compile(r"(?<![\d-])\d{4}[ -]?\d{4}[ -]?\d{4}(?![\d-])")
+CHOICE_RE = re.compile(r"선택\[[^\]]*\]")
+VOTE_CHOICES_RE = re.compile(r"((?:투표|vote)\s*\d{1,6})[\s,]+\d[\d\s,]*", re.IGNORECASE)
 PAIRING_RE = re.compile(r"(?<![A-Za-z])[BCDFGHJKLMNPQRSTVWXZ]{4}[- ]?[BCDFGHJKLMNPQRSTVWXZ]{4}(?![A-Za-z])",
                         re.IGNORECASE)
 
@@ -78,8 +84,11 @@ def redact(text: str) -> str:
 
 
 def mask_codes(text: str) -> str:
-    """A message text as it may be stored: one-time and pairing codes masked."""
+    """A message text as it may be stored: one-time and pairing codes, vote receipts
+    and choices masked."""
     text = OTP_RE.sub(lambda m: m.group(1) + "******", text or "")
+    text = CHOICE_RE.sub("선택[***]", VOTE_CHOICES_RE.sub(lambda m: m.group(1) + " ***", text))
+    text = RECEIPT_CODE_RE.sub("**** **** ****", text)
     return PAIRING_RE.sub("****-****", text)
 
 

@@ -126,6 +126,12 @@ def pairing_asks(amount: int, seconds: int) -> RateLimitItem:
     return limit("pair-ask", amount, seconds)
 
 
+def receipt_checks(per_minute: int) -> RateLimitItem:
+    """Vote receipt codes checked per TV box or phone (by keyed hash): 12 digits
+    are not guessed, and neither are they tried in bulk."""
+    return limit("vote-receipt", per_minute, 60)
+
+
 def otp_sends_per_phone(amount: int, seconds: int) -> RateLimitItem:
     """One-time-code SMS per phone number (by keyed hash), every purpose together."""
     return limit("otp-phone-%d" % int(seconds), amount, seconds)

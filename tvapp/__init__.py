@@ -10,6 +10,7 @@ import uuid
 from flask import Flask, g, request, session
 
 from broadcast_feed.console import views as console_views
+from broadcast_feed.console import votes as console_votes  # noqa: F401  (주민 참여 routes on the console)
 from remote_nav.integration import init_app as remote_nav_init
 from services.bridge.protocol import schema
 from services.core.config import Config, load_config
@@ -24,6 +25,7 @@ from tvapp.health import views as health_views
 from tvapp.home import views as home_views
 from tvapp.mobile import views as mobile_views
 from tvapp.news import views as news_views
+from tvapp.participation import views as participation_views
 from tvapp.phone import views as phone_views
 from tvapp.taxes import views as taxes_views
 from tvapp.tv import ui
@@ -36,7 +38,7 @@ log = logging.getLogger(__name__)
 # Every feature the same way: a package whose __init__ holds its blueprint and
 # whose views module its routes; the factory imports the views and registers.
 FEATURES = (health_views, home_views, verify_views, tv_views, mobile_views, gateway_views, phone_views,
-            certificates_views, taxes_views, news_views, console_views)
+            certificates_views, taxes_views, news_views, participation_views, console_views)
 
 LANGUAGES = ("ko", "en")
 
@@ -97,7 +99,6 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(views.bp)
     pageheaders.init_app(app)  # CSP and X-Frame-Options; after every template folder is known
     if config.PROXY_HOPS > 0:  # behind the front (tvapp.front): the client's address, for rate limits
-        # believed only from the front's own address (tvapp.frontpeer)
-        app.wsgi_app = frontpeer.FrontOnlyProxyFix(app.wsgi_app, config.PROXY_HOPS,
-                                                   frontpeer.addresses(config.FRONT_ADDRESSES))
+        # believed only for requests over the front's unix socket (tvapp.frontpeer)
+        app.wsgi_app = frontpeer.FrontOnlyProxyFix(app.wsgi_app, config.PROXY_HOPS)
     return app

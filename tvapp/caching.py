@@ -59,7 +59,8 @@ CACHE_CONTROL = "private, no-cache"
 CONSOLE_CACHE_CONTROL = "no-store"
 CONSOLE_BLUEPRINT = "console"
 # The verification page shows an issued document's pages: kept by no cache either.
-NO_STORE_BLUEPRINTS = (CONSOLE_BLUEPRINT, "verify")
+# 주민 참여's screens show a voter's receipt code and ballot: no-store too.
+NO_STORE_BLUEPRINTS = (CONSOLE_BLUEPRINT, "verify", "participation")
 STATIC_MAX_AGE = 365 * 24 * 3600
 STATIC_ENDPOINTS = ("static", "remote_nav.static")
 FRONT_ENVIRON = "HTTP_X_TV_FRONT"  # "1": asked by the front, which may keep a shared screen

@@ -33,9 +33,11 @@ from there). A box unpaired from elsewhere may see the public screens, with
 its own old name from its own cookie, until its next personal screen or
 ticker connection reaches the app.
 
-gunicorn behind the front trusts one proxy hop (``PROXY_HOPS=1``) for the
-client's address, which the rate limits key on - only when the request comes
-from the front's address (``FRONT_ADDRESSES``, ``tvapp.frontpeer``).
+gunicorn behind the front listens on a unix socket only (``WEB_SOCKET``, 0660
+in a folder closed to other users), which nginx alone uses; the app believes
+``X-Forwarded-For`` (``PROXY_HOPS``, one: nginx's) for the client's address,
+which the rate limits and the SMS gateway's caller check key on, only for
+requests that came over it (``tvapp.frontpeer``).
 """
 
 from __future__ import annotations
@@ -157,15 +159,16 @@ def render(directory: Path, listen: str, upstream: str, workers: int = 1, max_bo
 
 
 def prepare(config, directory: Path | None = None) -> tuple[list[str], Path]:
-    """``(nginx command, its folder)`` for the front on HOST:PORT before FRONT_UPSTREAM."""
+    """``(nginx command, its folder)`` for the front on HOST:PORT before gunicorn on WEB_SOCKET."""
     binary = nginx_binary()
     if not binary:
         raise RuntimeError("nginx is not installed: apt-get install nginx (or run with WEB_FRONT=none)")
-    if not config.FRONT_UPSTREAM:
-        raise RuntimeError("FRONT_UPSTREAM is not set: the host:port of the web app behind the front")
+    if not config.WEB_SOCKET:
+        raise RuntimeError("WEB_SOCKET is not set: the unix socket of the web app behind the front"
+                           " (`launcher web` with the same WEB_SOCKET)")
     d = (directory or config.VAR_DIR / "front").resolve()
     d.mkdir(parents=True, exist_ok=True)
     conf = d / "nginx.conf"
-    conf.write_text(render(d, "%s:%d" % (config.HOST, config.PORT), config.FRONT_UPSTREAM,
+    conf.write_text(render(d, "%s:%d" % (config.HOST, config.PORT), "unix:%s" % config.WEB_SOCKET,
                            config.FRONT_WORKERS, config.MAX_BODY_BYTES, limits=body_limits(config)))
     return [binary, "-c", str(conf), "-p", str(d), "-g", "daemon off;"], d

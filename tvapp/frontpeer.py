@@ -1,34 +1,40 @@
-"""Whose forwarded address to believe: the front's only.
+"""Whose forwarded address to believe: the front's only, known by the socket it came over.
 
-Behind the front (``tvapp.front``) gunicorn sees nginx as its peer and the
-box's address in ``X-Forwarded-For``, which the rate limits and the SMS
-gateway's caller check (``KANNEL_ALLOW_IPS``) read as ``request.remote_addr``.
-gunicorn also listens on its own port, where anyone on the machine may connect
-and write that header. So the header is believed only when the immediate peer
-is one of ``FRONT_ADDRESSES``: from any other address the request's address
-is the peer's own, and a forged ``X-Forwarded-For`` changes nothing.
+Behind the front (``tvapp.front``) the box's address reaches the app in
+``X-Forwarded-For``, which the rate limits and the SMS gateway's caller check
+(``KANNEL_ALLOW_IPS``) read as ``request.remote_addr``. Any process on the
+machine can write that header too; what it cannot do is come in the way nginx
+does. When the front runs, gunicorn listens on a unix socket only
+(``WEB_SOCKET``, mode 0660 in a folder closed to other users: ``tvapp.launcher``),
+which nginx alone uses. So the header is believed only for a request that came
+over a unix socket - gunicorn hands the connection's socket to the app as
+``gunicorn.socket``, and its ``REMOTE_ADDR`` is then empty. A request over TCP
+(gunicorn on ``PORT`` without a front, in development and tests) keeps the
+address it connected from, whatever it writes: without a front no forwarded
+header is ever believed.
 """
 
 from __future__ import annotations
 
+import socket
+
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
-def addresses(setting: str | None) -> frozenset[str]:
-    """``"127.0.0.1, ::1"`` -> the set of addresses."""
-    return frozenset(a.strip() for a in (setting or "").split(",") if a.strip())
+def came_over_unix_socket(environ) -> bool:
+    sock = environ.get("gunicorn.socket")
+    return getattr(sock, "family", None) == socket.AF_UNIX
 
 
 class FrontOnlyProxyFix:
-    """``ProxyFix`` (``hops`` proxies) for requests whose peer is a front; the
-    app as it is for every other request."""
+    """``ProxyFix`` (``hops`` proxies) for requests that came over the front's
+    unix socket; the app as it is for every other request."""
 
-    def __init__(self, app, hops: int, fronts: frozenset[str]):
+    def __init__(self, app, hops: int):
         self.app = app
         self.fixed = ProxyFix(app, x_for=hops, x_proto=hops)
-        self.fronts = fronts
 
     def __call__(self, environ, start_response):
-        if environ.get("REMOTE_ADDR") in self.fronts:
+        if came_over_unix_socket(environ):
             return self.fixed(environ, start_response)
         return self.app(environ, start_response)

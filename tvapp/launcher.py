@@ -4,7 +4,8 @@ container image start.
 ``all`` (the default) starts the whole system on embedded defaults: a private
 Redis (AOF on) when REDIS_URL is unset, the reference back end when
 BACKEND_URL is unset, migrations, demo data, the web app under gunicorn
-behind the nginx front on PORT (``tvapp.front``; gunicorn alone on PORT with
+behind the nginx front on PORT (``tvapp.front``; gunicorn then listens on the
+unix socket VAR_DIR/run/web.sock only; gunicorn alone on PORT with
 WEB_FRONT=none or no nginx installed), workers and the sweep; prints where to open each part; Ctrl-C stops every
 process it started. Problems it can foresee (port in use, no Redis, no font)
 end with one line saying what and how to fix it.
@@ -16,6 +17,7 @@ the addresses of the Redis, back end and front it started added to it.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
@@ -182,13 +184,52 @@ def start_backend(sup: Supervisor, var: Path) -> str:
     return url
 
 
+SOCKET_UMASK = "0o117"  # the front's socket: 0660, for gunicorn's user and group (nginx) only
+
+
+def web_socket_dir(path: str) -> None:
+    """The folder of WEB_SOCKET, closed to other users (0750): no one else
+    reaches the socket, whatever its own mode."""
+    if len(os.fsencode(path)) > 100:  # sun_path holds 108 bytes
+        raise Stop("WEB_SOCKET is too long for a unix socket (%s): use a shorter VAR_DIR or WEB_SOCKET" % path)
+    folder = Path(path).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o750)
+
+
 def gunicorn_cmd(config, bind: str | None = None) -> list[str]:
+    """gunicorn on ``bind``; else on the unix socket WEB_SOCKET only (behind the
+    front: no TCP port at all), else on HOST:PORT."""
+    if bind is None and config.WEB_SOCKET:
+        web_socket_dir(config.WEB_SOCKET)
+        bind = "unix:%s" % config.WEB_SOCKET
     return [sys.executable, "-m", "gunicorn", "tvapp.wsgi:app",
-            "--bind", bind or "%s:%d" % (config.HOST, config.PORT),
+            "--bind", bind or "%s:%d" % (config.HOST, config.PORT), "--umask", SOCKET_UMASK,
             "--workers", str(config.WEB_WORKERS), "--worker-class", config.WEB_WORKER_CLASS,
             "--threads", str(config.WEB_THREADS), "--keep-alive", str(config.WEB_KEEPALIVE),
             "--worker-connections", str(config.WEB_CONNECTIONS),
             "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
+
+def unix_get(path: str, url: str, timeout: float = 2.0) -> int:
+    """The status of ``GET url`` over the unix socket ``path`` (gunicorn behind the front)."""
+    conn = UnixHTTPConnection(path, timeout)
+    try:
+        conn.request("GET", url)
+        return conn.getresponse().status
+    finally:
+        conn.close()
 
 
 def front_cmd(config) -> list[str]:
@@ -235,14 +276,11 @@ def run_all() -> int:
         __import__("broadcast_feed.demo").demo.seed(runtime)  # sample news, ticker, operators
         front = __import__("tvapp.front").front
         if front.wanted(config):
-            # nginx on PORT holds the boxes' connections; gunicorn on a private port behind it
-            app_port = free_port()
-            config.FRONT_UPSTREAM = sup.env["FRONT_UPSTREAM"] = "127.0.0.1:%d" % app_port
-            config.PROXY_HOPS = 1
-            sup.env["PROXY_HOPS"] = "1"
-            sup.start("web", gunicorn_cmd(config, "127.0.0.1:%d" % app_port))
-            wait_until(lambda: requests.get("http://127.0.0.1:%d/livez" % app_port, timeout=2).status_code == 204,
-                       90, "the web app (gunicorn)")
+            # nginx on PORT holds the boxes' connections; gunicorn behind it on a
+            # unix socket only nginx uses (X-Forwarded-For is believed over it alone)
+            config.WEB_SOCKET = sup.env["WEB_SOCKET"] = str(var / "run" / "web.sock")
+            sup.start("web", gunicorn_cmd(config))
+            wait_until(lambda: unix_get(config.WEB_SOCKET, "/livez") == 204, 90, "the web app (gunicorn)")
             sup.start("front", front_cmd(config), logfile=True)
         else:
             sup.start("web", gunicorn_cmd(config))

@@ -83,7 +83,8 @@ class System:
 
     @property
     def upstream(self) -> str | None:
-        """gunicorn's own address behind the front (None: no front)."""
+        """gunicorn's own TCP address behind the front: None since gunicorn listens
+        there on a unix socket only (WEB_SOCKET, which wrk cannot use), or with no front."""
         conf = self.var / "front" / "nginx.conf"
         m = re.search(r"server (127\.0\.0\.1:\d+) ", conf.read_text()) if conf.exists() else None
         return "http://%s" % m.group(1) if m else None

@@ -35,14 +35,34 @@ class SchemaUnavailable(AppError, RuntimeError):
     status_code = 503
 
 
-# libxml2 keeps parser state per thread and lxml ties a schema to the thread
-# that parsed it: schemas built by several threads of a gthread web worker at
-# once (every /healthz at start-up asked for one) could fail with
-# XMLSchemaParseError, and a schema shared across threads is not safe to use.
-# So each thread builds its own, one thread at a time, from the file's bytes
-# read by an absolute path (no working directory involved).
+# Why a web worker once never became healthy (issue 19, item 10): the first
+# XML Schema a process parses makes libxml2 set up its table of built-in types
+# (xmlSchemaInitTypes, called lazily from xmlSchemaParse), and that set-up is
+# not thread-safe (libxml2 2.12 on; lxml 6.0 bundles 2.14). With the schema
+# built lazily, the threads of a gthread web worker answering their first
+# /healthz at once parsed it together; now and then (1 to 7 fresh processes in
+# 100 with 16 threads parsing at once, by machine load) one broke the table,
+# and from then on every parse in that process failed - "Internal error:
+# xmlSchemaPValAttrNodeValue, the given type is not a built-in type" - so the
+# worker answered 503 for good. So the table is set up here, once, when this
+# module is imported (imports run one at a time), by parsing a one-line schema;
+# every thread then builds its own copy of ours (lxml ties a schema to the
+# thread that parsed it), one at a time, from the file's bytes read by an
+# absolute path; and web and job workers build it before they serve
+# (tvapp.create_app, services.worker), exiting with the reason if they cannot.
 _schema_lock = threading.Lock()
 _local = threading.local()
+_BUILTIN_TYPES_PROBE = (b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+                        b'<xs:element name="probe" type="xs:string"/></xs:schema>')
+
+
+def init_builtin_types() -> None:
+    """Have libxml2 set up its XML Schema built-in types in this thread, now."""
+    with _schema_lock:
+        etree.XMLSchema(etree.fromstring(_BUILTIN_TYPES_PROBE))
+
+
+init_builtin_types()
 
 
 def _load_schema() -> etree.XMLSchema:

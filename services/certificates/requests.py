@@ -10,13 +10,14 @@ from datetime import date
 from sqlalchemy import select
 
 from fax_bridge import NumberRefused
-from services import ledger, otp, pii, steps
+from services import approvals, ledger, otp, pii, steps
 from services.bridge.client import BackendProtocolError, BackendRefused, BackendUnavailable
 from services.certificates import catalogue
 from services.certificates.issue import preview_png
 from services.core.errors import AppError
 from services.delivery.email import valid_address
 from services.delivery.fax import policy
+from services.households import phone_hash
 from services.models import Household, Request, Resident
 
 
@@ -82,11 +83,29 @@ def otp_subject(resident_id: int) -> str:
     return "resident:%d:certificate" % resident_id
 
 
-def send_identity_code(session, runtime, household_id: int, resident_id: int) -> otp.OtpResult:
+def send_identity_code(session, runtime, household_id: int, resident_id: int, *,
+                       approval: tuple[int, str, str] | None = None) -> otp.OtpResult:
+    """Send the resident's identity code to their registered phone. With
+    ``approval`` (the box's device id, its flow id, the certificate type) the
+    SMS also says which digit to reply to approve that request
+    (``services.approvals``); the result's ``digit`` is that digit, if any."""
     res = resident_in_household(session, household_id, resident_id)
     if not res.phone_enc:
         raise FlowError("no_phone", "이 분은 등록된 휴대폰 번호가 없어 본인 확인을 할 수 없습니다. 구청 민원실로 문의해 주세요.")
-    return otp.send_code(session, runtime, otp_subject(res.id), runtime.crypto.decrypt(res.phone_enc))
+    phone = runtime.crypto.decrypt(res.phone_enc)
+    if approval is None:
+        return otp.send_code(session, runtime, otp_subject(res.id), phone)
+    device_id, flow_id, cert_type = approval
+    ph = phone_hash(runtime.crypto, phone)
+    digit = approvals.reserve(runtime, device_id, flow_id, ph)
+    text = approvals.sms_text(digit, cert_type) if digit else None
+    result = otp.send_code(session, runtime, otp_subject(res.id), phone, text=text)
+    if result.ok and digit:
+        approvals.offer(runtime, device_id, flow_id=flow_id, resident_id=res.id, subject=otp_subject(res.id),
+                        ref=result.ref, digit=digit, phone_hash=ph, cert_type=cert_type)
+    elif digit:
+        approvals.release(runtime, device_id, digit, ph)
+    return result
 
 
 def check_identity_code(runtime, resident_id: int, code: str) -> otp.OtpResult:
@@ -150,8 +169,11 @@ def preview(session, runtime, household_id: int, resident_id: int, cert_type: st
 
 
 def submit(session, runtime, *, client_token: str, household_id: int, resident_id: int, cert_type: str,
-           options: dict, method: str, address: str, channel: str = "tv") -> tuple[Request, bool]:
-    """Record the request (once per client_token). Call ``start`` after commit."""
+           options: dict, method: str, address: str, channel: str = "tv",
+           verified_by: str = "") -> tuple[Request, bool]:
+    """Record the request (once per client_token), with how identity was
+    checked (``verified_by``: ``tv-code``, ``sms-reply``) as its timeline's
+    second step. Call ``start`` after commit."""
     catalogue.get(cert_type)
     resident_in_household(session, household_id, resident_id)
     if method == "fax":
@@ -160,10 +182,13 @@ def submit(session, runtime, *, client_token: str, household_id: int, resident_i
         address = check_email(address)
     else:
         raise FlowError("no_method", "받으실 방법을 골라 주세요.")
-    return ledger.create_request(
+    req, created = ledger.create_request(
         session, runtime.crypto, client_token=client_token, kind="certificate", household_id=household_id,
         resident_id=resident_id, channel=channel, delivery_method=method, delivery_address=address,
         options=dict(options, certificate_type=cert_type), grace_seconds=runtime.config.SWEEP_GRACE_SECONDS)
+    if created and verified_by:
+        ledger.append_event(session, req.id, "verified", "verified", {"by": verified_by})
+    return req, created
 
 
 def start(runtime, request_id: int) -> None:
@@ -226,10 +251,36 @@ def options_offered(runtime, household_id: int, resident_id: int, ctype, chosen:
     return True
 
 
-def send_code(runtime, household_id: int, resident_id: int) -> otp.OtpResult:
+def send_code(runtime, household_id: int, resident_id: int, *,
+              approval: tuple[int, str, str] | None = None) -> otp.OtpResult:
     """``send_identity_code`` in its own unit of work."""
     with runtime.session() as s:
-        return send_identity_code(s, runtime, household_id, resident_id)
+        return send_identity_code(s, runtime, household_id, resident_id, approval=approval)
+
+
+def reply_digit(runtime, device_id: int, flow_id: str | None, resident_id: int | None) -> int | None:
+    """The digit the box's request waits for from the phone (None: it waits for no reply)."""
+    return approvals.waiting_digit(runtime, device_id, flow_id, resident_id)
+
+
+def approval_status(runtime, device_id: int, flow_id: str | None, resident_id: int | None) -> str:
+    """``approved``, ``pending`` or ``none``: see ``services.approvals.status``."""
+    return approvals.status(runtime, device_id, flow_id, resident_id)
+
+
+def take_approval(runtime, device_id: int, flow_id: str | None, resident_id: int | None) -> bool:
+    """True once when the phone's reply approved the box's request."""
+    return approvals.take(runtime, device_id, flow_id, resident_id)
+
+
+def check_identity_code_on(runtime, device_id: int, flow_id: str | None, resident_id: int,
+                           code: str) -> otp.OtpResult:
+    """``check_identity_code`` from a box: a right code also closes the box's
+    approval by reply (a later reply is told it is done)."""
+    result = check_identity_code(runtime, resident_id, code)
+    if result.ok:
+        approvals.code_typed(runtime, device_id, flow_id, resident_id)
+    return result
 
 
 def household_recent_fax(runtime, household_id: int, limit: int = 3) -> list[str]:

@@ -102,16 +102,14 @@ class Config:
         self.WEB_FRONT = (_env("WEB_FRONT") or "auto").lower()
         self.FRONT_CACHE_SECONDS = _int("FRONT_CACHE_SECONDS", 2)
         self.FRONT_WORKERS = _int("FRONT_WORKERS", 1)
-        self.FRONT_UPSTREAM = _env("FRONT_UPSTREAM", "")  # host:port of gunicorn behind the front
-        # "auto": with nginx's Lua module installed, the front answers a box's
-        # revalidation of a household screen itself from Redis; "off": the app does.
-        # Proxies in front of the web app whose X-Forwarded-For/-Proto to believe
-        # (1 behind the front; 0 when gunicorn faces the boxes itself).
-        self.PROXY_HOPS = _int("PROXY_HOPS", 0)
-        # The addresses the front connects to gunicorn from: X-Forwarded-For is
-        # believed only from these (anyone else reaching gunicorn's own port is
-        # seen as the address it connects from: tvapp.frontpeer).
-        self.FRONT_ADDRESSES = _env("FRONT_ADDRESSES", "127.0.0.1,::1")
+        # The unix socket gunicorn listens on behind the front, and nothing else:
+        # nginx's only way to the app (`make run`: VAR_DIR/run/web.sock). Set,
+        # `launcher web` binds it instead of HOST:PORT and `launcher front` proxies to it.
+        self.WEB_SOCKET = _env("WEB_SOCKET", "")
+        # Proxies whose X-Forwarded-For/-Proto to believe on requests that came
+        # over WEB_SOCKET (the front's; 1: nginx itself). Never on TCP: a
+        # request to gunicorn's own port is the address it connects from (tvapp.frontpeer).
+        self.PROXY_HOPS = _int("PROXY_HOPS", 1)
         # Live ticker streams (SSE) a web process holds at once: each holds a
         # thread for up to a minute, so at most half of them; more boxes get
         # the current state and come back a minute later.
@@ -188,6 +186,8 @@ class Config:
         self.NEWS_CAP_AUTOPUBLISH = _flag("NEWS_CAP_AUTOPUBLISH", True)  # CAP alerts on the ticker at once
         self.NEWS_SESSION_MINUTES = _int("NEWS_SESSION_MINUTES", 30)  # console idle logout
         self.NEWS_DISTRICT_NAMES = _env("NEWS_DISTRICT_NAMES", "")  # CAP area names, comma-separated; unset: demo's
+        # 주민 참여: a vote's electorate lives at addresses starting with this (the register's district)
+        self.PARTICIPATION_DISTRICT = _env("PARTICIPATION_DISTRICT", "서울특별시 마포구")
         self._init_hardening_settings()
 
     def _init_hardening_settings(self) -> None:

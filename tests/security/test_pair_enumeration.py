@@ -4,6 +4,9 @@ apart, nor send them codes without end.
 - the answer for a registered and an unregistered phone, compared byte for
   byte (after removing the CSRF token), and the phone's session cookie: the
   same keys, nothing that names a resident;
+- the work done before answering, the same for both: the same Redis commands,
+  no database statement, one job queued of the same kind; the SMS is sent by
+  that job after the answer, so the time to answer cannot tell them apart;
 - 40 numbers in a row (the demo residents' among them) from one address: the
   answers are the same as for 40 numbers nobody has, and at most the capped
   number of SMS go out;
@@ -16,10 +19,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
 from services import otp, pairing
 from services.models import Resident, SmsMessage
+from tests.support.jobs import queued, run_queued
 
 CSRF = re.compile(r'(name="csrf_token"(?: type="hidden")? value=")[^"]+(")')
 CODE_VALUE = re.compile(r'(name="code"[^>]*value=")[A-Z]{4}-[A-Z]{4}(")|(value=")[A-Z]{4}-[A-Z]{4}("[^>]*name="code")')
@@ -80,6 +85,7 @@ def unregistered(i, phones):
 
 
 def pairing_sms(rt):
+    run_queued(rt)  # what a worker does after the answers
     with rt.session() as s:
         return s.scalar(select(func.count()).select_from(SmsMessage).where(SmsMessage.purpose == "pairing"))
 
@@ -110,6 +116,55 @@ def test_the_answer_is_the_same_byte_for_byte(demo, app, phones):
         wb = b.post("/m/pair/verify", data={"csrf_token": csrf(pb.get_data(as_text=True)), "otp": "000000"})
         assert answer(wa) == answer(wb)
     assert "5번" in wa.get_data(as_text=True)  # both codes died alike
+
+
+def redis_calls(rt) -> dict[str, int]:
+    """Commands the Redis server has run so far, by name (only this test uses it now)."""
+    return {k: v["calls"] for k, v in rt.redis.info("commandstats").items() if k != "cmdstat_info"}
+
+
+def work_before_answering(app, rt, address, code, phone):
+    """The answer to one number, with the Redis commands and the database
+    statements the request ran before it was answered."""
+    c = client_at(app, address)
+    token = csrf(c.get("/m/pair").get_data(as_text=True))
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    before = redis_calls(rt)
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        r = c.post("/m/pair", data={"csrf_token": token, "code": code, "phone": phone})
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    after = redis_calls(rt)
+    commands = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+    return r, commands, statements
+
+
+def test_both_answers_do_the_same_work_and_the_sms_goes_after(demo, app, phones):
+    """Issue 19 item 3's remainder: the resident's answer waited for the SMS to
+    be sent (its time told the numbers apart). Now both requests run the same
+    Redis commands and no database statement, queue one job each of the same
+    kind, and nothing is sent until a worker runs the jobs."""
+    code_a, code_b = tv_code(app, "127.0.0.23"), tv_code(app, "127.0.0.24")
+    ra, work_a, sql_a = work_before_answering(app, demo, "127.0.0.33", code_a, phones[0])
+    rb, work_b, sql_b = work_before_answering(app, demo, "127.0.0.34", code_b, unregistered(1, phones))
+    assert ra.status_code == rb.status_code == 302 and ra.get_data() == rb.get_data()
+    assert work_a == work_b and work_a  # command by command, as many of each
+    assert sql_a == sql_b == []  # who the number belongs to is not asked on the request path
+    jobs = queued(demo)
+    assert [name for name, _ in jobs] == [pairing.SEND_JOB] * 2
+    assert len(jobs[0][1]) == len(jobs[1][1]) == 1 and phones[0] not in str(jobs)  # one sealed argument
+    with demo.session() as s:
+        assert s.scalar(select(func.count()).select_from(SmsMessage)) == 0  # nothing sent yet
+    run_queued(demo)  # the worker, after the answers
+    assert pairing_sms(demo) == 1 and queued(demo) == []
+    with demo.session() as s:
+        to = s.scalars(select(SmsMessage.phone_masked).where(SmsMessage.purpose == "pairing")).all()
+    assert [m[-4:] for m in to] == [phones[0][-4:]]
 
 
 def attack(app, phone_address, tv_address, numbers):

@@ -27,6 +27,7 @@ from services.certificates.requests import otp_subject
 from services.models import Device, Request, SmsMessage
 from services.sms import messages_for_phone
 from tests.security.conftest import console_login, csrf_token
+from tests.support.jobs import run_queued
 from tests.tvapp.test_certificate_screens import code_from_outbox, post, resident_id
 from tests.tvapp.test_tv_screens import pair
 
@@ -134,6 +135,7 @@ def _to_identity(tv, rt, ref="R1003"):
 
 
 def _sms_count(rt, phone, purpose):
+    run_queued(rt)  # a pairing code's SMS is sent by a worker, after the answer
     with rt.session() as s:
         return sum(m.purpose == purpose for m in messages_for_phone(s, rt, phone))
 
@@ -228,6 +230,7 @@ def test_pairing_code_locks_after_five_wrong(app, demo):
     code, phone = _tv_code(tv), "010-0000-0001"
     r = ph.post("/m/pair", data={"csrf_token": csrf_token(ph, "/m/pair"), "code": code, "phone": phone})
     assert r.status_code == 302
+    run_queued(demo)
     with demo.session() as s:
         body = s.scalars(select(SmsMessage.body).where(SmsMessage.purpose == "pairing")
                          .order_by(SmsMessage.id.desc())).first()

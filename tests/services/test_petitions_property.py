@@ -31,7 +31,7 @@ messages = st.one_of(near_valid, st.text(max_size=200),
 @given(messages)
 def test_parser_never_raises(text):
     cmd = parse(text)
-    assert cmd.name in {"help", "status", "taxes", "cancel", "confirm", "pair", "stop", "start",
+    assert cmd.name in {"help", "status", "taxes", "cancel", "confirm", "approve", "pair", "stop", "start",
                         "cert", "unknown", "empty"}
 
 

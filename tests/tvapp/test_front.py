@@ -1,5 +1,5 @@
 """The front (``tvapp.front``): a real nginx (``launcher front``) before a real
-gunicorn (``launcher web``, PROXY_HOPS=1) on the test's database, Redis and
+gunicorn (``launcher web`` on the unix socket WEB_SOCKET) on the test's database, Redis and
 back end; boxes are HTTP clients with their own cookies.
 
 Shared screens come from nginx's cache, the same bytes for every box of a
@@ -27,6 +27,7 @@ from broadcast_feed import store, workflow
 from broadcast_feed.models import NewsItem
 from services.models import Device, Household
 from tests.support import procs
+from tvapp.launcher import UnixHTTPConnection
 from tvapp.tv.device import HASH_PURPOSE
 
 APPROVER = workflow.Actor(2, "ap", "approver")
@@ -40,21 +41,34 @@ def front(front_stack):
 
 @pytest.fixture
 def front_stack(demo, log_dir, tmp_path):
-    """``(front url, gunicorn url, the web Proc)``."""
+    """``(front url, gunicorn's unix socket, the web Proc)``, as `make run` starts them."""
     news_demo.seed(demo)
     cfg = demo.config
-    app_port, port = procs.free_port(), procs.free_port()
+    port = procs.free_port()
+    sock = tmp_path / "web-var" / "run" / "web.sock"
     common = dict(DATABASE_URL=cfg.DATABASE_URL, REDIS_URL=cfg.REDIS_URL, BACKEND_URL=cfg.BACKEND_URL,
-                  VAR_DIR=tmp_path / "web-var", FRONT_CACHE_SECONDS=CACHE_SECONDS)
+                  VAR_DIR=tmp_path / "web-var", FRONT_CACHE_SECONDS=CACHE_SECONDS, WEB_SOCKET=sock)
     web = procs.Proc("front-web", [procs.sys.executable, "-m", "tvapp.launcher", "web"], log_dir,
-                     procs.service_env(PORT=app_port, WEB_WORKERS=1, WEB_THREADS=8, PROXY_HOPS=1, **common)).start()
+                     procs.service_env(WEB_WORKERS=1, WEB_THREADS=8, **common)).start()
     nginx = procs.Proc("front-nginx", [procs.sys.executable, "-m", "tvapp.launcher", "front"], log_dir,
-                       procs.service_env(PORT=port, FRONT_UPSTREAM="127.0.0.1:%d" % app_port, **common)).start()
+                       procs.service_env(PORT=port, **common)).start()
     url = "http://127.0.0.1:%d" % port
     procs.wait_for(lambda: requests.get(url + "/livez", timeout=1).status_code == 204, 30, "the front and gunicorn")
-    yield url, "http://127.0.0.1:%d" % app_port, web
+    yield url, str(sock), web
     nginx.stop()
     web.stop()
+
+
+def unix_request(sock: str, method: str, path: str, body: bytes | None = None,
+                 headers: dict | None = None, timeout: float = 60) -> tuple[int, bytes]:
+    """One request straight to gunicorn over its unix socket (the front's way in)."""
+    conn = UnixHTTPConnection(sock, timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
 
 
 def box(url, runtime, code: str | None) -> requests.Session:
@@ -284,17 +298,16 @@ def test_a_body_too_large_gets_413_from_the_front(front_stack):
 
 
 def test_many_field_forms_cost_the_workers_no_memory(front_stack):
-    """The probe's attack sent straight to gunicorn, eight at once: refused on its
-    length or its field count, the web workers stay the size they were."""
-    _url, app_url, web = front_stack
+    """The probe's attack sent straight to gunicorn (over its socket), eight at once:
+    refused on its length or its field count, the web workers stay the size they were."""
+    _url, sock, web = front_stack
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     before = _workers_rss(web)
 
     def attack(size):
         try:
-            return requests.post(app_url + "/console/login", data=_many_fields(size), headers=form,
-                                 timeout=60).status_code
-        except requests.ConnectionError:  # refused before the body was read: the socket closed
+            return unix_request(sock, "POST", "/console/login", _many_fields(size), form)[0]
+        except OSError:  # refused before the body was read: the socket closed
             return 413
 
     with ThreadPoolExecutor(8) as pool:

@@ -4,6 +4,7 @@ starts, answers /healthz 200 and stops every process on Ctrl-C."""
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +91,9 @@ def test_whole_system_starts_healthy_and_ctrl_c_stops_everything(tmp_path):
                  120, "healthz 200")
         wait_for(lambda: len(_our_processes(marker)) >= 5, 20,
                  "redis, back end, web, worker and sweeper")
+        # behind the front (nginx is installed for the tests): gunicorn on its unix socket
+        sock = tmp_path / "var" / "run" / "web.sock"
+        assert stat.S_ISSOCK(sock.stat().st_mode) and stat.S_IMODE(sock.stat().st_mode) == 0o660
     finally:
         os.killpg(p.pid, signal.SIGINT)
         out, err = p.communicate(timeout=60)

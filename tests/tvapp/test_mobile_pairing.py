@@ -10,6 +10,7 @@ from sqlalchemy import select
 from services import pairing
 from services.households import get_household
 from services.models import SmsMessage
+from tests.support.jobs import run_queued
 from tests.tvapp.test_tv_screens import device_of
 
 HOUSEHOLD = "1144012-0001"
@@ -36,6 +37,7 @@ def tv_code(tv):
 
 
 def last_otp(rt, phone):
+    run_queued(rt)  # the SMS is sent by a worker, after the phone page's answer
     with rt.session() as s:
         msg = s.scalars(select(SmsMessage).where(SmsMessage.purpose == "pairing")
                         .order_by(SmsMessage.id.desc())).first()

@@ -152,7 +152,7 @@ def test_phone_payment_page_and_the_tv_following_along(taxtv, demo):
     page = html(taxtv.get("/tv/taxes/bill/%s/phone" % DUE))
     check_screen(page, "/tv/taxes/bill/%s" % DUE)
     url = re.search(r'data-qr="([^"]+)"', page).group(1)
-    poll = re.search(r'data-tax-poll="([^"]+)"', page).group(1)
+    poll = re.search(r'data-live="([^"]+)"', page).group(1)
     assert taxtv.get(poll).get_json()["done"] is False
     phone = taxtv.application.test_client()
     path = url.split("://", 1)[1].split("/", 1)[1]

@@ -98,7 +98,7 @@ def test_home(tv):
     g = check_screen(html, "home")
     assert g.initial == "tile-certificates"
     assert g.numbers["tiles"] == {1: "tile-certificates", 2: "tile-taxes", 3: "tile-news",
-                                  4: "tile-requests", 5: "tile-settings"}
+                                  4: "tile-requests", 5: "tile-settings", 6: "tile-participation"}
     for path in ("/tv/certificates/", "/tv/taxes/", "/tv/news/", "/tv/requests/", "/tv/settings/"):
         assert 'href="%s"' % path in html
     assert "TV 민원 서비스를 끝낼까요?" in html

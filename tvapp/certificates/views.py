@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import secrets
 
-from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from services import handoff, ledger
 from services.certificates import catalogue
@@ -168,12 +168,30 @@ def options_post(cert_type):
 @tv_device_required
 @needs("type", "resident_id")
 def identity(f):
+    if not f.get("verified") and certs.take_approval(rt(), g.device.id, f.get("id"), f["resident_id"]):
+        f.update(verified=True, verified_by="sms-reply")  # the phone replied: no code to type
+        _save(f)
     if f.get("verified"):
         return redirect(url_for("certs.delivery"))
     person = certs.resident_choice(rt(), g.household.id, f["resident_id"])
+    sent = f.get("code_sent", False)
+    digit = certs.reply_digit(rt(), g.device.id, f.get("id"), f["resident_id"]) if sent else None
     return render_template("certificates/identity.html", ctype=catalogue.get(f["type"]), person=person,
-                           message=request.args.get("m", ""), sent=f.get("code_sent", False),
-                           flow_id=f.get("id"))
+                           message=request.args.get("m", ""), sent=sent, digit=digit,
+                           poll=url_for("certs.identity_status") if digit else None, flow_id=f.get("id"))
+
+
+@bp.get("/identity/status.json")
+@tv_device_required
+def identity_status():
+    """Whether the phone approved this box's request (the code screen polls it
+    and goes on by itself): nothing personal, and only the box's own flow."""
+    f = _flow()
+    state = certs.approval_status(rt(), g.device.id, f.get("id"), f.get("resident_id"))
+    done = state == "approved" or bool(f.get("verified"))
+    if not done and state == "none" and f.get("code_sent"):  # its 5 minutes passed (or a newer code replaced it)
+        return jsonify(done=True, waiting=False, next=url_for("certs.identity", m="expired"))
+    return jsonify(done=done, waiting=state == "pending", next=url_for("certs.identity") if done else None)
 
 
 @bp.post("/identity/send")
@@ -181,7 +199,11 @@ def identity(f):
 @needs("type", "resident_id")
 def identity_send(f):
     try:
-        result = certs.send_code(rt(), g.household.id, f["resident_id"])
+        if not f.get("id"):  # a flow from before flows had ids: the approval binds to one
+            f["id"] = _new_id()
+            _save(f)
+        result = certs.send_code(rt(), g.household.id, f["resident_id"],
+                                 approval=(g.device.id, f["id"], f["type"]))
     except certs.FlowError as e:
         return _calm("본인 확인을 할 수 없습니다", e.message, "다른 분을 고르실 수 있습니다.",
                      url_for("certs.who", cert_type=f["type"]), "다른 분 고르기")
@@ -205,9 +227,13 @@ def identity_check(f):
     form = CodeForm()
     if not form.validate():  # nothing typed: not a try
         return redirect(url_for("certs.identity", m="empty"))
-    result = certs.check_identity_code(rt(), f["resident_id"], form.code.data)
+    if certs.take_approval(rt(), g.device.id, f.get("id"), f["resident_id"]):  # the phone said yes meanwhile
+        f.update(verified=True, verified_by="sms-reply")
+        _save(f)
+        return redirect(url_for("certs.delivery"))
+    result = certs.check_identity_code_on(rt(), g.device.id, f.get("id"), f["resident_id"], form.code.data)
     if result.ok:
-        f["verified"] = True
+        f.update(verified=True, verified_by="tv-code")
         _save(f)
         return redirect(url_for("certs.delivery"))
     if result.reason == "locked":
@@ -324,7 +350,7 @@ def confirm_post():
         rid, receipt, created = certs.submit_request(
             rt(), client_token=f["client_token"], household_id=g.household.id,
             resident_id=f["resident_id"], cert_type=f["type"], options=f.get("options", {}),
-            method=f["method"], address=f["address"])
+            method=f["method"], address=f["address"], verified_by=f.get("verified_by", ""))
     except certs.FlowError as e:
         return _calm("신청할 수 없습니다", e.message, "앞 화면으로 돌아가 고쳐 주세요.",
                      url_for("certs.delivery"), "받는 방법 고르기", 422)

@@ -8,6 +8,7 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from flask_babel import gettext as _
 
 from services import handoff, pairing
+from services.participation import screens as participation_screens
 from services.taxes import payments
 from services.taxes.bills import won
 from tvapp.mobile import bp
@@ -129,3 +130,15 @@ def pay(token):
         outcome = payments.status(rt, order_id, household_id)
     return render_template("mobile/pay.html", state="form" if outcome is None else "done", info=info,
                            won=won, errors=errors, outcome=outcome, token=token), 422 if errors else 200
+
+
+# ------------------------------------------------------------------ 주민 참여 results
+@bp.get("/votes/<int:vote_id>")
+def vote_results(vote_id: int):
+    """A vote's published result on the phone (the QR on the TV's results screen)."""
+    try:
+        v = participation_screens.vote_view(runtime(), vote_id)
+    except participation_screens.NotShown:
+        return render_template("mobile/error.html", title=_("없는 투표입니다"),
+                               text=_("찾으시는 투표가 없거나 아직 시작하지 않았습니다.")), 404
+    return render_template("mobile/vote_results.html", v=v)

@@ -22,4 +22,5 @@ NOT_SCREENS = ("tv/simulator.html",)
 
 
 def is_screen_template(name: str) -> bool:
-    return name.startswith(("tv/", "certificates/", "taxes/", "news/")) and name not in NOT_SCREENS
+    return (name.startswith(("tv/", "certificates/", "taxes/", "news/", "participation/"))
+            and name not in NOT_SCREENS)

@@ -66,6 +66,13 @@ EVENT_LABELS = {
     "tax_recorded": _l("구청 수납 확인"),
 }
 
+# RequestEvent "verified": how identity was checked (detail["by"]), shown on its step.
+VERIFIED_BY = {
+    "tv-code": _l("TV에서 인증번호를 눌러 확인"),
+    "sms-reply": _l("휴대폰 문자 답장으로 승인"),
+    "sms-otp": _l("문자로 인증번호를 보내 확인"),
+}
+
 DELIVERY_LABELS = {"fax": _l("팩스"), "email": _l("이메일"), "none": _l("없음")}
 
 # Tones for the timeline's colours/icons.
@@ -88,7 +95,7 @@ def table(lang: str | None = None) -> dict:
             found = {name: {k: str(v) for k, v in labels.items()} for name, labels in (
                 ("kinds", REQUEST_KINDS), ("certificates", CERTIFICATE_TYPES),
                 ("statuses", STATUS_LABELS), ("events", EVENT_LABELS),
-                ("delivery", DELIVERY_LABELS))}
+                ("delivery", DELIVERY_LABELS), ("verified_by", VERIFIED_BY))}
             found["date"] = gettext("%(m)d월 %(d)d일")
         _TABLES[lang] = found
     return found
@@ -145,6 +152,8 @@ def timeline_steps(events, max_steps: int = 8) -> tuple[list[dict], int]:
                 "time": when(ev.created_at, now, labels),
                 "message": str(detail.get("message", ""))[:400], "page": None, "pages": None,
                 "percent": None, "tone": "bad" if ev.kind in BAD else "wait" if ev.kind in WAIT else "done"}
+        if ev.kind == "verified" and not step["message"]:
+            step["message"] = labels["verified_by"].get(str(detail.get("by", "")), "")
         if ev.kind == "delivering":
             try:
                 page, pages = int(detail.get("page", 0)), int(detail.get("pages", 0))

@@ -1,30 +1,9 @@
-/* 지방세 screens (ES5): follow a payment by polling, and check card fields
- * before anything is sent. Card digits are never written anywhere. */
+/* 지방세 card form (ES5): card fields checked before anything is sent.
+ * Card digits are never written anywhere. (Following a payment: tv/live.js.) */
 (function (win, doc) {
   'use strict';
   function byId(id) { return doc.getElementById(id); }
   function attr(el, n) { return el && el.getAttribute ? el.getAttribute(n) : null; }
-
-  /* ---- follow a payment: [data-tax-poll] -> go to data-tax-next (or reload) when done */
-  var polled = doc.querySelectorAll('[data-tax-poll]'), i;
-  function follow(el) {
-    var url = attr(el, 'data-tax-poll'), next = attr(el, 'data-tax-next');
-    function poll() {
-      var x = new win.XMLHttpRequest();
-      x.open('GET', url, true);
-      x.setRequestHeader('Accept', 'application/json');
-      x.onreadystatechange = function () {
-        var data = null;
-        if (x.readyState !== 4) { return; }
-        try { data = win.JSON.parse(x.responseText); } catch (e) { data = null; }
-        if (x.status === 200 && data && data.done) { win.location.href = next || win.location.href; return; }
-        win.setTimeout(poll, x.status === 200 ? 1500 : 5000);
-      };
-      x.send(null);
-    }
-    win.setTimeout(poll, 1500);
-  }
-  for (i = 0; i < polled.length; i++) { follow(polled[i]); }
 
   /* ---- card form: lengths checked on the box (every problem named, focus on
    * the first); a full box moves on to the next; one submission only */
