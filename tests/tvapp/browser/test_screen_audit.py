@@ -86,7 +86,12 @@ KNOWN: dict[tuple[str, str, str], str] = {
     ("home", "overlap", "large-en"): "the English tile \"Settings / Help\" wraps into its subtitle at 크게",
     ("cert fax", "clipped", "xlarge"): "the refused-number page at 아주 크게: message and field push 이 번호로 받기 "
                                        "below the frame",
-    ("cert identity", "clipped", "xlarge-en"): "the English code screen pushes OK below the frame after a refusal",
+    ("cert identity", "clipped", "xlarge"): "the SMS-reply note (issue 21, merged from main) makes the code screen "
+                                            "taller than the frame at 아주 크게: 확인 goes under the legend (the note "
+                                            "needs shortening there, or the field and 확인 one row)",
+    ("cert identity", "covered", "xlarge"): "the same",
+    ("cert identity", "clipped", "large-en"): "the same in English at 크게",
+    ("cert identity", "covered", "large-en"): "the same in English at 크게",
     ("tax bill", "clipped", "en"): "the English bill screen: \"Bank transfer\" wider than its tile at 아주 크게, "
                                    "the receipt line below the frame at 크게",
     ("tax bill", "covered", "en"): "the same: the receipt button goes under the legend in English",
