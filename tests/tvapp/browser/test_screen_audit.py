@@ -97,7 +97,9 @@ KNOWN: dict[tuple[str, str, str], str] = {
     ("tax bill", "covered", "en"): "the same: the receipt button goes under the legend in English",
     ("tax bill", "overlap", "large-en"): "the English payment tiles' labels touch at 크게",
     ("tax card", "clipped", "large"): "the card form's placeholders are cut in the narrow fields at 크게",
-    ("tax card", "clipped", "xlarge-en"): "the English card form's pay button partly below the frame after a refusal",
+    ("tax card", "clipped", "xlarge-en"): "the English card form is taller than the frame after a refusal: the "
+                                          "screen scrolls to the field and the message's first line goes under "
+                                          "the ticker",
     ("tax virtual account", "clipped", "large"): "the account screen's lead is cut: the screen is taller than the "
                                                  "frame at 크게/아주 크게",
     ("tax virtual account", "clipped", "xlarge"): "the same",
