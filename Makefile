@@ -26,6 +26,12 @@ test: $(STAMP) ## Set up and run every test
 	@scripts/system-deps.sh test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+audit: $(STAMP) ## Audit every TV screen x state x text size x language; pictures and test-artifacts/audit/index.html
+	@scripts/system-deps.sh test
+	rm -rf test-artifacts/audit
+	TV_AUDIT=full $(PY) -m pytest tests/tvapp/browser/test_screen_audit.py $(PYTEST_ARGS); \
+	  status=$$?; echo "Contact sheet: test-artifacts/audit/index.html"; exit $$status
+
 bench: $(STAMP) ## Run the benchmarks (prints figures; never fails a test run)
 	@scripts/system-deps.sh test
 	$(PY) -m bench
@@ -36,4 +42,4 @@ lint: $(STAMP) ## ruff over the tree
 clean: ## Remove local state (var/) but keep the virtual environment
 	rm -rf var/*
 
-.PHONY: help venv run test bench lint clean
+.PHONY: help venv run test audit bench lint clean

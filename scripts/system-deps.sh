@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages a make target needs, when run as root.
+# Installs the Debian packages a make target needs, when run as root, and for
+# the tests the npm packages pinned in package-lock.json (axe-core for the TV
+# screen audit) into node_modules/, stamped so that it runs again only when the
+# lock file changes.
 # Usage: scripts/system-deps.sh run|test
 # Not root and something missing: one line saying what to run, exit 1.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm_deps() {
+  # npm ci installs exactly the lock file's versions; the stamp is newer than the lock when done.
+  [ "${1:-run}" = run ] && return 0
+  local stamp=node_modules/.installed
+  if [ -f "$stamp" ] && [ "$stamp" -nt package-lock.json ]; then return 0; fi
+  echo "Installing npm packages (package-lock.json)"
+  npm ci --no-audit --no-fund --loglevel=error >/tmp/tvgov-npm.log 2>&1 || {
+    echo "npm ci failed; see /tmp/tvgov-npm.log" >&2; exit 1; }
+  touch "$stamp"
+}
 
 run_pkgs=(redis-server fonts-nanum)
 test_pkgs=("${run_pkgs[@]}" postgresql chromium chromium-driver zbar-tools libtiff-tools
@@ -20,7 +35,9 @@ for p in "${want[@]}"; do
 done
 # node checks that the remote_nav runtime parses as plain script; any node will do.
 if [ "${1:-run}" != run ] && ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
-[ ${#missing[@]} -eq 0 ] && exit 0
+# npm installs axe-core, the accessibility engine the screen audit runs in the page.
+if [ "${1:-run}" != run ] && ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+if [ ${#missing[@]} -eq 0 ]; then npm_deps "${1:-run}"; exit 0; fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "Missing Debian packages; run once: sudo apt-get install -y ${missing[*]}" >&2
@@ -36,3 +53,4 @@ if ! apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/tvgov-apt.
   apt-get install -y --no-install-recommends "${missing[@]}" >>/tmp/tvgov-apt.log 2>&1 || {
     echo "apt-get install failed; see /tmp/tvgov-apt.log" >&2; exit 1; }
 fi
+npm_deps "${1:-run}"

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
-from flask_babel import gettext
+from flask import g, jsonify, render_template, request
+from flask_babel import gettext, refresh
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from services.bridge.client import BackendUnavailable
 from services.core.errors import DEFAULT_MESSAGE, AppError
+from tvapp.tv.device import load_device
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,24 @@ ERRORS = {
 }
 
 
+def _know_the_box() -> None:
+    """An error screen is in the box's language and text size, like every
+    other: read the box (never create one) when the view did not."""
+    if request.path.startswith("/tv"):
+        had = g.get("device")
+        try:
+            load_device(create=False)
+        except Exception:  # noqa: BLE001  (the database may be why we are here)
+            log.info("error screen without the box's settings")
+        if had is None and g.get("device") is not None:
+            refresh()  # the locale was chosen before the box was known
+
+
 def tv_error(what: str, status: int):
     title, text = ERRORS[what]
     if request.path.startswith("/m/"):
         return render_template("mobile/error.html", title=title, text=text), status
+    _know_the_box()
     back = "history" if what in ("expired_form", "backend") else "/tv/"
     return render_template("tv/error.html", title=title, text=text, back=back, status=status), status
 
@@ -104,6 +119,7 @@ def init_app(app) -> None:
         screen = "backend" if isinstance(e, BackendUnavailable) else (
             "server" if status >= 500 else SCREEN_FOR_STATUS.get(status, "method"))
         if _audience() == "screen" and not request.path.startswith("/m/"):
+            _know_the_box()
             title, text = ERRORS[screen]
             said = e.user_message if e.user_message != DEFAULT_MESSAGE else text
             return render_template("tv/error.html", title=title, text=said, back="history",

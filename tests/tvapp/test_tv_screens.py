@@ -105,6 +105,22 @@ def test_home(tv):
     assert g.press("DOWN") == "tile-requests"
 
 
+def test_home_and_my_requests_at_the_largest_text_size(tv, demo):
+    """아주 크게 is laid out, not scaled: two tiles to a row (the arrows follow
+    them), and 나의 민원 pages by three two-line rows."""
+    with demo.session() as s:
+        s.get(Device, device_of(tv, demo).id).text_size = "xlarge"
+    g = check_screen(tv.get("/tv/").get_data(as_text=True), "home")
+    assert g.press("DOWN") == "tile-news"
+    assert g.press("RIGHT") == "tile-taxes"
+    assert g.press("DOWN", "DOWN") == "tile-settings"
+    for _ in range(4):
+        add_request(demo, tv.household_id)
+    html = tv.get("/tv/requests/").get_data(as_text=True)
+    assert html.count('class="row-link"') == 3
+    assert "1 / 2" in html
+
+
 def test_requests_empty_and_paged(tv, demo):
     html = tv.get("/tv/requests/").get_data(as_text=True)
     check_screen(html, "/tv/")

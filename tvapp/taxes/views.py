@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from flask import current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 
 from services import destinations
 from services.certificates import requests as certs
@@ -23,6 +24,13 @@ from tvapp.taxes import bp
 from tvapp.taxes.forms import CardForm, ReceiptForm
 from tvapp.tv.device import tv_device_required
 from tvapp.tv.labels import timeline_steps
+
+
+def won(n: int) -> str:
+    """An amount as the screen's language writes it: 10,300원, or KRW 10,300."""
+    if get_locale() is not None and get_locale().language == "en":
+        return "KRW {:,}".format(int(n))
+    return bills_mod.won(n)
 
 PER_PAGE = 4
 
@@ -109,7 +117,7 @@ def bill_list():
     items, page, pages = _pages(unpaid, request.args.get("page", 1, type=int))
     return render_template("taxes/bills.html", bills=items, page=page, pages=pages,
                            paid_count=len(all_bills) - len(unpaid), count=len(unpaid),
-                           total=sum(b.total for b in unpaid), won=bills_mod.won,
+                           total=sum(b.total for b in unpaid), won=won,
                            page_url=lambda n: url_for("taxes.bill_list", page=n))
 
 
@@ -122,7 +130,7 @@ def history():
     except bills_mod.BillsUnavailable as e:
         return _down(e)
     items, page, pages = _pages(paid, request.args.get("page", 1, type=int))
-    return render_template("taxes/history.html", bills=items, page=page, pages=pages, won=bills_mod.won,
+    return render_template("taxes/history.html", bills=items, page=page, pages=pages, won=won,
                            page_url=lambda n: url_for("taxes.history", page=n))
 
 
@@ -133,7 +141,7 @@ def bill(epay_no):
     b, other = _bill_or_redirect(epay_no)
     if other:
         return other
-    return render_template("taxes/bill.html", bill=b, won=bills_mod.won, receipt_to=_shown(_delivery(b)))
+    return render_template("taxes/bill.html", bill=b, won=won, receipt_to=_shown(_delivery(b)))
 
 
 @bp.get("/bill/<epay_no>/receipt")
@@ -213,7 +221,7 @@ def card(epay_no):
     b, order_id, total, stop = _open_order(epay_no, "card")
     if stop is not None:
         return stop
-    return render_template("taxes/card.html", bill=b, order_id=order_id, total=total, won=bills_mod.won,
+    return render_template("taxes/card.html", bill=b, order_id=order_id, total=total, won=won,
                            errors={}, receipt_to=_shown(_delivery(b)))
 
 
@@ -233,7 +241,7 @@ def card_post(order_id):
         b, other = _bill_or_redirect(epay)
         if other:
             return other
-        return render_template("taxes/card.html", bill=b, order_id=order_id, total=b.total, won=bills_mod.won,
+        return render_template("taxes/card.html", bill=b, order_id=order_id, total=b.total, won=won,
                                errors=e.fields or {"number": e.message}, receipt_to=_shown(_delivery(b))), 422
     return redirect(url_for("taxes.result", order_id=order_id))
 
@@ -246,7 +254,7 @@ def phone(epay_no):
         return stop
     token = payments.phone_token(rt(), order_id, g.household.id)
     base = current_app.config.get("PUBLIC_URL", "").rstrip("/") or request.host_url.rstrip("/")
-    return render_template("taxes/phone.html", bill=b, won=bills_mod.won, total=total,
+    return render_template("taxes/phone.html", bill=b, won=won, total=total,
                            url=base + url_for("mobile.pay", token=token),
                            poll=url_for("taxes.status_json", order_id=order_id),
                            result=url_for("taxes.result", order_id=order_id))
@@ -264,7 +272,7 @@ def account(epay_no):
                      url_for("taxes.bill", epay_no=epay_no), "고지서로 돌아가기", 503)
     bank, number = payments.virtual_account(rt(), order_id, g.household.id)
     grouped = "-".join([number[:4], number[4:8], number[8:]]) if number else ""
-    return render_template("taxes/account.html", bill=b, won=bills_mod.won, total=total, bank=bank,
+    return render_template("taxes/account.html", bill=b, won=won, total=total, bank=bank,
                            number=grouped, receipt_no=result.receipt_no,
                            poll=url_for("taxes.status_json", order_id=order_id),
                            result=url_for("taxes.result", order_id=order_id))
@@ -295,7 +303,7 @@ def result(order_id):
     place = None
     if r.status == "paid" and screen.payer_id is not None:
         place = next(iter(certs.places_for(rt(), g.household.id, screen.payer_id)), None)
-    return render_template("taxes/result.html", r=r, steps=steps, hidden=hidden, won=bills_mod.won,
+    return render_template("taxes/result.html", r=r, steps=steps, hidden=hidden, won=won,
                            place=place, payer_id=screen.payer_id,
                            delivery=screen.delivery_masked, method=screen.delivery_method,
                            poll=url_for("taxes.status_json", order_id=order_id) if not r.final else None)

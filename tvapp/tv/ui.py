@@ -9,6 +9,7 @@ import re
 import time
 
 from flask import g, request, url_for
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from services import korean, qr
@@ -63,6 +64,14 @@ def tv_who() -> str:
 _STATIC: dict = {}
 
 
+def cert_name(ctype, particle: str = "") -> str:
+    """A certificate's name in the screen's language; in Korean with the
+    particle ``particle`` ("eul", "iga" ...) chosen by its final consonant."""
+    if get_locale() is not None and get_locale().language == "en" and getattr(ctype, "name_en", ""):
+        return ctype.name_en
+    return getattr(korean, particle)(ctype.name_ko) if particle else ctype.name_ko
+
+
 def static_url(filename: str) -> str:
     """``url_for("static", filename=...)``, built once per script root and file."""
     key = (request.script_root, filename)
@@ -78,6 +87,7 @@ def init_app(app) -> None:
     app.add_template_global(tv_now_ms, "tv_now_ms")
     app.add_template_global(tv_clock, "tv_clock")
     app.add_template_global(tv_who, "tv_who")
+    app.add_template_global(cert_name, "cert_name")
     app.add_template_filter(group_digits, "group_digits")
     app.add_template_filter(day, "day")  # 2026년 12월 24일 / Dec 24, 2026
     app.add_template_filter(day_time, "day_time")

@@ -44,7 +44,10 @@ from tvapp.tv.labels import kind_text, status_text, table, timeline_steps, when
 log = logging.getLogger(__name__)
 
 PER_PAGE = 6
-OFFER_ROWS = {"normal": 2, "large": 3, "xlarge": 4}  # list rows the repeat offer takes, by text size
+#: 크게 and 아주 크게 show a request in two lines, so fewer to a page.
+PER_PAGE_BY_SIZE = {"normal": PER_PAGE, "large": 3, "xlarge": 3}
+#: The rows the repeat offer (같은 증명서 다시 받기, two lines) takes from a page, by text size.
+OFFER_ROWS = {"normal": 2, "large": 1, "xlarge": 1}
 MAX_REQUESTS = 400
 SIMULATOR_HOUSEHOLD = "1144012-0001"
 
@@ -100,8 +103,9 @@ def pair_poll():
 def requests_list():
     labels = table()
     offers = certs.repeat_offers(runtime(), g.household.id, limit=1)  # 같은 증명서 다시 받기
-    # the offer (two lines, more where they wrap) takes rows' place on every page
-    per_page = PER_PAGE - len(offers) * OFFER_ROWS.get(g.device.text_size, 4)
+    # the offer takes rows' place on every page
+    size = g.device.text_size
+    per_page = PER_PAGE_BY_SIZE.get(size, PER_PAGE) - len(offers) * OFFER_ROWS.get(size, 1)
     rows, page, count = ledger.household_request_page(runtime(), g.household.id, page_arg(), per_page,
                                                       limit=MAX_REQUESTS)
     pages = max(1, math.ceil(count / per_page))
