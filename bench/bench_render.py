@@ -152,6 +152,7 @@ PARTS = (
     ("the box's flow (Redis, decrypt)", "tvapp.flow", "Flow.load"),
     ("the payer's email (one query, decrypt)", "services.taxes.payments", "payer_email"),
     ("the payment order (one query)", "services.taxes.payments", "prepare_order"),
+    ("certificates offered again (나의 민원)", "services.certificates.requests", "repeat_offers"),
     ("request rows (one query)", "services.ledger", "household_request_page"),
     ("request and events (one query)", "services.ledger", "request_screen"),
     ("render_template", "flask.templating", "_render"),
