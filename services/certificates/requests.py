@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 
 from fax_bridge import NumberRefused
 from services import approvals, destinations, ledger, otp, phones, pii, steps
@@ -424,9 +424,9 @@ def repeat_plan(runtime, household_id: int, receipt_no: str) -> Plan:
 _REPEATABLE = (select(Request.receipt_no, Request.options, Request.resident_id, Request.delivery_method,
                       Request.delivery_address_enc)
                .where(Request.household_id == bindparam("household_id"), Request.kind == "certificate",
-                      Request.status.in_(REPEATABLE), Request.resident_id.is_not(None),
-                      Request.delivery_method.in_(("fax", "email")))
-               .order_by(Request.id.desc()).limit(20))
+                      or_(*(Request.status == st for st in REPEATABLE)), Request.resident_id.is_not(None),
+                      or_(Request.delivery_method == "fax", Request.delivery_method == "email"))
+               .order_by(Request.id.desc()).limit(20))  # (IN lists would be expanded at every execution)
 _NAMES = select(Resident.id, Resident.name).where(Resident.household_id == bindparam("household_id"))
 
 
