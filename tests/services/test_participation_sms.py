@@ -30,13 +30,14 @@ class Op:
 
 
 APPROVER = Op("approver", "approver")
+EDITOR = Op("editor", "editor")  # four eyes: the approver approves another's draft
 
 
 def open_vote(rt, district=None, kind="question", title="망원동 공영주차장을 어디에 지을까요", **kw) -> int:
     now = utcnow()
     with rt.session() as s:
         v = votes.create_vote(
-            s, APPROVER, kind=kind, title=title,
+            s, EDITOR, kind=kind, title=title,
             options=[votes.OptionInput("망원시장 뒤 공터 (망원동 415-3)"), votes.OptionInput("망원유수지 체육공원 옆"),
                      votes.OptionInput("한강공원 망원지구 입구"), votes.OptionInput("만들지 않는다")],
             opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=1),

@@ -27,6 +27,7 @@ class Op:
 
 
 APPROVER = Op("approver", "approver")
+EDITOR = Op("editor", "editor")  # four eyes: the approver approves another's draft
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def open_vote(rt, kind="approval", **kw) -> int:
     now = utcnow()
     with rt.session() as s:
         v = votes.create_vote(
-            s, APPROVER, kind=kind, title="2027년 주민참여예산", description="먼저 할 사업을 골라 주세요",
+            s, EDITOR, kind=kind, title="2027년 주민참여예산", description="먼저 할 사업을 골라 주세요",
             options=[votes.OptionInput("망원동 어린이 놀이터", cost=3000), votes.OptionInput("경로당 냉난방", cost=2000),
                      votes.OptionInput("가로등 LED", cost=1500)],
             opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=1),

@@ -34,13 +34,14 @@ class Op:
 
 
 APPROVER = Op("approver", "approver")
+EDITOR = Op("editor", "editor")  # four eyes: the approver approves another's draft
 
 
 def budget_vote(rt) -> int:
     now = utcnow()
     with rt.session() as s:
         v = votes.create_vote(
-            s, APPROVER, kind="knapsack", title="2027년 마포구 주민참여예산 - 우리 동네에 먼저 할 사업",
+            s, EDITOR, kind="knapsack", title="2027년 마포구 주민참여예산 - 우리 동네에 먼저 할 사업",
             options=[votes.OptionInput(t, cost=(i + 1) * 10_000_000) for i, t in enumerate(PROJECTS)],
             budget=100_000_000, opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=7),
             district=rt.config.PARTICIPATION_DISTRICT)
