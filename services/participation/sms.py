@@ -150,8 +150,12 @@ def waiting(redis, resident: Resident) -> bool:
     return bool(redis.exists(_pending_key(resident)))
 
 
-def ask(session: Session, runtime, resident: Resident, phone: str, cmd: VoteCommand, limit: int) -> str:
-    """``투표 12`` (the options) or ``투표 12 3`` (check, send a code, say what will be recorded)."""
+def ask(session: Session, runtime, resident: Resident, phone: str, cmd: VoteCommand, limit: int,
+        replaces=None) -> str:
+    """``투표 12`` (the options) or ``투표 12 3`` (check, send a code, say what will be recorded).
+
+    ``replaces`` (a callable) is called only once the vote is valid and waits
+    for its code: a refused vote leaves whatever else waits (a certificate) alone."""
     v = _open_vote(session, cmd.vote_no)
     if v is None:
         return _fmt("no_vote", no=cmd.vote_no)
@@ -171,6 +175,8 @@ def ask(session: Session, runtime, resident: Resident, phone: str, cmd: VoteComm
     result = otp.send_code(session, runtime, _subject(resident), phone, purpose="otp")
     if not result.ok and result.reason != "cooldown":
         return result.message
+    if replaces is not None:
+        replaces()
     runtime.redis.set(_pending_key(resident), json.dumps({
         "vote": v.id, "choices": choices,
         "receipt": runtime.crypto.encrypt(cmd.receipt) if cmd.receipt else None}), ex=PENDING_TTL)

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services import pii, sms
-from services.models import VoteBallot, VoteRoll, utcnow
+from services.households import resident_by_phone
+from services.models import Resident, VoteBallot, VoteRoll, utcnow
 from services.participation import sms as vote_sms
 from services.participation import votes
 from services.petitions import handle_mo, parse
@@ -144,6 +145,29 @@ def ballots_grouped(receipt):
     return " ".join(receipt[i:i + 4] for i in range(0, 12, 4))
 
 
+
+
+def test_a_refused_vote_leaves_a_waiting_certificate_alone(demo):
+    """``투표 12 3`` replaces a certificate request waiting for its code only
+    once the vote is valid and waits for its own code."""
+    rt = demo
+    vid = open_vote(rt)
+    with rt.session() as s:
+        rid = resident_by_phone(s, rt.crypto, MINJUN).id
+    cert_waits = "sms:pending:%d" % rid
+    assert "인증번호" in say(rt, MINJUN, "등본 메일")
+    assert rt.redis.exists(cert_waits)
+    for refused in ("투표 999 1", "투표 %d 7" % vid, "투표 %d 1 2" % vid, "투표 %d" % vid):
+        say(rt, MINJUN, refused)
+        assert rt.redis.exists(cert_waits), refused
+        assert not vote_sms.waiting(rt.redis, resident(rt, rid))
+    assert "선택[2" in say(rt, MINJUN, "투표 %d 2" % vid)
+    assert not rt.redis.exists(cert_waits) and vote_sms.waiting(rt.redis, resident(rt, rid))
+
+
+def resident(rt, rid):
+    with rt.session() as s:
+        return s.get(Resident, rid)
 
 
 def test_a_voter_of_another_district_is_told_why(demo):
