@@ -41,8 +41,9 @@ R = {
     "challenge": "투표 {no} 선택[{what}] 기록: 받은 인증번호를 '확인 123456'처럼 보내 주세요.",
     "recorded": "투표했습니다. 확인번호 {receipt} (확인·변경에 필요, 보관하세요)",
     "changed": "투표를 바꿨습니다. 새 확인번호 {receipt} (보관하세요)",
-    "already": "이미 투표하셨습니다. 바꾸려면 '투표 {no} 번호 확인번호'를 보내 주세요.",
+    "already": "이미 투표하셨습니다. 바꾸려면 '투표 {no} 번호 확인번호'. 확인번호 없이는 못 바꿉니다.",
     "no_ballot": "확인번호에 맞는 투표지가 없습니다.",
+    "no_ballot_change": "확인번호에 맞는 투표지가 없습니다. 확인번호 없이는 바꿀 수 없고 처음 투표가 셉니다.",
     "found": "투표 {no} 확인번호의 투표지: 선택[{what}]",
     "ask_receipt": "확인번호 12자리를 '투표확인 123456789012'처럼 보내 주세요.",
     "not_open": "투표 기간이 끝나 기록하지 못했습니다.",
@@ -172,6 +173,11 @@ def ask(session: Session, runtime, resident: Resident, phone: str, cmd: VoteComm
         return e.message
     if ballots.has_voted(session, v, resident) and not cmd.receipt:
         return _fmt("already", no=v.id)
+    if cmd.receipt:  # a change: the receipt must find the voter's ballot before a code is sent
+        if not screens.receipt_check_allowed(runtime, "phone:%d" % resident.id):
+            return _fmt("too_many")
+        if ballots.check(session, runtime.crypto, v, cmd.receipt) is None:
+            return _fmt("no_ballot_change")
     result = otp.send_code(session, runtime, _subject(resident), phone, purpose="otp")
     if not result.ok and result.reason != "cooldown":
         return result.message

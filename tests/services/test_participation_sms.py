@@ -119,6 +119,14 @@ def test_vote_by_sms_with_the_code_receipt_check_and_change(demo):
         assert s.scalar(select(func.count()).select_from(VoteRoll)) == 1
 
     assert "이미 투표하셨습니다" in say(rt, MINJUN, "투표 %d 3" % vid)
+    assert "확인번호 없이는 못 바꿉니다" in say(rt, MINJUN, "투표 %d 3" % vid)
+    # A change with a receipt that finds no ballot is answered at once, before any code.
+    with rt.session() as s:
+        codes = len([m for m in sms.messages_for_phone(s, rt, MINJUN) if m.purpose == "otp"])
+    lost = say(rt, MINJUN, "투표 %d 3 111122223333" % vid)
+    assert "투표지가 없습니다" in lost and "확인번호 없이는 바꿀 수 없고 처음 투표가 셉니다" in lost
+    with rt.session() as s:
+        assert len([m for m in sms.messages_for_phone(s, rt, MINJUN) if m.purpose == "otp"]) == codes
     assert "선택[2 망원유수지" in say(rt, MINJUN, "투표확인 %s" % receipt)
     assert "없습니다" in say(rt, MINJUN, "투표확인 %d 111122223333" % vid)
 

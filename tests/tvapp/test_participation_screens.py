@@ -115,6 +115,7 @@ def test_vote_with_the_remote_check_and_change(tv, demo):
     assert r.location.endswith(base + "/done")
     html = tv.get(base + "/done").get_data(as_text=True)
     check_screen(html, "/tv/participation/")
+    assert "번호 없이는 투표를 바꿀 수 없습니다" in html
     receipt = re.search(r'id="receipt">([\d ]+)<', html).group(1).replace(" ", "")
     assert len(receipt) == 12
     assert tv.get(base + "/done").location.endswith(base + "/")  # shown once, then kept nowhere
@@ -135,8 +136,12 @@ def test_vote_with_the_remote_check_and_change(tv, demo):
     html = tv.get(base + "/confirm").get_data(as_text=True)
     check_screen(html, base + "/ballot")
     assert 'id="receipt"' in html and "투표 바꾸기" in html
+    # Without the receipt nothing can find the ballot: the screen says so plainly.
+    assert re.search(r'id="lost-receipt">확인번호를 잃어버리셨다면 투표를 바꿀 수 없습니다. 처음 투표가 그대로', html)
     r = post(tv, base + "/confirm", {"receipt": "9" * 12}, base + "/confirm")
     assert "e=no_ballot" in r.location
+    html = tv.get(r.location).get_data(as_text=True)
+    assert 'id="confirm-error"' in html and 'id="lost-receipt"' in html
     r = post(tv, base + "/confirm", {"receipt": receipt}, base + "/confirm")
     assert r.location.endswith(base + "/done")
     html = tv.get(base + "/done").get_data(as_text=True)
