@@ -178,11 +178,12 @@ def test_results_bar_chart_turnout_qr_and_english(tv, demo):
     g = check_screen(html, "/tv/participation/")
     assert g.initial == "results-ok"
     assert 'id="bar-2"' in html and 'style="width:100.0%"' in html and 'style="width:25.0%"' in html
-    assert "4표" in html and "투표율" in html and "종이 4표 따로" in html
+    assert "4표" in html and "투표율" in html and re.search(r'id="paper-apart">종이 투표 4표<', html)
     assert 'data-qr="http' in html and "/m/votes/%d" % vid in html
     phone = demo_client(tv).get("/m/votes/%d" % vid)  # the QR's page: no TV cookie needed
     page = phone.get_data(as_text=True)
     assert phone.status_code == 200 and "투표 결과" in page and "4표" in page and "종이 3표 포함" in page
+    assert re.search(r'id="turnout">.*TV·문자 1명 · <span id="paper-apart">종이 투표 4표</span>', page)
     with demo.session() as s:
         assert votes.get_vote(s, vid).result["digest"] in page
     assert demo_client(tv).get("/m/votes/999").status_code == 404
@@ -190,6 +191,7 @@ def test_results_bar_chart_turnout_qr_and_english(tv, demo):
         s.get(Device, device_of(tv, demo).id).lang = "en"
     html = tv.get(base + "/results").get_data(as_text=True)
     assert "Results" in html and "Turnout" in html and "votes" in html
+    assert re.search(r'id="paper-apart">4 on paper ballots<', html)
     html = tv.get("/tv/participation/").get_data(as_text=True)
     assert "Results" in html
 
