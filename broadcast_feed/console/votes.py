@@ -133,7 +133,7 @@ def vote_close(vote_id: int):
 
 @bp.post("/votes/<int:vote_id>/publish")
 def vote_publish(vote_id: int):
-    return _act(lambda s: votes.publish(s, rt().crypto, g.actor, vote_id),
+    return _act(lambda s: votes.publish(s, rt().crypto, g.actor, vote_id, runtime=rt()),
                 "투표함을 다시 세어 결과를 공개했습니다.", vote_id, "publish")
 
 

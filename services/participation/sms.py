@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from services import otp
 from services.korean import particles
 from services.models import Household, Resident, Vote
-from services.participation import ballots, screens, votes
+from services.participation import ballots, register, screens, votes
 from services.sms.text import cp949_len
 
 VOTE_WORDS = ("투표", "vote")
@@ -163,6 +163,10 @@ def ask(session: Session, runtime, resident: Resident, phone: str, cmd: VoteComm
     if not cmd.choices:
         return _fit("%d %s:" % (v.id, v.title[:12]), ["%d %s" % (o.number, o.title) for o in v.options],
                     _fmt("options_tail", no=v.id), limit)
+    try:  # the register's word of this moment: the household mirrored again first
+        register.refresh_voter(session, runtime, resident.id)
+    except ballots.NotEligible as e:
+        return e.message
     hh = session.get(Household, resident.household_id)
     why = ballots.may_vote(runtime.crypto, v, resident, hh)
     if why:

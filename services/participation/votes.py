@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from services.core.crypto import Crypto
 from services.core.errors import AppError
 from services.models import Vote, VoteAudit, VoteOption, VotePaperCount, utcnow
-from services.participation import ballots
+from services.participation import ballots, register
 
 log = logging.getLogger(__name__)
 
@@ -187,14 +187,20 @@ def close_now(session: Session, actor, vote_id: int) -> Vote:
     return vote
 
 
-def publish(session: Session, crypto: Crypto, actor, vote_id: int) -> Vote:
+def publish(session: Session, crypto: Crypto, actor, vote_id: int, runtime=None) -> Vote:
     """Count the ballot box again, add the paper counts, and publish the result
-    with a digest of the ballot box."""
+    with a digest of the ballot box. With ``runtime``, turnout's denominator
+    is the back end's register's count (``register.eligible``); without it,
+    or when the back end cannot answer, the mirror's."""
     vote = _move(session, actor, vote_id, "publish", (CLOSED,), PUBLISHED)
-    vote.result = ballots.tally(session, vote, eligible=ballots.eligible_count(session, crypto, vote))
+    if runtime is not None:
+        eligible, source = register.eligible(session, runtime, vote)
+    else:
+        eligible, source = ballots.eligible_count(session, crypto, vote), register.MIRROR
+    vote.result = dict(ballots.tally(session, vote, eligible=eligible), eligible_source=source)
     vote.published_at = utcnow()
     audit(session, vote.id, actor.username, "publish", ballots=vote.result["ballots"],
-          digest=vote.result["digest"])
+          digest=vote.result["digest"], eligible=eligible, eligible_source=source)
     return vote
 
 

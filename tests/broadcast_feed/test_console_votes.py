@@ -83,6 +83,7 @@ def test_a_vote_from_draft_to_published(app, seeded):
     assert r.status_code == 303
     html = ap.get(page).get_data(as_text=True)
     assert "결과 공개" in html and "투표함 1장" in html
+    assert "선거인 8명 <span id=\"eligible-source\">(주민등록 명부)" in html  # the back end's count
     with seeded.session() as s:
         v = s.get(Vote, vid)
         assert v.result["total"] == {"1": 6, "2": 2, "3": 1}
