@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 
 from services.models import Device, Resident, VoteBallot, utcnow
 from services.participation import votes
-from tvapp.participation.views import FLOW
 from tests.tvapp.browser.test_certificate_browser import code_for
 from tests.tvapp.browser.test_tv_browser import go, press_nav
+from tvapp.participation.views import FLOW
 
 pytestmark = pytest.mark.browser
 
