@@ -32,7 +32,7 @@ messages = st.one_of(near_valid, st.text(max_size=200),
 def test_parser_never_raises(text):
     cmd = parse(text)
     assert cmd.name in {"help", "status", "taxes", "cancel", "confirm", "approve", "pair", "stop", "start",
-                        "cert", "unknown", "empty"}
+                        "cert", "votes", "vote", "vote_check", "unknown", "empty"}
 
 
 _ts = itertools.count()
