@@ -20,7 +20,16 @@ from services.core.errors import AppError
 from services.delivery.email import valid_address
 from services.delivery.fax import policy
 from services.households import phone_hash
-from services.models import DELIVERING, TERMINAL, Delivery, Household, Request, Resident, utcnow
+from services.models import (
+    DELIVERING,
+    TERMINAL,
+    Delivery,
+    Household,
+    Request,
+    RequestEvent,
+    Resident,
+    utcnow,
+)
 
 
 class FlowError(AppError, ValueError):
@@ -417,6 +426,36 @@ def repeat_plan(runtime, household_id: int, receipt_no: str) -> Plan:
         if req is None or req.status not in REPEATABLE:
             raise FlowError("not_repeatable", "전달이 끝난 증명서만 다시 받을 수 있습니다.")
         return _request_plan(s, runtime, req)
+
+
+@dataclass
+class Resend:
+    """A failed certificate request, to be sent again by the other method."""
+
+    cert_type: str
+    resident_id: int
+    options: dict
+    method: str  # the other one
+    verified_by: str  # how identity was checked for the failed request
+
+
+def resend_plan(runtime, household_id: int, receipt_no: str) -> Resend | None:
+    """What a failed certificate request of the household becomes when sent the
+    other way (None when it is not one). Identity was checked for it: the new
+    request's timeline says how, as a new request's does (a TV request from
+    before the checks were recorded was checked by the code typed on the TV)."""
+    with runtime.session() as s:
+        req = ledger.get_by_receipt(s, receipt_no, household_id=household_id)
+        if req is None or req.status != "failed" or req.kind != "certificate" or req.resident_id is None \
+                or req.options.get("certificate_type") not in catalogue.BY_CODE:
+            return None
+        by = s.scalar(select(RequestEvent.detail).where(RequestEvent.request_id == req.id,
+                                                        RequestEvent.kind == "verified")
+                      .order_by(RequestEvent.id).limit(1))
+        by = (by or {}).get("by") or ("sms-otp" if req.channel == "sms" else "tv-code")
+        return Resend(req.options["certificate_type"], req.resident_id,
+                      {k: v for k, v in req.options.items() if k != "certificate_type"},
+                      "email" if req.delivery_method == "fax" else "fax", by)
 
 
 def repeat_offers(runtime, household_id: int, limit: int = 2) -> list[RepeatOffer]:

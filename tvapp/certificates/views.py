@@ -502,12 +502,11 @@ def done(receipt_no):
 @bp.get("/resend/<receipt_no>")
 @tv_device_required
 def resend(receipt_no):
-    """A failed request, again by the other method (identity was checked for it)."""
-    req = ledger.find_by_receipt(rt(), receipt_no, g.household.id)
-    if req is None or req.status != "failed" or req.kind != "certificate":
+    """A failed request, again by the other method (identity was checked for it,
+    and the new request's timeline says how)."""
+    plan = certs.resend_plan(rt(), g.household.id, receipt_no[:32])
+    if plan is None:
         return redirect(url_for("tv.requests_list"))
-    f = {"type": req.options["certificate_type"], "resident_id": req.resident_id, "verified": True, "id": _new_id(),
-         "options": {k: v for k, v in req.options.items() if k != "certificate_type"}}
-    other = "email" if req.delivery_method == "fax" else "fax"
-    _save(f)
-    return redirect(url_for("certs.delivery_fax" if other == "fax" else "certs.delivery_email"))
+    _save({"type": plan.cert_type, "resident_id": plan.resident_id, "verified": True,
+           "verified_by": plan.verified_by, "id": _new_id(), "options": plan.options})
+    return redirect(url_for("certs.delivery_fax" if plan.method == "fax" else "certs.delivery_email"))
