@@ -155,7 +155,16 @@ def test_same_certificate_again_from_a_request_s_own_screen(tv, demo):
     assert link and "같은 증명서 다시 받기" in page
     r = tv.get(link.group(1))
     assert r.location.endswith("/tv/certificates/identity")
-    assert "010-****-0001" in tv.get(r.location).get_data(as_text=True)  # 김영수's phone: the same person
+    html = tv.get(r.location).get_data(as_text=True)
+    assert "010-****-0001" in html  # 김영수's phone: the same person
+    # what is asked for and where it goes, before the resident approves
+    line = re.search(r'<p class="preset-line" id="preset-line">(.*?)</p>', html).group(1)
+    assert "주민등록표 등본" in line and "팩스" in line and BANK_FAX in line
+    html = tv.get("/tv/certificates/resident-copy/").get_data(as_text=True)  # the long way: no such line
+    r = post(tv, "/tv/certificates/resident-copy/who", html, resident_id=resident_id(demo, "R1001"))
+    r = post(tv, r.location, tv.get(r.location).get_data(as_text=True), full_rrn="no")
+    assert r.location.endswith("/tv/certificates/identity")
+    assert 'id="preset-line"' not in tv.get(r.location).get_data(as_text=True)
     with demo.session() as s:
         s.scalar(select(Device).where(Device.household_id == tv.household_id)).lang = "en"
     page = tv.get("/tv/requests/%s" % receipt).get_data(as_text=True)
