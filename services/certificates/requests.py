@@ -110,7 +110,7 @@ def send_identity_code(session, runtime, household_id: int, resident_id: int, *,
     ph = phone_hash(runtime.crypto, phone)
     digit = approvals.reserve(runtime, device_id, flow_id, ph)
     text = approvals.sms_text(digit, cert_type) if digit else None
-    result = otp.send_code(session, runtime, otp_subject(res.id), phone, text=text)
+    result = otp.send_code(session, runtime, otp_subject(res.id), phone, text=text, slot=approvals.slot(device_id))
     if result.ok and digit:
         approvals.offer(runtime, device_id, flow_id=flow_id, resident_id=res.id, subject=otp_subject(res.id),
                         ref=result.ref, digit=digit, phone_hash=ph, cert_type=cert_type)
@@ -119,8 +119,10 @@ def send_identity_code(session, runtime, household_id: int, resident_id: int, *,
     return result
 
 
-def check_identity_code(runtime, resident_id: int, code: str) -> otp.OtpResult:
-    return otp.verify_code(runtime, otp_subject(resident_id), code)
+def check_identity_code(runtime, resident_id: int, code: str, device_id: int | None = None) -> otp.OtpResult:
+    """The code typed (on box ``device_id``: that box's code, ``approvals.slot``)."""
+    return otp.verify_code(runtime, otp_subject(resident_id), code,
+                           slot=approvals.slot(device_id) if device_id is not None else "")
 
 
 def check_fax_number(raw: str) -> str:
@@ -335,7 +337,7 @@ def check_identity_code_on(runtime, device_id: int, flow_id: str | None, residen
                            code: str) -> otp.OtpResult:
     """``check_identity_code`` from a box: a right code also closes the box's
     approval by reply (a later reply is told it is done)."""
-    result = check_identity_code(runtime, resident_id, code)
+    result = check_identity_code(runtime, resident_id, code, device_id)
     if result.ok:
         approvals.code_typed(runtime, device_id, flow_id, resident_id)
     return result

@@ -227,6 +227,8 @@ def identity_send(f):
         _save(f)
     if result.reason == "locked":
         return _locked(result.message, f)
+    if result.reason == "cooldown" and result.elsewhere:  # the same person's code just sent for another box
+        return redirect(url_for("certs.identity", m="elsewhere"))
     return redirect(url_for("certs.identity", m=result.reason))
 
 
