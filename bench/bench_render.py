@@ -9,12 +9,16 @@ then its bytes are served by ``/_bench/bytes/<name>``, a route added to the
 same app. Prints the median time of each and the ratio (target: at most 3).
 
 ``python -m bench.bench_render`` (or ``make bench``); ``--profile`` prints a
-cProfile of 나의 민원 with 30 requests instead. Never fails a run.
+cProfile of 나의 민원 with 30 requests instead; ``--parts`` prints where each
+screen's time goes beyond the trivial route, part by part, in microseconds
+of wall time (the parts' functions timed in place, no profiler). Never fails
+a run.
 """
 
 from __future__ import annotations
 
 import cProfile
+import importlib
 import pstats
 import statistics
 import sys
@@ -138,6 +142,81 @@ def profile(client, receipt, rounds=ROUNDS) -> None:
     stats.sort_stats("cumulative").print_stats(35)
 
 
+# What a household screen does that the trivial route does not, each timed
+# where it is called: (label, module, function). Indented labels are parts of
+# the one above them.
+PARTS = (
+    ("the box and its household (one query)", "services.devices", "identity"),
+    ("validator: counters, flow, bills digest (Redis)", "tvapp.caching", "_made_of"),
+    ("bills kept from the back end (Redis, decrypt)", "services.taxes.bills", "household_bills"),
+    ("the box's flow (Redis, decrypt)", "tvapp.flow", "Flow.load"),
+    ("the payer's email (one query, decrypt)", "services.taxes.payments", "payer_email"),
+    ("the payment order (one query)", "services.taxes.payments", "prepare_order"),
+    ("certificates offered again (나의 민원)", "services.certificates.requests", "repeat_offers"),
+    ("request rows (one query)", "services.ledger", "household_request_page"),
+    ("request and events (one query)", "services.ledger", "request_screen"),
+    ("render_template", "flask.templating", "_render"),
+    ("  context processors", "flask.app", "Flask.update_template_context"),
+    ("    of which the ticker (one query)", "broadcast_feed.push", "ticker_payload"),
+    ("  remote_nav finish", "remote_nav.prepare", "finish"),
+)
+
+
+def _timed_parts(spent: dict) -> list:
+    """Wrap each part's function where its callers find it; returns the undo list."""
+    undo = []
+    for label, module, name in PARTS:
+        owner = importlib.import_module(module)
+        *path, attr = name.split(".")
+        for step in path:
+            owner = getattr(owner, step)
+        fn = getattr(owner, attr)
+
+        def timed(*args, _fn=fn, _label=label, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return _fn(*args, **kwargs)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - t0
+
+        setattr(owner, attr, timed)
+        undo.append((owner, attr, fn))
+    return undo
+
+
+def parts(client, receipt, served, rounds=ROUNDS, blocks=BLOCKS) -> None:
+    """Each screen: the full render and the trivial route (best block's mean),
+    and the parts' shares of the difference (best block each)."""
+    for label, name, path in screens(receipt):
+        _, body, _ = timed(client, path, 5)
+        served[name] = body
+        trivial = min(timed(client, "/_bench/bytes/" + name, rounds)[0] for _ in range(blocks))
+        spent: dict = {}
+        undo = _timed_parts(spent)
+        try:
+            full, best = float("inf"), {}
+            for _ in range(blocks):
+                spent.clear()
+                t0 = time.perf_counter()
+                for _ in range(rounds):
+                    client.get(path).get_data()
+                full = min(full, (time.perf_counter() - t0) / rounds)
+                for k, v in spent.items():
+                    best[k] = min(best.get(k, float("inf")), v / rounds)
+        finally:
+            for owner, attr, fn in undo:
+                setattr(owner, attr, fn)
+        print("%s: full render %.0f us (mean), trivial route %.0f us, difference %.0f us" % (
+            label, full * 1e6, trivial * 1e6, (full - trivial) * 1e6))
+        top = 0.0
+        for part, _, _ in PARTS:
+            if part in best:
+                print("  %-52s %6.0f us" % (part, best[part] * 1e6))
+                top += best[part] if not part.startswith(" ") else 0.0
+        print("  %-52s %6.0f us" % ("the rest (Flask, cookies, headers, the view's code)",
+                                      (full - trivial - top) * 1e6))
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         procs = []
@@ -145,6 +224,8 @@ def main() -> int:
             rt, procs, app, client, receipt, served = setup(Path(tmp))
             if "--profile" in sys.argv:
                 profile(client, receipt)
+            elif "--parts" in sys.argv:
+                parts(client, receipt, served)
             else:
                 ratios(client, receipt, served)
         except Exception as exc:  # a bench reports, it never fails the run

@@ -27,6 +27,10 @@ class Op:
     username, role = "bench", "approver"
 
 
+class Editor:
+    username, role = "bench-editor", "editor"  # four eyes: another operator's draft
+
+
 def voters(url: str, crypto) -> list[int]:
     from services.core.db import session_scope
     from services.models import Household, Resident
@@ -54,7 +58,7 @@ def new_vote(url: str) -> int:
 
     now = utcnow()
     with session_scope(url) as s:
-        v = votes.create_vote(s, Op(), kind="approval", title="bench", max_choices=3,
+        v = votes.create_vote(s, Editor(), kind="approval", title="bench", max_choices=3,
                               options=[votes.OptionInput("사업 %d" % i) for i in range(1, 10)],
                               opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(hours=1),
                               district="서울특별시 마포구")

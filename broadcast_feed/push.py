@@ -28,9 +28,9 @@ RETRY_MS = 1000
 
 def ticker_payload(rt, now=None) -> dict:
     now = now or utcnow()
-    with rt.session() as s:
+    with rt.connect() as conn:
         messages = [{"id": t.id, "text": t.text, "severity": t.severity, "expires_at": t.expires_at.isoformat()}
-                    for t in store.active_ticker_rows(s, now)]
+                    for t in store.active_ticker_rows(conn, now)]
     return {"messages": messages, "at": now.isoformat()}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 
 from broadcast_feed.errors import FeedError
 from broadcast_feed.items import CapAlert, District, FeedItem
@@ -193,14 +193,19 @@ def active_tickers(s, now: datetime) -> list[TickerMessage]:
         .order_by(*_ticker_order())))
 
 
+# Built once (every TV screen asks): a statement built per call costs
+# SQLAlchemy its cache key each time, more than the query.
+_ACTIVE_TICKER = (select(TickerMessage.id, TickerMessage.text, TickerMessage.severity,
+                         TickerMessage.expires_at)
+                  .where(TickerMessage.state == T_PUBLISHED, TickerMessage.expires_at > bindparam("now"))
+                  .order_by(*_ticker_order()))
+
+
 def active_ticker_rows(s, now: datetime):
     """What the ticker shows now: (id, text, severity, expires_at) rows, the
-    most severe first, newest first within (only the columns it needs: every
-    TV screen asks)."""
-    return s.execute(select(TickerMessage.id, TickerMessage.text, TickerMessage.severity,
-                            TickerMessage.expires_at)
-                     .where(TickerMessage.state == T_PUBLISHED, TickerMessage.expires_at > now)
-                     .order_by(*_ticker_order())).all()
+    most severe first, newest first within (only the columns it needs). ``s``
+    may be a plain connection."""
+    return s.execute(_ACTIVE_TICKER, {"now": now}).all()
 
 
 def list_tickers(s, limit: int = 50) -> list[TickerMessage]:

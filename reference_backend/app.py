@@ -29,6 +29,7 @@ HANDLERS = {
     "PropertyQuery": records.property_list,
     "TaxBillQuery": records.tax_bill_list,
     "PaymentNotice": records.payment_notice,
+    "ElectorateQuery": records.electorate_count,
 }
 
 

@@ -36,6 +36,34 @@ def household_record(s, parent, code: str) -> None:
               phone=r.phone, email=r.email)
 
 
+def _born(rrn: str) -> date | None:
+    """The birth date a resident number says (YYMMDD, the century from the 7th digit)."""
+    d = "".join(c for c in rrn if c.isdigit())
+    if len(d) != 13:
+        return None
+    century = {"9": 1800, "0": 1800, "1": 1900, "2": 1900, "5": 1900, "6": 1900}.get(d[6], 2000)
+    try:
+        return date(century + int(d[:2]), int(d[2:4]), int(d[4:6]))
+    except ValueError:
+        return None
+
+
+def electorate_count(s, parent, q) -> None:
+    """Residents of the district (address prefix) aged minAge or more on asOf, and their households."""
+    district, min_age = q.get("district"), int(q.get("minAge"))
+    as_of = date.fromisoformat(q.get("asOf"))
+    people, households = 0, set()
+    rows = s.execute(select(Resident.rrn, Household.code).join(Household, Resident.household_code == Household.code)
+                     .where(Household.address.startswith(district)))
+    for rrn, code in rows:
+        born = _born(rrn)
+        if born and as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day)) >= min_age:
+            people += 1
+            households.add(code)
+    child(parent, "ElectorateCount", district=district, minAge=min_age, asOf=as_of.isoformat(),
+          residents=people, households=len(households))
+
+
 def property_list(s, parent, q) -> None:
     resident = s.get(Resident, q.get("residentRef"))
     if resident is None or resident.household_code != q.get("householdCode"):

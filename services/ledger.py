@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,6 +165,16 @@ def _summary_columns():
             Request.status, Request.created_at)
 
 
+# The screens' statements are built once and executed with parameters: a
+# statement built per request costs SQLAlchemy its cache key every time (more
+# than the query itself).
+_PAGE = (select(*_summary_columns(), func.count().over().label("total"))
+         .where(Request.household_id == bindparam("household_id"))
+         .order_by(Request.created_at.desc(), Request.id.desc())
+         .limit(bindparam("limit")).offset(bindparam("offset")))
+_COUNT = select(func.count()).select_from(Request).where(Request.household_id == bindparam("household_id"))
+
+
 def request_page(session: Session, household_id: int, page: int, per_page: int,
                  limit: int | None = None) -> tuple[list, int, int]:
     """One page of a household's requests, newest first, with only what a list
@@ -172,23 +182,19 @@ def request_page(session: Session, household_id: int, page: int, per_page: int,
     created_at, total)``. Returns ``(rows, page, count)``: the page asked for
     brought within range, and how many requests there are (at most
     ``limit``). One query (the count rides along as a window function), two
-    when the page asked for is past the end."""
-    where = Request.household_id == household_id
+    when the page asked for is past the end. ``session`` may be a plain
+    connection."""
 
     def fetch(n):
-        return session.execute(
-            select(*_summary_columns(), func.count().over().label("total"))
-            .where(where)
-            .order_by(Request.created_at.desc(), Request.id.desc())
-            .limit(per_page).offset((n - 1) * per_page)
-        ).all()
+        return session.execute(_PAGE, {"household_id": household_id, "limit": per_page,
+                                       "offset": (n - 1) * per_page}).all()
 
     page = max(1, page)
     rows = fetch(page)
     if rows:
         count = rows[0].total
     else:
-        count = session.scalar(select(func.count()).select_from(Request).where(where)) if page > 1 else 0
+        count = session.scalar(_COUNT, {"household_id": household_id}) if page > 1 else 0
     if limit is not None:
         count = min(count, limit)
     pages = max(1, -(-count // per_page))
@@ -220,19 +226,22 @@ def version_of(status: str, events) -> str:
     return "%s.%d.%d" % (status, len(events), max((e.id for e in events), default=0))
 
 
+_SCREEN = (select(*_summary_columns(), Request.delivery_method, Request.delivery_address_masked,
+                  Request.resident_id,
+                  RequestEvent.kind.label("event_kind"), RequestEvent.detail.label("event_detail"),
+                  RequestEvent.created_at.label("event_at"), RequestEvent.id.label("event_id"))
+           .outerjoin(RequestEvent, RequestEvent.request_id == Request.id)
+           .where(Request.receipt_no == bindparam("receipt_no"),
+                  Request.household_id == bindparam("household_id"))
+           .order_by(RequestEvent.id))
+
+
 def request_with_timeline(session: Session, receipt_no: str, household_id: int):
     """A request's own screen in one query: ``(summary, events)``: the
     summary as :func:`request_summary` gives it and ``resident_id``, the
-    events as :class:`TimelineEvent` oldest first; or ``(None, [])``."""
-    rows = session.execute(
-        select(*_summary_columns(), Request.delivery_method, Request.delivery_address_masked,
-               Request.resident_id,
-               RequestEvent.kind.label("event_kind"), RequestEvent.detail.label("event_detail"),
-               RequestEvent.created_at.label("event_at"), RequestEvent.id.label("event_id"))
-        .outerjoin(RequestEvent, RequestEvent.request_id == Request.id)
-        .where(Request.receipt_no == receipt_no, Request.household_id == household_id)
-        .order_by(RequestEvent.id)
-    ).all()
+    events as :class:`TimelineEvent` oldest first; or ``(None, [])``.
+    ``session`` may be a plain connection."""
+    rows = session.execute(_SCREEN, {"receipt_no": receipt_no, "household_id": household_id}).all()
     if not rows:
         return None, []
     return rows[0], [TimelineEvent(r.event_kind, r.event_detail, r.event_at, r.event_id)
@@ -304,9 +313,9 @@ def receipt_with_timeline(runtime, receipt_no: str, household_id: int) -> tuple[
 
 def household_request_page(runtime, household_id: int, page: int, per_page: int,
                            limit: int | None = None) -> tuple[list, int, int]:
-    """:func:`request_page` in its own unit of work."""
-    with runtime.session() as s:
-        return request_page(s, household_id, page, per_page, limit=limit)
+    """:func:`request_page` on a plain connection of its own."""
+    with runtime.connect() as conn:
+        return request_page(conn, household_id, page, per_page, limit=limit)
 
 
 def request_live(runtime, receipt_no: str, household_id: int) -> dict | None:
@@ -333,6 +342,6 @@ def cancel_by_household(runtime, receipt_no: str, household_id: int,
 
 
 def request_screen(runtime, receipt_no: str, household_id: int):
-    """:func:`request_with_timeline` in its own unit of work."""
-    with runtime.session() as s:
-        return request_with_timeline(s, receipt_no, household_id)
+    """:func:`request_with_timeline` on a plain connection of its own."""
+    with runtime.connect() as conn:
+        return request_with_timeline(conn, receipt_no, household_id)

@@ -596,9 +596,9 @@ class Conversation:
         return vote_sms.list_votes(self.s, limit_for(self.config))
 
     def do_vote(self, cmd: Command, resident: Resident) -> str:
-        if cmd.vote.choices:  # a vote waiting for its code replaces a certificate's
-            self.redis.delete(self._pending_key(resident))
-        return vote_sms.ask(self.s, self.rt, resident, self.phone, cmd.vote, limit_for(self.config))
+        # A valid vote waiting for its code replaces a certificate's (a refused one does not).
+        return vote_sms.ask(self.s, self.rt, resident, self.phone, cmd.vote, limit_for(self.config),
+                            replaces=lambda: self.redis.delete(self._pending_key(resident)))
 
     def do_vote_check(self, cmd: Command, resident: Resident) -> str:
         return vote_sms.check(self.s, self.rt, resident, cmd.vote, limit_for(self.config))

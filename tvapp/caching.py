@@ -131,19 +131,23 @@ def household_tag(made_of: list) -> str:
 
 
 def _made_of(bills: bool, flow, form: bool) -> list:
-    """What the screen shows besides its rows' contents, read now (raises
-    RedisError when Redis does not answer)."""
+    """What the screen shows besides its rows' contents, read now in one Redis
+    round trip (raises RedisError when Redis does not answer)."""
     rt = current_app.extensions["runtime"]
     hh, dev = g.household, g.device
-    keys = [versions.household_key(hh.id)] + ([flow(dev.id)] if flow is not None else [])
+    keys = [versions.household_key(hh.id)]
+    if flow is not None:
+        keys.append(flow(dev.id))
+    if bills:
+        keys.append(bills_mod.content_key(hh.code))
     values = rt.redis.mget(keys)
     made = [request.path, request.query_string.decode("latin-1"), dev.id, dev.lang, dev.text_size,
             hh.id, hh.label, int(values[0] or 0), now_kst().date().isoformat()]
     if flow is not None:
         made.append(_digest(values[1]))
     if bills:
-        try:
-            made.append(bills_mod.digest(rt, hh.code))
+        try:  # the digest of the bills kept; lapsed, the back end is asked now
+            made.append(values[-1].decode() if values[-1] is not None else bills_mod.digest(rt, hh.code))
         except bills_mod.BillsUnavailable:
             return []  # the screen says the back end is away: render it
     if form:

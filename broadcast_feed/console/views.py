@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from broadcast_feed.console import auth, bp
 from broadcast_feed.models import ITEM_STATES, ROLES
 from broadcast_feed.text import SEOUL
 from services.models import utcnow
+from services.participation import votes
 
 log = logging.getLogger(__name__)
 
@@ -260,8 +262,26 @@ def operator_update(operator_id: int):
                url_for("console.operators"))
 
 
+@dataclass(frozen=True)
+class _AuditRow:
+    created_at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: int | None
+    detail: dict
+
+
+AUDIT_ROWS = 300
+
+
 @bp.get("/audit")
 def audit():
+    """News, ticker, operator and source steps with every vote's steps (주민 참여), newest first."""
     with rt().session() as s:
-        rows = store.audit_entries(s, 300)
-    return render_template("console/audit.html", entries=rows)
+        rows = [_AuditRow(e.created_at, e.actor, e.action, e.object_type, e.object_id, e.detail or {})
+                for e in store.audit_entries(s, AUDIT_ROWS)]
+        rows += [_AuditRow(a.created_at, a.actor, "vote_" + a.action, "vote", a.vote_id, a.detail or {})
+                 for a in votes.recent_audit(s, AUDIT_ROWS)]
+    rows.sort(key=lambda r: r.created_at, reverse=True)
+    return render_template("console/audit.html", entries=rows[:AUDIT_ROWS])

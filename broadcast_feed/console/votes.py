@@ -24,7 +24,7 @@ VOTE_STATE_LABELS = {"draft": "작성 중", "approved": "승인됨 (시작 대�
                      "closed": "마감", "published": "결과 공개"}
 KIND_LABELS = {"question": "찬반·선택 투표", "approval": "주민참여예산 (여러 사업 고르기)",
                "knapsack": "주민참여예산 (예산 안에서 고르기)"}
-ACTION_LABELS = {"create": "만듦", "approve": "승인", "open": "투표 시작", "close": "마감",
+ACTION_LABELS = {"create": "만듦", "approve": "승인", "refused": "거부됨", "open": "투표 시작", "close": "마감",
                  "publish": "결과 공개", "paper": "종이 투표 입력", "announce": "자막 알림"}
 MAX_OPTIONS = 9
 
@@ -46,14 +46,18 @@ def _int(value, default: int = 0) -> int:
         raise votes.VoteError("숫자를 쓰세요") from exc
 
 
-def _act(action, ok: str, vote_id: int | None = None):
-    """Run one step in a unit of work; flash; redirect (POST-redirect-GET)."""
+def _act(action, ok: str, vote_id: int | None = None, step: str = ""):
+    """Run one step in a unit of work; flash; redirect (POST-redirect-GET).
+    A refused step of a vote is audited in a unit of work of its own."""
     try:
         with rt().session() as s:
             result = action(s)
             vote_id = vote_id or result.id
     except (votes.NotAllowed, workflow.NotAllowed) as exc:
         log.info("console: operator %s refused a vote step", g.actor.id)
+        if vote_id and step:
+            with rt().session() as s:
+                votes.refused(s, vote_id, g.actor.username, step, exc.message)
         return render_template("console/error.html", message=exc.message), 403
     except (votes.VoteError, workflow.WorkflowError) as exc:
         flash(exc.message, "error")
@@ -114,23 +118,23 @@ def vote(vote_id: int):
 
 @bp.post("/votes/<int:vote_id>/approve")
 def vote_approve(vote_id: int):
-    return _act(lambda s: votes.approve(s, g.actor, vote_id), "승인했습니다.", vote_id)
+    return _act(lambda s: votes.approve(s, g.actor, vote_id), "승인했습니다.", vote_id, "approve")
 
 
 @bp.post("/votes/<int:vote_id>/open")
 def vote_open(vote_id: int):
-    return _act(lambda s: votes.open_now(s, g.actor, vote_id), "투표를 시작했습니다.", vote_id)
+    return _act(lambda s: votes.open_now(s, g.actor, vote_id), "투표를 시작했습니다.", vote_id, "open")
 
 
 @bp.post("/votes/<int:vote_id>/close")
 def vote_close(vote_id: int):
-    return _act(lambda s: votes.close_now(s, g.actor, vote_id), "투표를 마감했습니다.", vote_id)
+    return _act(lambda s: votes.close_now(s, g.actor, vote_id), "투표를 마감했습니다.", vote_id, "close")
 
 
 @bp.post("/votes/<int:vote_id>/publish")
 def vote_publish(vote_id: int):
-    return _act(lambda s: votes.publish(s, rt().crypto, g.actor, vote_id),
-                "투표함을 다시 세어 결과를 공개했습니다.", vote_id)
+    return _act(lambda s: votes.publish(s, rt().crypto, g.actor, vote_id, runtime=rt()),
+                "투표함을 다시 세어 결과를 공개했습니다.", vote_id, "publish")
 
 
 @bp.post("/votes/<int:vote_id>/paper")
@@ -142,7 +146,7 @@ def vote_paper(vote_id: int):
         counts = {o.number: _int(f.get("count_%d" % o.number)) for o in v.options}
         return votes.enter_paper(s, g.actor, vote_id, f.get("booth", ""), counts)
 
-    return _act(enter, "종이 투표 수를 넣었습니다 (감사 기록에 남습니다).", vote_id)
+    return _act(enter, "종이 투표 수를 넣었습니다 (감사 기록에 남습니다).", vote_id, "paper")
 
 
 @bp.post("/votes/<int:vote_id>/announce")
@@ -158,4 +162,4 @@ def vote_announce(vote_id: int):
         votes.audit(s, v.id, g.actor.username, "announce")
         return v
 
-    return _act(announce, "자막으로 알렸습니다.", vote_id)
+    return _act(announce, "자막으로 알렸습니다.", vote_id, "announce")

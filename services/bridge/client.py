@@ -197,6 +197,16 @@ class BackendClient:
             "residents": [dict(el.attrib) for el in payload.iter(q("Resident"))],
         }
 
+    def electorate(self, district: str, min_age: int, as_of: str) -> dict:
+        """How many residents of the district (an address prefix) are aged
+        ``min_age`` or more on ``as_of`` (YYYY-MM-DD), and in how many households:
+        the register's own count, for a vote's turnout (주민 참여)."""
+        payload = self.send(
+            lambda r: child(r, "ElectorateQuery", district=district, minAge=min_age, asOf=as_of),
+            "electorate-%s" % uuid.uuid4().hex,
+        )
+        return {"residents": int(payload.get("residents")), "households": int(payload.get("households"))}
+
     def properties(self, household_code: str, resident_ref: str) -> dict:
         """The resident's parcels and buildings (for 토지대장 / 건축물대장 options)."""
         payload = self.send(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 
 from fax_bridge import NumberRefused
 from services import approvals, destinations, ledger, otp, phones, pii, steps
@@ -460,36 +460,47 @@ def resend_plan(runtime, household_id: int, receipt_no: str) -> Resend | None:
                       "email" if req.delivery_method == "fax" else "fax", by)
 
 
+# 나의 민원 asks on every showing: built once, one query on a plain connection
+# when the household has nothing to offer again (most showings).
+_REPEATABLE = (select(Request.receipt_no, Request.options, Request.resident_id, Request.delivery_method,
+                      Request.delivery_address_enc)
+               .where(Request.household_id == bindparam("household_id"), Request.kind == "certificate",
+                      or_(*(Request.status == st for st in REPEATABLE)), Request.resident_id.is_not(None),
+                      or_(Request.delivery_method == "fax", Request.delivery_method == "email"))
+               .order_by(Request.id.desc()).limit(20))  # (IN lists would be expanded at every execution)
+_NAMES = select(Resident.id, Resident.name).where(Resident.household_id == bindparam("household_id"))
+
+
 def repeat_offers(runtime, household_id: int, limit: int = 2) -> list[RepeatOffer]:
     """The household's last delivered certificates, one per (certificate,
     person, options, destination), newest first."""
     offers, seen = [], set()
-    with runtime.session() as s:
-        names = {r.id: r.name for r in s.scalars(select(Resident).where(Resident.household_id == household_id))}
-        labels = {d.number: d.label for d in destinations.listed(s, runtime.crypto, household_id)}
-        for req in s.scalars(select(Request).where(Request.household_id == household_id,
-                                                   Request.kind == "certificate",
-                                                   Request.status.in_(REPEATABLE),
-                                                   Request.resident_id.is_not(None),
-                                                   Request.delivery_method.in_(("fax", "email")))
-                             .order_by(Request.id.desc()).limit(20)):
-            ctype = catalogue.BY_CODE.get(req.options.get("certificate_type"))
-            if ctype is None or req.resident_id not in names or not req.delivery_address_enc:
-                continue
-            address = runtime.crypto.decrypt(req.delivery_address_enc)
-            same = (ctype.code, req.resident_id, tuple(sorted(req.options.items())), req.delivery_method, address)
-            if same in seen:
-                continue
-            seen.add(same)
-            if req.delivery_method == "fax":
-                number = phones.display(address)
-                shown = "%s (%s)" % (number, labels[number]) if labels.get(number) else number
-            else:
-                shown = pii.mask_email(address)
-            offers.append(RepeatOffer(req.receipt_no, ctype.code, ctype.name_ko, names[req.resident_id],
-                                      req.delivery_method, shown))
-            if len(offers) >= limit:
-                break
+    with runtime.connect() as conn:
+        found = conn.execute(_REPEATABLE, {"household_id": household_id}).all()
+        if not found:
+            return []
+        names = dict(conn.execute(_NAMES, {"household_id": household_id}).all())
+    labels = None  # the remembered numbers' names, read when a fax is offered
+    for req in found:
+        ctype = catalogue.BY_CODE.get((req.options or {}).get("certificate_type"))
+        if ctype is None or req.resident_id not in names or not req.delivery_address_enc:
+            continue
+        address = runtime.crypto.decrypt(req.delivery_address_enc)
+        same = (ctype.code, req.resident_id, tuple(sorted(req.options.items())), req.delivery_method, address)
+        if same in seen:
+            continue
+        seen.add(same)
+        if req.delivery_method == "fax":
+            if labels is None:
+                labels = {d.number: d.label for d in destinations.household_destinations(runtime, household_id)}
+            number = phones.display(address)
+            shown = "%s (%s)" % (number, labels[number]) if labels.get(number) else number
+        else:
+            shown = pii.mask_email(address)
+        offers.append(RepeatOffer(req.receipt_no, ctype.code, ctype.name_ko, names[req.resident_id],
+                                  req.delivery_method, shown))
+        if len(offers) >= limit:
+            break
     return offers
 
 

@@ -4,7 +4,10 @@
   approved -> open -> closed -> published), paper counts from booths, and the
   audit log of every step;
 - :mod:`services.participation.ballots`: who may vote, casting, changing and
-  checking a ballot with its receipt code, and the tally.
+  checking a ballot with its receipt code, and the tally;
+- :mod:`services.participation.register`: the back end's register at vote
+  time (the voter's household mirrored again) and at publication (the
+  electorate it counts).
 
 Secrecy: the roll (``vote_roll``: who voted) and the ballot box
 (``vote_ballots``: what was chosen) are written in one transaction but share

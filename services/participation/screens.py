@@ -12,7 +12,7 @@ from services import approvals, otp, pii, ratelimit
 from services.core.errors import AppError
 from services.households import phone_hash
 from services.models import Household, Resident, Vote
-from services.participation import ballots, votes
+from services.participation import ballots, register, votes
 
 
 class NotShown(AppError):
@@ -100,19 +100,24 @@ def vote_view(runtime, vote_id: int) -> VoteView:
         return _view(s, v)
 
 
-def voters(runtime, household_id: int, vote_id: int) -> list[VoterChoice]:
-    """The household's residents, each with whether they may vote and have voted."""
+def voters(runtime, household_id: int, vote_id: int, refresh: bool = False) -> list[VoterChoice]:
+    """The household's residents, each with whether they may vote and have voted.
+    With ``refresh`` the household is first mirrored again from the back end's
+    register (``register.refresh_household``): a resident it no longer lists may not vote."""
     crypto = runtime.crypto
     with runtime.session() as s:
         v = s.get(Vote, vote_id)
         hh = s.get(Household, household_id)
         if v is None or hh is None:
             raise NotShown()
+        listed = register.refresh_household(s, runtime, hh) if refresh else None
         out = []
         for r in s.scalars(select(Resident).where(Resident.household_id == household_id)
                            .order_by(Resident.position)):
             phone = crypto.decrypt(r.phone_enc) if r.phone_enc else None
             code, why = ballots.ineligibility(crypto, v, r, hh)
+            if listed is not None and r.ref not in listed:
+                code, why = "not_resident", ballots.NOT_RESIDENT
             out.append(VoterChoice(r.id, r.name, r.relation, r.rrn_masked,
                                    pii.mask_phone(phone) if phone else None,
                                    why, ballots.has_voted(s, v, r), code))
@@ -187,11 +192,13 @@ def take_approval(runtime, device_id: int, flow_id: str | None, resident_id: int
 
 
 def record(runtime, vote_id: int, resident_id: int, numbers, receipt: str | None = None) -> ballots.Cast:
-    """Cast a first ballot, or (with the receipt of the voter's ballot) replace it."""
+    """Cast a first ballot, or (with the receipt of the voter's ballot) replace it,
+    after mirroring the voter's household again from the back end's register."""
     with runtime.session() as s:
         v = s.get(Vote, vote_id)
         if v is None:
             raise NotShown()
+        register.refresh_voter(s, runtime, resident_id)
         if receipt:
             return ballots.change(s, runtime.crypto, v, resident_id, receipt, numbers)
         return ballots.cast(s, runtime.crypto, v, resident_id, numbers)

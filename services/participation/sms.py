@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from services import otp
 from services.korean import particles
 from services.models import Household, Resident, Vote
-from services.participation import ballots, screens, votes
+from services.participation import ballots, register, screens, votes
 from services.sms.text import cp949_len
 
 VOTE_WORDS = ("투표", "vote")
@@ -41,8 +41,9 @@ R = {
     "challenge": "투표 {no} 선택[{what}] 기록: 받은 인증번호를 '확인 123456'처럼 보내 주세요.",
     "recorded": "투표했습니다. 확인번호 {receipt} (확인·변경에 필요, 보관하세요)",
     "changed": "투표를 바꿨습니다. 새 확인번호 {receipt} (보관하세요)",
-    "already": "이미 투표하셨습니다. 바꾸려면 '투표 {no} 번호 확인번호'를 보내 주세요.",
+    "already": "이미 투표하셨습니다. 바꾸려면 '투표 {no} 번호 확인번호'. 확인번호 없이는 못 바꿉니다.",
     "no_ballot": "확인번호에 맞는 투표지가 없습니다.",
+    "no_ballot_change": "확인번호에 맞는 투표지가 없습니다. 확인번호 없이는 바꿀 수 없고 처음 투표가 셉니다.",
     "found": "투표 {no} 확인번호의 투표지: 선택[{what}]",
     "ask_receipt": "확인번호 12자리를 '투표확인 123456789012'처럼 보내 주세요.",
     "not_open": "투표 기간이 끝나 기록하지 못했습니다.",
@@ -150,14 +151,22 @@ def waiting(redis, resident: Resident) -> bool:
     return bool(redis.exists(_pending_key(resident)))
 
 
-def ask(session: Session, runtime, resident: Resident, phone: str, cmd: VoteCommand, limit: int) -> str:
-    """``투표 12`` (the options) or ``투표 12 3`` (check, send a code, say what will be recorded)."""
+def ask(session: Session, runtime, resident: Resident, phone: str, cmd: VoteCommand, limit: int,
+        replaces=None) -> str:
+    """``투표 12`` (the options) or ``투표 12 3`` (check, send a code, say what will be recorded).
+
+    ``replaces`` (a callable) is called only once the vote is valid and waits
+    for its code: a refused vote leaves whatever else waits (a certificate) alone."""
     v = _open_vote(session, cmd.vote_no)
     if v is None:
         return _fmt("no_vote", no=cmd.vote_no)
     if not cmd.choices:
         return _fit("%d %s:" % (v.id, v.title[:12]), ["%d %s" % (o.number, o.title) for o in v.options],
                     _fmt("options_tail", no=v.id), limit)
+    try:  # the register's word of this moment: the household mirrored again first
+        register.refresh_voter(session, runtime, resident.id)
+    except ballots.NotEligible as e:
+        return e.message
     hh = session.get(Household, resident.household_id)
     why = ballots.may_vote(runtime.crypto, v, resident, hh)
     if why:
@@ -168,9 +177,16 @@ def ask(session: Session, runtime, resident: Resident, phone: str, cmd: VoteComm
         return e.message
     if ballots.has_voted(session, v, resident) and not cmd.receipt:
         return _fmt("already", no=v.id)
+    if cmd.receipt:  # a change: the receipt must find the voter's ballot before a code is sent
+        if not screens.receipt_check_allowed(runtime, "phone:%d" % resident.id):
+            return _fmt("too_many")
+        if ballots.check(session, runtime.crypto, v, cmd.receipt) is None:
+            return _fmt("no_ballot_change")
     result = otp.send_code(session, runtime, _subject(resident), phone, purpose="otp")
     if not result.ok and result.reason != "cooldown":
         return result.message
+    if replaces is not None:
+        replaces()
     runtime.redis.set(_pending_key(resident), json.dumps({
         "vote": v.id, "choices": choices,
         "receipt": runtime.crypto.encrypt(cmd.receipt) if cmd.receipt else None}), ex=PENDING_TTL)

@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from services.core.crypto import Crypto
 from services.core.errors import AppError
 from services.models import Vote, VoteAudit, VoteOption, VotePaperCount, utcnow
-from services.participation import ballots
+from services.participation import ballots, register
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,9 @@ class BadState(VoteError):
     status_code = 409
 
 
+OWN_DRAFT = "자기가 만든 투표는 승인할 수 없습니다. 다른 승인자가 승인해야 합니다"
+
+
 @dataclass(frozen=True)
 class OptionInput:
     title: str
@@ -72,7 +75,17 @@ def require(actor, what: str) -> None:
 
 
 def audit(session: Session, vote_id: int, actor: str, action: str, **detail) -> None:
+    """One entry of the vote's audit log; the console's general audit page
+    shows it beside the news steps (:func:`recent_audit`)."""
     session.add(VoteAudit(vote_id=vote_id, actor=actor, action=action, detail=detail))
+    log.info("vote %s: %s", vote_id, action)
+
+
+def refused(session: Session, vote_id: int, actor: str, step: str, why: str) -> None:
+    """Audit a step the operator was refused (in its own unit of work: the
+    refused step's was rolled back)."""
+    if session.get(Vote, vote_id) is not None:
+        audit(session, vote_id, actor, "refused", step=step, why=why)
 
 
 def get_vote(session: Session, vote_id: int) -> Vote:
@@ -142,9 +155,14 @@ def _move(session: Session, actor, vote_id: int, what: str, frm: tuple[str, ...]
 
 
 def approve(session: Session, actor, vote_id: int) -> Vote:
+    """Four eyes: the approver is never the operator who made the draft (the
+    console audits a refused attempt, :func:`refused`)."""
+    require(actor, "approve")
+    if get_vote(session, vote_id).created_by == actor.username:
+        raise NotAllowed(OWN_DRAFT)
     vote = _move(session, actor, vote_id, "approve", (DRAFT,), APPROVED)
     vote.approved_by = actor.username
-    audit(session, vote.id, actor.username, "approve")
+    audit(session, vote.id, actor.username, "approve", created_by=vote.created_by)
     advance(session, vote=vote)  # its opening time may have come
     return vote
 
@@ -169,14 +187,20 @@ def close_now(session: Session, actor, vote_id: int) -> Vote:
     return vote
 
 
-def publish(session: Session, crypto: Crypto, actor, vote_id: int) -> Vote:
+def publish(session: Session, crypto: Crypto, actor, vote_id: int, runtime=None) -> Vote:
     """Count the ballot box again, add the paper counts, and publish the result
-    with a digest of the ballot box."""
+    with a digest of the ballot box. With ``runtime``, turnout's denominator
+    is the back end's register's count (``register.eligible``); without it,
+    or when the back end cannot answer, the mirror's."""
     vote = _move(session, actor, vote_id, "publish", (CLOSED,), PUBLISHED)
-    vote.result = ballots.tally(session, vote, eligible=ballots.eligible_count(session, crypto, vote))
+    if runtime is not None:
+        eligible, source = register.eligible(session, runtime, vote)
+    else:
+        eligible, source = ballots.eligible_count(session, crypto, vote), register.MIRROR
+    vote.result = dict(ballots.tally(session, vote, eligible=eligible), eligible_source=source)
     vote.published_at = utcnow()
     audit(session, vote.id, actor.username, "publish", ballots=vote.result["ballots"],
-          digest=vote.result["digest"])
+          digest=vote.result["digest"], eligible=eligible, eligible_source=source)
     return vote
 
 
@@ -243,6 +267,11 @@ def paper_rows(session: Session, vote_id: int) -> list[VotePaperCount]:
 def audit_entries(session: Session, vote_id: int) -> list[VoteAudit]:
     return list(session.scalars(select(VoteAudit).where(VoteAudit.vote_id == vote_id)
                                 .order_by(VoteAudit.id)))
+
+
+def recent_audit(session: Session, limit: int = 300) -> list[VoteAudit]:
+    """The latest audit entries of every vote, newest first (the console's audit page)."""
+    return list(session.scalars(select(VoteAudit).order_by(VoteAudit.id.desc()).limit(limit)))
 
 
 def list_votes(session: Session) -> list[Vote]:

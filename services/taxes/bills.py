@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 # What the back end said about a household's bills is kept this long: a bill
 # paid elsewhere (at a bank) shows as paid within it (a payment here drops
-# it at once); a payment screen always asks the back end.
+# it at once). The lists, a bill and its card screen show this copy; the
+# phone and account screens ask the back end, and so does a card payment
+# before any charge (payments.pay_card).
 CACHE_SECONDS = 300
 
 

@@ -26,7 +26,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
@@ -104,11 +104,16 @@ def get_payment(session, order_id: str, household_id: int) -> TaxPayment | None:
                                                    TaxPayment.household_id == household_id))
 
 
+_PAYER_EMAIL = select(Resident.email_enc).where(Resident.ref == bindparam("payer_ref"),
+                                               Resident.household_id == bindparam("household_id"))
+
+
 def payer_email(runtime, household_id: int, payer_ref: str) -> str | None:
-    """The registered email of a bill's payer in this household, if any."""
-    with runtime.session() as s:
-        payer = s.scalar(select(Resident).where(Resident.ref == payer_ref, Resident.household_id == household_id))
-        return runtime.crypto.decrypt(payer.email_enc) if payer is not None and payer.email_enc else None
+    """The registered email of a bill's payer in this household, if any (one
+    read on a plain connection: the bill and card screens ask)."""
+    with runtime.connect() as conn:
+        enc = conn.scalar(_PAYER_EMAIL, {"payer_ref": payer_ref, "household_id": household_id})
+    return runtime.crypto.decrypt(enc) if enc else None
 
 
 def epay_of(runtime, order_id: str, household_id: int) -> str | None:
@@ -197,15 +202,25 @@ def prepare(session, runtime, household_id: int, bill: bills_mod.Bill, method: s
     raise PaymentFlowError("잠시 뒤에 다시 해 주세요.")
 
 
+def _delivery_is(runtime, have_method: str | None, have_enc: str | None, method: str,
+                 address: str | None) -> bool:
+    """An order whose receipt goes to ``have_method``/``have_enc`` already says
+    what :func:`set_delivery` would write for ``method``/``address``."""
+    if method in ("email", "fax") and address and have_method == method and have_enc:
+        try:
+            return runtime.crypto.decrypt(have_enc) == address
+        except ValueError:
+            return False
+    to_none = not ((method == "email" and address and email_delivery.valid_address(address))
+                   or (method == "fax" and address))
+    return to_none and have_method == "none" and have_enc is None
+
+
 def set_delivery(runtime, p: TaxPayment, method: str, address: str | None) -> None:
     """Where the receipt goes; an order that already says so is left as it is
     (a box showing its confirm screen again writes nothing)."""
-    if p.delivery_method == method and p.delivery_address_enc and address:
-        try:
-            if runtime.crypto.decrypt(p.delivery_address_enc) == address:
-                return
-        except ValueError:
-            pass
+    if _delivery_is(runtime, p.delivery_method, p.delivery_address_enc, method, address):
+        return
     if method == "email" and address and email_delivery.valid_address(address):
         p.delivery_method, p.delivery_masked = "email", mask_email(address)
         p.delivery_address_enc = runtime.crypto.encrypt(address)
@@ -471,15 +486,42 @@ class Prepared:
     order_id: str
     status: str
     total: int
+    delivery_method: str
     delivery_masked: str | None
+
+
+_ORDER = select(TaxPayment.order_id, TaxPayment.household_id, TaxPayment.status, TaxPayment.method,
+                TaxPayment.amount, TaxPayment.late_charge, TaxPayment.total, TaxPayment.delivery_method,
+                TaxPayment.delivery_address_enc, TaxPayment.delivery_masked
+                ).where(TaxPayment.active_key == bindparam("epay_no"))
+
+
+def _as_prepared(runtime, row, household_id: int, bill: bills_mod.Bill, method: str,
+                 delivery: dict | None) -> bool:
+    """:func:`prepare` would leave the order ``row`` as it is."""
+    if row.household_id != household_id:
+        return False  # prepare refuses it
+    if row.status != READY:
+        return True  # decided or under way: prepare changes nothing
+    return (row.method == method and (row.amount, row.late_charge, row.total) == (
+        bill.amount, bill.late_charge, bill.total)
+        and (delivery is None or _delivery_is(runtime, row.delivery_method, row.delivery_address_enc,
+                                              delivery.get("method", "none"), delivery.get("address"))))
 
 
 def prepare_order(runtime, household_id: int, bill: bills_mod.Bill, method: str,
                   delivery: dict | None = None) -> Prepared:
-    """:func:`prepare`, committed."""
+    """:func:`prepare`, committed. A payment screen shown again finds its
+    order as the last showing left it: one read on a plain connection, no
+    unit of work, nothing written."""
+    if method in METHODS and not bill.paid:
+        with runtime.connect() as conn:
+            row = conn.execute(_ORDER, {"epay_no": bill.epay_no}).first()
+        if row is not None and _as_prepared(runtime, row, household_id, bill, method, delivery):
+            return Prepared(row.order_id, row.status, row.total, row.delivery_method, row.delivery_masked)
     with runtime.session() as s:
         p = prepare(s, runtime, household_id, bill, method, delivery)
-        return Prepared(p.order_id, p.status, p.total, p.delivery_masked)
+        return Prepared(p.order_id, p.status, p.total, p.delivery_method, p.delivery_masked)
 
 
 def virtual_account(runtime, order_id: str, household_id: int) -> tuple[str | None, str | None]:

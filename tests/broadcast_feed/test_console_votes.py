@@ -83,12 +83,13 @@ def test_a_vote_from_draft_to_published(app, seeded):
     assert r.status_code == 303
     html = ap.get(page).get_data(as_text=True)
     assert "결과 공개" in html and "투표함 1장" in html
+    assert "선거인 8명 <span id=\"eligible-source\">(주민등록 명부)" in html  # the back end's count
     with seeded.session() as s:
         v = s.get(Vote, vid)
         assert v.result["total"] == {"1": 6, "2": 2, "3": 1}
         assert v.result["digest"] in html
         acts = [(a.actor, a.action) for a in s.scalars(select(VoteAudit).where(VoteAudit.vote_id == vid))]
-        assert acts == [("editor", "create"), ("approver", "approve"), ("system", "open"),
+        assert acts == [("editor", "create"), ("editor", "refused"), ("approver", "approve"), ("system", "open"),
                         ("approver", "announce"), ("editor", "paper"), ("approver", "close"),
                         ("approver", "publish")]
         assert s.scalar(select(VotePaperCount.count).where(VotePaperCount.number == 1)) == 5
@@ -114,3 +115,36 @@ def test_vote_steps_need_the_csrf_token(app, seeded):
     data = new_vote_form(ed)
     del data["csrf_token"]
     assert ed.post("/console/votes/new", data=data).status_code == 400
+
+
+def test_four_eyes_and_the_general_audit_page(app, seeded):
+    """An approver's own draft needs another approver (the refusal is audited);
+    every vote step and paper entry is on the console's audit page beside news."""
+    ap, ad = logged_in(app, "approver"), logged_in(app, "admin")
+    r = ap.post("/console/votes/new", data=new_vote_form(ap))
+    page = r.location
+    vid = int(page.rstrip("/").rsplit("/", 1)[1])
+    html = ap.get(page).get_data(as_text=True)
+    assert 'id="vote-own-draft"' in html and 'id="vote-approve"' not in html
+    r = ap.post(page + "/approve", data={"csrf_token": token(ap, page)})
+    assert r.status_code == 403 and "자기가 만든 투표는 승인할 수 없습니다" in r.get_data(as_text=True)
+    assert 'id="vote-approve"' in ad.get(page).get_data(as_text=True)
+    assert ad.post(page + "/approve", data={"csrf_token": token(ad, page)}).status_code == 303
+    r = ap.post(page + "/paper", data={"csrf_token": token(ap, page), "booth": "서교동 주민센터",
+                                       "count_1": "4", "count_2": "0", "count_3": "1"})
+    assert r.status_code == 303
+    with seeded.session() as s:
+        v = s.get(Vote, vid)
+        assert (v.created_by, v.approved_by) == ("approver", "admin")
+        acts = [(a.actor, a.action, a.detail.get("step")) for a in
+                s.scalars(select(VoteAudit).where(VoteAudit.vote_id == vid).order_by(VoteAudit.id))]
+    assert acts[:4] == [("approver", "create", None), ("approver", "refused", "approve"),
+                        ("admin", "approve", None), ("system", "open", None)]
+    assert acts[-1] == ("approver", "paper", None)
+    html = ad.get("/console/audit").get_data(as_text=True)
+    rows = re.findall(r"<tr><td>.*?</tr>", html, re.S)
+    mine = [r for r in rows if 'href="/console/votes/%d"' % vid in r]
+    assert [re.findall(r"<td>(.*?)</td>", r, re.S)[2] for r in mine] == [
+        "vote_paper", "vote_open", "vote_approve", "vote_refused", "vote_create"]
+    assert "서교동 주민센터" in mine[0] and "created_by=approver" in mine[2]
+    assert any(">기사 " in r or "ticker" in r or "source" in r for r in rows)  # beside the news steps

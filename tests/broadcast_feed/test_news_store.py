@@ -23,7 +23,7 @@ from broadcast_feed.models import (
     TickerMessage,
 )
 from broadcast_feed.samples import DEMO_DISTRICT, demo_documents
-from services.core.db import session_scope
+from services.core.db import get_engine, session_scope
 from services.models import utcnow
 
 RSS = (SAMPLES / "mapo_press_rss.xml").read_bytes()
@@ -101,6 +101,11 @@ def test_cap_alert_becomes_a_ticker_once(any_db_url):
         assert t.state == T_PUBLISHED and t.severity == "Severe" and t.created_by == "cap"
         assert "한파" in t.text and t.expires_at > now
         assert [x.id for x in store.active_tickers(s, now)] == [t.id]
+        tid, expires = t.id, t.expires_at
+    with get_engine(any_db_url).connect() as conn:  # what every TV screen reads, on a plain connection
+        (row,) = store.active_ticker_rows(conn, now)
+        assert row.id == tid and "한파" in row.text and row.expires_at == expires
+        assert store.active_ticker_rows(conn, expires) == []
 
 
 def test_cap_held_for_approval_and_foreign_alerts_ignored(any_db_url):

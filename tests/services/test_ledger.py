@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from services import ledger
 from services.core.crypto import Crypto
-from services.core.db import session_scope
+from services.core.db import get_engine, session_scope
 from services.models import Household, Request, RequestEvent
 
 CRYPTO = Crypto("test-key" * 5)
@@ -122,3 +122,10 @@ def test_request_page_fetches_one_page_and_counts(household):
         both, events = ledger.request_with_timeline(s, one.receipt_no, hh_id)
         assert tuple(both)[:len(one)] == tuple(one) and [tuple(e)[:3] for e in events] == [tuple(e) for e in steps]
         assert ledger.request_with_timeline(s, one.receipt_no, hh_id + 1) == (None, [])
+    # the screens read the same on a plain connection (no unit of work): services.ledger's
+    # household_request_page and request_screen
+    with get_engine(url).connect() as conn:
+        assert ledger.request_page(conn, hh_id, 1, 6) == ledger.request_page(s, hh_id, 1, 6)
+        assert ledger.request_page(conn, hh_id, 9, 6)[1:] == (2, 8)
+        again, events_again = ledger.request_with_timeline(conn, one.receipt_no, hh_id)
+        assert tuple(again) == tuple(both) and events_again == events

@@ -277,6 +277,25 @@ def test_a_thousand_concurrent_voters(postgres_server):
 
 # -- workflow, paper ballots, publication ---------------------------------------
 
+def test_four_eyes_an_approver_cannot_approve_their_own_draft(world):
+    url, _ = world
+    other = Op("approver2", "approver")
+    with session_scope(url) as s:
+        now = utcnow()
+        vid = votes.create_vote(s, APPROVER, kind="question", title="구민 투표",
+                                options=[votes.OptionInput("찬성"), votes.OptionInput("반대")],
+                                opens_at=now + timedelta(hours=1), closes_at=now + timedelta(hours=2),
+                                district=MAPO).id
+        with pytest.raises(votes.NotAllowed, match="자기가 만든"):
+            votes.approve(s, APPROVER, vid)
+        assert votes.get_vote(s, vid).state == votes.DRAFT
+        votes.approve(s, other, vid)
+        v = votes.get_vote(s, vid)
+        assert (v.state, v.created_by, v.approved_by) == (votes.APPROVED, "approver1", "approver2")
+        entry = votes.audit_entries(s, vid)[-1]
+        assert (entry.actor, entry.action, entry.detail) == ("approver2", "approve", {"created_by": "approver1"})
+
+
 def test_workflow_roles_paper_and_publication(world):
     url, p = world
     with session_scope(url) as s:

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services import pii, sms
-from services.models import VoteBallot, VoteRoll, utcnow
+from services.households import resident_by_phone
+from services.models import Resident, VoteBallot, VoteRoll, utcnow
 from services.participation import sms as vote_sms
 from services.participation import votes
 from services.petitions import handle_mo, parse
@@ -30,13 +31,14 @@ class Op:
 
 
 APPROVER = Op("approver", "approver")
+EDITOR = Op("editor", "editor")  # four eyes: the approver approves another's draft
 
 
 def open_vote(rt, district=None, kind="question", title="망원동 공영주차장을 어디에 지을까요", **kw) -> int:
     now = utcnow()
     with rt.session() as s:
         v = votes.create_vote(
-            s, APPROVER, kind=kind, title=title,
+            s, EDITOR, kind=kind, title=title,
             options=[votes.OptionInput("망원시장 뒤 공터 (망원동 415-3)"), votes.OptionInput("망원유수지 체육공원 옆"),
                      votes.OptionInput("한강공원 망원지구 입구"), votes.OptionInput("만들지 않는다")],
             opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=1),
@@ -117,6 +119,14 @@ def test_vote_by_sms_with_the_code_receipt_check_and_change(demo):
         assert s.scalar(select(func.count()).select_from(VoteRoll)) == 1
 
     assert "이미 투표하셨습니다" in say(rt, MINJUN, "투표 %d 3" % vid)
+    assert "확인번호 없이는 못 바꿉니다" in say(rt, MINJUN, "투표 %d 3" % vid)
+    # A change with a receipt that finds no ballot is answered at once, before any code.
+    with rt.session() as s:
+        codes = len([m for m in sms.messages_for_phone(s, rt, MINJUN) if m.purpose == "otp"])
+    lost = say(rt, MINJUN, "투표 %d 3 111122223333" % vid)
+    assert "투표지가 없습니다" in lost and "확인번호 없이는 바꿀 수 없고 처음 투표가 셉니다" in lost
+    with rt.session() as s:
+        assert len([m for m in sms.messages_for_phone(s, rt, MINJUN) if m.purpose == "otp"]) == codes
     assert "선택[2 망원유수지" in say(rt, MINJUN, "투표확인 %s" % receipt)
     assert "없습니다" in say(rt, MINJUN, "투표확인 %d 111122223333" % vid)
 
@@ -143,6 +153,29 @@ def ballots_grouped(receipt):
     return " ".join(receipt[i:i + 4] for i in range(0, 12, 4))
 
 
+
+
+def test_a_refused_vote_leaves_a_waiting_certificate_alone(demo):
+    """``투표 12 3`` replaces a certificate request waiting for its code only
+    once the vote is valid and waits for its own code."""
+    rt = demo
+    vid = open_vote(rt)
+    with rt.session() as s:
+        rid = resident_by_phone(s, rt.crypto, MINJUN).id
+    cert_waits = "sms:pending:%d" % rid
+    assert "인증번호" in say(rt, MINJUN, "등본 메일")
+    assert rt.redis.exists(cert_waits)
+    for refused in ("투표 999 1", "투표 %d 7" % vid, "투표 %d 1 2" % vid, "투표 %d" % vid):
+        say(rt, MINJUN, refused)
+        assert rt.redis.exists(cert_waits), refused
+        assert not vote_sms.waiting(rt.redis, resident(rt, rid))
+    assert "선택[2" in say(rt, MINJUN, "투표 %d 2" % vid)
+    assert not rt.redis.exists(cert_waits) and vote_sms.waiting(rt.redis, resident(rt, rid))
+
+
+def resident(rt, rid):
+    with rt.session() as s:
+        return s.get(Resident, rid)
 
 
 def test_a_voter_of_another_district_is_told_why(demo):

@@ -27,6 +27,7 @@ class Op:
 
 
 APPROVER = Op("approver", "approver")
+EDITOR = Op("editor", "editor")  # four eyes: the approver approves another's draft
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def open_vote(rt, kind="approval", **kw) -> int:
     now = utcnow()
     with rt.session() as s:
         v = votes.create_vote(
-            s, APPROVER, kind=kind, title="2027년 주민참여예산", description="먼저 할 사업을 골라 주세요",
+            s, EDITOR, kind=kind, title="2027년 주민참여예산", description="먼저 할 사업을 골라 주세요",
             options=[votes.OptionInput("망원동 어린이 놀이터", cost=3000), votes.OptionInput("경로당 냉난방", cost=2000),
                      votes.OptionInput("가로등 LED", cost=1500)],
             opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=1),
@@ -114,6 +115,7 @@ def test_vote_with_the_remote_check_and_change(tv, demo):
     assert r.location.endswith(base + "/done")
     html = tv.get(base + "/done").get_data(as_text=True)
     check_screen(html, "/tv/participation/")
+    assert "번호 없이는 투표를 바꿀 수 없습니다" in html
     receipt = re.search(r'id="receipt">([\d ]+)<', html).group(1).replace(" ", "")
     assert len(receipt) == 12
     assert tv.get(base + "/done").location.endswith(base + "/")  # shown once, then kept nowhere
@@ -134,8 +136,12 @@ def test_vote_with_the_remote_check_and_change(tv, demo):
     html = tv.get(base + "/confirm").get_data(as_text=True)
     check_screen(html, base + "/ballot")
     assert 'id="receipt"' in html and "투표 바꾸기" in html
+    # Without the receipt nothing can find the ballot: the screen says so plainly.
+    assert re.search(r'id="lost-receipt">확인번호를 잃어버리셨다면 투표를 바꿀 수 없습니다. 처음 투표가 그대로', html)
     r = post(tv, base + "/confirm", {"receipt": "9" * 12}, base + "/confirm")
     assert "e=no_ballot" in r.location
+    html = tv.get(r.location).get_data(as_text=True)
+    assert 'id="confirm-error"' in html and 'id="lost-receipt"' in html
     r = post(tv, base + "/confirm", {"receipt": receipt}, base + "/confirm")
     assert r.location.endswith(base + "/done")
     html = tv.get(base + "/done").get_data(as_text=True)
@@ -172,11 +178,12 @@ def test_results_bar_chart_turnout_qr_and_english(tv, demo):
     g = check_screen(html, "/tv/participation/")
     assert g.initial == "results-ok"
     assert 'id="bar-2"' in html and 'style="width:100.0%"' in html and 'style="width:25.0%"' in html
-    assert "4표" in html and "투표율" in html and "종이 4표 따로" in html
+    assert "4표" in html and "투표율" in html and re.search(r'id="paper-apart">종이 투표 4표<', html)
     assert 'data-qr="http' in html and "/m/votes/%d" % vid in html
     phone = demo_client(tv).get("/m/votes/%d" % vid)  # the QR's page: no TV cookie needed
     page = phone.get_data(as_text=True)
     assert phone.status_code == 200 and "투표 결과" in page and "4표" in page and "종이 3표 포함" in page
+    assert re.search(r'id="turnout">.*TV·문자 1명 · <span id="paper-apart">종이 투표 4표</span>', page)
     with demo.session() as s:
         assert votes.get_vote(s, vid).result["digest"] in page
     assert demo_client(tv).get("/m/votes/999").status_code == 404
@@ -184,6 +191,7 @@ def test_results_bar_chart_turnout_qr_and_english(tv, demo):
         s.get(Device, device_of(tv, demo).id).lang = "en"
     html = tv.get(base + "/results").get_data(as_text=True)
     assert "Results" in html and "Turnout" in html and "votes" in html
+    assert re.search(r'id="paper-apart">4 on paper ballots<', html)
     html = tv.get("/tv/participation/").get_data(as_text=True)
     assert "Results" in html
 

@@ -11,12 +11,17 @@ import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+from test_tax_screens import pay
 from test_tv_screens import add_request, pair
 
 from broadcast_feed import demo as news_demo
 from broadcast_feed import store, workflow
 from broadcast_feed.models import NewsItem, TickerMessage
+from services.bridge.client import BackendUnavailable
 from services.models import utcnow
+from services.taxes import bills
+from services.taxes.models import TaxPayment
 
 APPROVER = workflow.Actor(2, "ap", "approver")
 SHARED = ("/tv/", "/tv/news/", "/tv/certificates/")
@@ -206,14 +211,18 @@ def test_without_redis_the_screens_still_render(boxes, monkeypatch):
 
 
 def test_bill_screens_ask_the_back_end_once_and_paying_asks_again(boxes, demo, monkeypatch):
-    from services.taxes import bills
-
+    """The lists, a bill and its card screen show the copy the back end gave
+    (kept ``bills.CACHE_SECONDS``); pressing OK asks the back end again before
+    any charge."""
     a = boxes[0]
     calls = []
     real = type(demo.bridge).tax_bills
+    away = []
 
     def counting(self, code):
         calls.append(code)
+        if away:
+            raise BackendUnavailable("test: the back end is away")
         return real(self, code)
 
     monkeypatch.setattr(type(demo.bridge), "tax_bills", counting)
@@ -226,5 +235,13 @@ def test_bill_screens_ask_the_back_end_once_and_paying_asks_again(boxes, demo, m
     assert len(calls) == 2
     a.get("/tv/taxes/bill/1144012611260000011")
     assert len(calls) == 2
-    assert a.get("/tv/taxes/bill/1144012611260000011/card").status_code == 200  # paying asks the back end
+    card = a.get("/tv/taxes/bill/1144012611260000011/card")
+    assert card.status_code == 200 and "254,800원" in text(card)
+    assert len(calls) == 2  # the card screen shows the copy its bill screen showed
+    order_id = re.search(r'action="/tv/taxes/pay/([^/]+)/card"', text(card)).group(1)
+    away.append(True)  # OK pressed: the back end is asked before any charge (and is away: nothing charged)
+    assert pay(a, text(card), order_id).status_code == 302
     assert len(calls) == 3
+    with demo.session() as s:  # nothing was charged; the order may be tried again
+        order = s.scalar(select(TaxPayment).where(TaxPayment.order_id == order_id))
+        assert (order.status, order.reason, order.payment_key) == ("ready", "backend_unavailable", None)

@@ -8,8 +8,10 @@ import re
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from services.core import versions
+from services.core.db import get_engine
 from services.models import Request
 from services.taxes.models import TaxPayment
 from tests.support.procs import wait_for
@@ -138,6 +140,37 @@ def test_paid_elsewhere_is_refused_before_any_charge(taxtv):
     pay(taxtv, page, order_id)
     result = html(taxtv.get("/tv/taxes/result/" + order_id))
     assert "이미 납부된 고지서입니다." in result and charges(taxtv) == 0
+
+
+def test_a_card_screen_shown_again_writes_nothing(taxtv, demo):
+    """The first showing opens the order; showing it again (Back and OK, a
+    second box, a lost copy) finds the order as it left it: no write, no
+    household counter bumped, the same order - whether the receipt goes to
+    the payer's email or, as chosen here, nowhere."""
+    writes = []
+
+    def seen(conn, cursor, statement, *_):
+        if not statement.lstrip().upper().startswith(("SELECT", "PRAGMA")):
+            writes.append(statement.split(None, 3)[:3])
+
+    engine = get_engine(demo.config.DATABASE_URL)
+    counter = versions.household_key(taxtv.household_id)
+    for use in ("email", "none"):
+        page = html(taxtv.get("/tv/taxes/bill/%s/receipt" % DUE))
+        assert taxtv.post("/tv/taxes/bill/%s/receipt" % DUE,
+                          data=dict(use=use, csrf_token=csrf(page))).status_code == 302
+        first, order_id = card_screen(taxtv, DUE)
+        assert ("영수증: 메일 " if use == "email" else "영수증: 받지 않음") in first
+        before = demo.redis.get(counter)
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            again, again_id = card_screen(taxtv, DUE)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert again_id == order_id and writes == [], writes
+        assert demo.redis.get(counter) == before
+        assert again.count("영수증: ") == first.count("영수증: ") and "254,800원" in again
+    assert charges(taxtv) == 0
 
 
 def test_receipt_destination_screen(taxtv):

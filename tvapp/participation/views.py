@@ -100,7 +100,7 @@ def who(v):
         return _closed(v.id)
     f = FLOW.load()
     chosen = f.get("resident_id") if f.get("vote_id") == v.id else None
-    return render_template("participation/who.html", v=v, people=screens.voters(rt(), g.household.id, v.id),
+    return render_template("participation/who.html", v=v, people=screens.voters(rt(), g.household.id, v.id, refresh=True),
                            chosen=chosen)
 
 

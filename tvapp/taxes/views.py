@@ -64,9 +64,10 @@ def _down(e):
 
 
 def _bill_or_redirect(epay_no, fresh: bool = False):
-    """One bill; ``fresh`` asks the back end now (the payment screens do: the
-    lists and a bill's own screen may show a copy up to
-    ``bills.CACHE_SECONDS`` old, which a payment drops)."""
+    """One bill; ``fresh`` asks the back end now (the phone and account
+    screens do; the lists, a bill's own screen and the card screen show the
+    copy kept up to ``bills.CACHE_SECONDS``, as their validators do: the card
+    is charged only after ``payments.pay_card`` has asked the back end)."""
     try:
         bill = bills_mod.find(_bills(fresh=fresh), epay_no)
     except bills_mod.BillsUnavailable as e:
@@ -94,6 +95,13 @@ def _shown(d: dict) -> str:
         return "메일 %s" % mask_email(d["address"])
     if d.get("method") == "fax":
         return "팩스 %s" % mask_phone(d["address"])
+    return "받지 않음"
+
+
+def _shown_order(p: payments.Prepared) -> str:
+    """Where an order sends its receipt, as :func:`_shown` says it (the order keeps it masked)."""
+    if p.delivery_method in ("email", "fax") and p.delivery_masked:
+        return ("메일 %s" if p.delivery_method == "email" else "팩스 %s") % p.delivery_masked
     return "받지 않음"
 
 
@@ -192,37 +200,33 @@ def receipt_to_post(epay_no):
     return redirect(url_for("taxes.bill", epay_no=epay_no))
 
 
-def _prepare(b, method):
-    p = payments.prepare_order(rt(), g.household.id, b, method, _delivery(b))
-    return p.order_id, p.status, p.total, p.delivery_masked
-
-
-def _open_order(epay_no, method, open_states=("ready",)):
-    """The bill and its payment order for a payment screen: ``(bill, order_id,
-    total, None)``, or ``(None, None, None, response)`` when the screen must not
-    be shown (no such bill, refused, or the order is already decided)."""
-    b, other = _bill_or_redirect(epay_no, fresh=True)
+def _open_order(epay_no, method, open_states=("ready",), fresh=True):
+    """The bill and its payment order for a payment screen: ``(bill, order,
+    None)`` (``order``: a ``payments.Prepared``), or ``(None, None, response)``
+    when the screen must not be shown (no such bill, refused, or the order is
+    already decided)."""
+    b, other = _bill_or_redirect(epay_no, fresh=fresh)
     if other:
-        return None, None, None, other
+        return None, None, other
     try:
-        order_id, status, total, _ = _prepare(b, method)
+        p = payments.prepare_order(rt(), g.household.id, b, method, _delivery(b))
     except payments.PaymentFlowError as e:
-        return None, None, None, _calm("납부할 수 없습니다", e.message, "고지서 목록에서 확인해 주세요.",
-                                       url_for("taxes.bill_list"), "고지서 목록", 409)
-    if status not in open_states:
-        return None, None, None, redirect(url_for("taxes.result", order_id=order_id))
-    return b, order_id, total, None
+        return None, None, _calm("납부할 수 없습니다", e.message, "고지서 목록에서 확인해 주세요.",
+                                 url_for("taxes.bill_list"), "고지서 목록", 409)
+    if p.status not in open_states:
+        return None, None, redirect(url_for("taxes.result", order_id=p.order_id))
+    return b, p, None
 
 
 @bp.get("/bill/<epay_no>/card")
 @tv_device_required
 @household_screen(bills=True, flow=FLOW.key, form=True)  # the order is the household's: tax_payments
 def card(epay_no):
-    b, order_id, total, stop = _open_order(epay_no, "card")
+    b, p, stop = _open_order(epay_no, "card", fresh=False)
     if stop is not None:
         return stop
-    return render_template("taxes/card.html", bill=b, order_id=order_id, total=total, won=won,
-                           errors={}, receipt_to=_shown(_delivery(b)))
+    return render_template("taxes/card.html", bill=b, order_id=p.order_id, total=p.total, won=won,
+                           errors={}, receipt_to=_shown_order(p))
 
 
 @bp.post("/pay/<order_id>/card")
@@ -249,9 +253,10 @@ def card_post(order_id):
 @bp.get("/bill/<epay_no>/phone")
 @tv_device_required
 def phone(epay_no):
-    b, order_id, total, stop = _open_order(epay_no, "phone")
+    b, p, stop = _open_order(epay_no, "phone")
     if stop is not None:
         return stop
+    order_id, total = p.order_id, p.total
     token = payments.phone_token(rt(), order_id, g.household.id)
     base = current_app.config.get("PUBLIC_URL", "").rstrip("/") or request.host_url.rstrip("/")
     return render_template("taxes/phone.html", bill=b, won=won, total=total,
@@ -263,9 +268,10 @@ def phone(epay_no):
 @bp.get("/bill/<epay_no>/account")
 @tv_device_required
 def account(epay_no):
-    b, order_id, total, stop = _open_order(epay_no, "virtual_account", open_states=("ready", "waiting"))
+    b, p, stop = _open_order(epay_no, "virtual_account", open_states=("ready", "waiting"))
     if stop is not None:
         return stop
+    order_id, total = p.order_id, p.total
     result = payments.open_virtual_account(rt(), order_id=order_id, household_id=g.household.id)
     if result.status != "waiting":
         return _calm("가상계좌를 만들지 못했습니다", result.message, "잠시 뒤에 다시 해 주세요.",

@@ -7,6 +7,7 @@ which every screen shares)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,10 +15,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from services.models import Device, VoteBallot, utcnow
+from services.models import Device, Resident, VoteBallot, utcnow
 from services.participation import votes
 from tests.tvapp.browser.test_certificate_browser import code_for
 from tests.tvapp.browser.test_tv_browser import go, press_nav
+from tvapp.participation.views import FLOW
 
 pytestmark = pytest.mark.browser
 
@@ -34,13 +36,14 @@ class Op:
 
 
 APPROVER = Op("approver", "approver")
+EDITOR = Op("editor", "editor")  # four eyes: the approver approves another's draft
 
 
 def budget_vote(rt) -> int:
     now = utcnow()
     with rt.session() as s:
         v = votes.create_vote(
-            s, APPROVER, kind="knapsack", title="2027년 마포구 주민참여예산 - 우리 동네에 먼저 할 사업",
+            s, EDITOR, kind="knapsack", title="2027년 마포구 주민참여예산 - 우리 동네에 먼저 할 사업",
             options=[votes.OptionInput(t, cost=(i + 1) * 10_000_000) for i, t in enumerate(PROJECTS)],
             budget=100_000_000, opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=7),
             district=rt.config.PARTICIPATION_DISTRICT)
@@ -122,6 +125,21 @@ def test_a_budget_ballot_with_the_remote(server, demo, tv, artifacts, size, lang
     press_nav(tv, "OK", "/tv/participation/%d/check" % vid)
     assert PROJECTS[8] in tv.page.inner_text("#check-found")
     laid_out(tv, "check")
+
+    # Voting again: the confirm screen asks for the receipt and says that without
+    # it the vote cannot be changed (the box's flow as the who and code screens leave it).
+    with demo.session() as s:
+        device_id = s.scalar(select(Device.id).order_by(Device.id.desc()))
+        rid = s.scalar(select(Resident.id).where(Resident.ref == "R1003"))
+    demo.redis.set(FLOW.key(device_id), demo.crypto.encrypt(json.dumps(
+        {"vote_id": vid, "resident_id": rid, "id": "again", "chosen": [2], "verified": True, "voted": True})))
+    go(tv, server + "/tv/participation/%d/confirm" % vid)
+    assert tv.page.is_visible("#receipt") and tv.page.is_visible("#lost-receipt")
+    laid_out(tv, "confirm-change")
+    tv.screenshot(artifacts / ("vote-change-%s-%s.png" % (size, lang)))
+    go(tv, server + "/tv/participation/%d/confirm?e=no_ballot" % vid)  # a receipt that finds no ballot
+    assert tv.page.is_visible("#confirm-error") and tv.page.is_visible("#lost-receipt")
+    laid_out(tv, "confirm-no-ballot")
 
     with demo.session() as s:
         votes.enter_paper(s, APPROVER, vid, "망원1동 주민센터", {n: n for n in range(1, 10)})
