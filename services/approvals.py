@@ -15,8 +15,10 @@ Rules:
   the box, or another person, is not approved by it.
 - It lives as long as its code (``otp.CODE_TTL``, 5 minutes) and is that
   code's: a reply is one of the code's attempts, never works while the code
-  is locked, and uses the code up (``otp.approve``). A newer code sent for
-  the same person from another box replaces it.
+  is locked, and uses the code up (``otp.approve``). Each box's code is its
+  own (``slot``): the same person asking on a second box gets a second code
+  and digit, and the first box's request still waits for its own (the tries,
+  the pause between sends and the caps stay the person's, ``services.otp``).
 - Only the phone the SMS went to can approve (matched by keyed hash); a reply
   from any other phone approves nothing.
 - Each request pending on one phone at a time has its own reply digit (1,
@@ -89,6 +91,12 @@ def short_name(cert_type: str) -> str:
 def sms_text(digit: int, cert_type: str) -> str:
     """The identity SMS of a request waiting for reply ``digit`` (``{office}``, ``{code}`` left in)."""
     return particles(SMS_TEXT % (short_name(cert_type), digit))
+
+
+def slot(device_id: int) -> str:
+    """The box's own code among a person's (``otp``'s slot): a request on
+    another box gets its own code, and neither replaces the other."""
+    return "tv%d" % int(device_id)
 
 
 def _box(device_id: int) -> str:

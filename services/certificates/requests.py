@@ -20,7 +20,16 @@ from services.core.errors import AppError
 from services.delivery.email import valid_address
 from services.delivery.fax import policy
 from services.households import phone_hash
-from services.models import DELIVERING, TERMINAL, Delivery, Household, Request, Resident, utcnow
+from services.models import (
+    DELIVERING,
+    TERMINAL,
+    Delivery,
+    Household,
+    Request,
+    RequestEvent,
+    Resident,
+    utcnow,
+)
 
 
 class FlowError(AppError, ValueError):
@@ -101,7 +110,7 @@ def send_identity_code(session, runtime, household_id: int, resident_id: int, *,
     ph = phone_hash(runtime.crypto, phone)
     digit = approvals.reserve(runtime, device_id, flow_id, ph)
     text = approvals.sms_text(digit, cert_type) if digit else None
-    result = otp.send_code(session, runtime, otp_subject(res.id), phone, text=text)
+    result = otp.send_code(session, runtime, otp_subject(res.id), phone, text=text, slot=approvals.slot(device_id))
     if result.ok and digit:
         approvals.offer(runtime, device_id, flow_id=flow_id, resident_id=res.id, subject=otp_subject(res.id),
                         ref=result.ref, digit=digit, phone_hash=ph, cert_type=cert_type)
@@ -110,8 +119,10 @@ def send_identity_code(session, runtime, household_id: int, resident_id: int, *,
     return result
 
 
-def check_identity_code(runtime, resident_id: int, code: str) -> otp.OtpResult:
-    return otp.verify_code(runtime, otp_subject(resident_id), code)
+def check_identity_code(runtime, resident_id: int, code: str, device_id: int | None = None) -> otp.OtpResult:
+    """The code typed (on box ``device_id``: that box's code, ``approvals.slot``)."""
+    return otp.verify_code(runtime, otp_subject(resident_id), code,
+                           slot=approvals.slot(device_id) if device_id is not None else "")
 
 
 def check_fax_number(raw: str) -> str:
@@ -326,7 +337,7 @@ def check_identity_code_on(runtime, device_id: int, flow_id: str | None, residen
                            code: str) -> otp.OtpResult:
     """``check_identity_code`` from a box: a right code also closes the box's
     approval by reply (a later reply is told it is done)."""
-    result = check_identity_code(runtime, resident_id, code)
+    result = check_identity_code(runtime, resident_id, code, device_id)
     if result.ok:
         approvals.code_typed(runtime, device_id, flow_id, resident_id)
     return result
@@ -417,6 +428,36 @@ def repeat_plan(runtime, household_id: int, receipt_no: str) -> Plan:
         if req is None or req.status not in REPEATABLE:
             raise FlowError("not_repeatable", "전달이 끝난 증명서만 다시 받을 수 있습니다.")
         return _request_plan(s, runtime, req)
+
+
+@dataclass
+class Resend:
+    """A failed certificate request, to be sent again by the other method."""
+
+    cert_type: str
+    resident_id: int
+    options: dict
+    method: str  # the other one
+    verified_by: str  # how identity was checked for the failed request
+
+
+def resend_plan(runtime, household_id: int, receipt_no: str) -> Resend | None:
+    """What a failed certificate request of the household becomes when sent the
+    other way (None when it is not one). Identity was checked for it: the new
+    request's timeline says how, as a new request's does (a TV request from
+    before the checks were recorded was checked by the code typed on the TV)."""
+    with runtime.session() as s:
+        req = ledger.get_by_receipt(s, receipt_no, household_id=household_id)
+        if req is None or req.status != "failed" or req.kind != "certificate" or req.resident_id is None \
+                or req.options.get("certificate_type") not in catalogue.BY_CODE:
+            return None
+        by = s.scalar(select(RequestEvent.detail).where(RequestEvent.request_id == req.id,
+                                                        RequestEvent.kind == "verified")
+                      .order_by(RequestEvent.id).limit(1))
+        by = (by or {}).get("by") or ("sms-otp" if req.channel == "sms" else "tv-code")
+        return Resend(req.options["certificate_type"], req.resident_id,
+                      {k: v for k, v in req.options.items() if k != "certificate_type"},
+                      "email" if req.delivery_method == "fax" else "fax", by)
 
 
 # 나의 민원 asks on every showing: built once, one query on a plain connection

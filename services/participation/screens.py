@@ -157,7 +157,7 @@ def send_code(runtime, household_id: int, vote_id: int, resident_id: int, *,
         ph = phone_hash(runtime.crypto, phone)
         digit = approvals.reserve(runtime, device_id, flow_id, ph)
         text = approvals.sms_text(digit, APPROVAL_WHAT) if digit else None
-        result = otp.send_code(s, runtime, otp_subject(resident_id), phone, text=text)
+        result = otp.send_code(s, runtime, otp_subject(resident_id), phone, text=text, slot=approvals.slot(device_id))
         if result.ok and digit:
             approvals.offer(runtime, device_id, flow_id=flow_id, resident_id=resident_id,
                             subject=otp_subject(resident_id), ref=result.ref, digit=digit, phone_hash=ph,
@@ -169,7 +169,8 @@ def send_code(runtime, household_id: int, vote_id: int, resident_id: int, *,
 
 def check_code(runtime, resident_id: int, code: str, approval: tuple[int, str] | None = None) -> otp.OtpResult:
     """The code typed on the box; a right one also closes the box's approval by reply."""
-    result = otp.verify_code(runtime, otp_subject(resident_id), code)
+    result = otp.verify_code(runtime, otp_subject(resident_id), code,
+                             slot=approvals.slot(approval[0]) if approval else "")
     if result.ok and approval:
         approvals.code_typed(runtime, approval[0], approval[1], resident_id)
     return result

@@ -130,14 +130,54 @@ def test_the_code_expiring_first_expires_the_approval(demo):
     assert approvals.take(demo, BOX, "flow-a", rid) is False
 
 
-def test_a_code_sent_again_for_another_box_replaces_the_approval(demo):
+def test_the_same_person_on_two_boxes_approves_each_one_at_a_time(demo):
+    """Issue 21: a second box's request for the same person gets its own code
+    and digit (after the person's pause between sends); the first box's
+    request still waits for its own, and each SMS names its certificate."""
     _, rid = ask(demo)
+    first = last_sms(demo, MINJUN)
+    early, _ = ask(demo, box=OTHER_BOX, flow="flow-x", cert="land-register")
+    assert early.reason == "cooldown" and early.elsewhere  # the pause is the person's, as before
+    assert ask(demo)[0].elsewhere is False  # the same box asking again: its own pause
     demo.redis.delete("otp:cooldown:%s" % certs.otp_subject(rid))  # the resend pause passes
+    second_result, _ = ask(demo, box=OTHER_BOX, flow="flow-x", cert="land-register")
+    second = last_sms(demo, MINJUN)
+    assert second_result.ok
+    assert "등본 신청이 맞으면 5분 안에 1을" in first and "토지대장 신청이 맞으면 5분 안에 2를" in second
+    assert approvals.status(demo, BOX, "flow-a", rid) == approvals.status(demo, OTHER_BOX, "flow-x", rid) == "pending"
+    assert "1(등본)" in reply(demo, "네") and "2(토지대장)" in reply(demo, "네")  # which one?
+    assert "등본 신청을 승인했습니다" in reply(demo, "1")  # box 1's code was not replaced
+    assert approvals.status(demo, OTHER_BOX, "flow-x", rid) == "pending"  # one at a time
+    assert "토지대장 신청을 승인했습니다" in reply(demo, "2")
+    assert approvals.take(demo, BOX, "flow-a", rid) and approvals.take(demo, OTHER_BOX, "flow-x", rid)
+
+
+def test_two_boxes_codes_are_each_their_own_and_typed_on_their_own_box(demo):
+    _, rid = ask(demo)
+    code_a = re.search(r"인증번호 (\d{6})", last_sms(demo, MINJUN)).group(1)
+    demo.redis.delete("otp:cooldown:%s" % certs.otp_subject(rid))
     ask(demo, box=OTHER_BOX, flow="flow-x")
-    assert "2를 답장하세요" in last_sms(demo, MINJUN)
-    assert "지났습니다" in reply(demo, "1")  # box 1's code is no more
-    assert "승인했습니다" in reply(demo, "2")
-    assert approvals.take(demo, OTHER_BOX, "flow-x", rid) and not approvals.take(demo, BOX, "flow-a", rid)
+    code_b = re.search(r"인증번호 (\d{6})", last_sms(demo, MINJUN)).group(1)
+    if code_a != code_b:  # (one in a million they are the same)
+        assert certs.check_identity_code_on(demo, OTHER_BOX, "flow-x", rid, code_a).reason == "wrong"
+    assert certs.check_identity_code_on(demo, BOX, "flow-a", rid, code_a).ok
+    assert certs.check_identity_code_on(demo, OTHER_BOX, "flow-x", rid, code_b).ok
+    assert "이미 본인 확인이 끝났습니다" in reply(demo, "1")
+
+
+def test_two_boxes_share_the_person_s_tries(demo):
+    """No more guesses with two boxes than with one: five wrong tries over both
+    codes lock the person, and both codes are gone."""
+    _, rid = ask(demo)
+    demo.redis.delete("otp:cooldown:%s" % certs.otp_subject(rid))
+    ask(demo, box=OTHER_BOX, flow="flow-x")
+    results = [certs.check_identity_code_on(demo, box, flow, rid, "12")
+               for box, flow in [(BOX, "flow-a"), (OTHER_BOX, "flow-x")] * 2 + [(BOX, "flow-a")]]
+    assert [r.reason for r in results] == ["wrong"] * 4 + ["locked"]
+    assert [r.attempts_left for r in results[:4]] == [4, 3, 2, 1]
+    assert "잠시 잠겼습니다" in reply(demo, "2")
+    assert approvals.status(demo, OTHER_BOX, "flow-x", rid) != "approved"
+    assert not approvals.take(demo, OTHER_BOX, "flow-x", rid)
 
 
 def test_the_same_tries_as_the_code(demo):
@@ -146,7 +186,7 @@ def test_the_same_tries_as_the_code(demo):
     code = re.search(r"인증번호 (\d{6})", last_sms(demo, MINJUN)).group(1)
     wrong = "%06d" % ((int(code) + 1) % 1_000_000)
     for _ in range(otp.MAX_ATTEMPTS - 1):
-        assert otp.verify_code(demo, subject, wrong).reason == "wrong"
+        assert otp.verify_code(demo, subject, wrong, slot=approvals.slot(BOX)).reason == "wrong"
     assert "승인했습니다" in reply(demo, "1")  # the fifth try
     assert approvals.take(demo, BOX, "flow-a", rid)
 
@@ -155,7 +195,7 @@ def test_a_locked_code_approves_nothing(demo):
     _, rid = ask(demo)
     subject = certs.otp_subject(rid)
     for _ in range(otp.MAX_ATTEMPTS):
-        otp.verify_code(demo, subject, "12")
+        otp.verify_code(demo, subject, "12", slot=approvals.slot(BOX))
     assert "잠시 잠겼습니다" in reply(demo, "1")
     assert approvals.take(demo, BOX, "flow-a", rid) is False
 

@@ -227,6 +227,16 @@ def test_help_is_long_when_lms_is_enabled(demo):
     assert "수신거부" in long
 
 
+def test_help_says_a_tv_request_is_approved_by_replying_1(demo):
+    """Issue 21: the help, short and long, tells how to approve a TV request."""
+    short = handle_mo(demo, MINJUN, "도움말", ts="1").reply
+    assert "TV 신청 승인 1" in short and cp949_len(short) <= 90
+    demo.config.LMS_ENABLED = True
+    long = handle_mo(demo, MINJUN, "help", ts="2").reply
+    assert "TV 신청 승인: 인증번호 문자에 '1'" in long
+    assert parse("1").name == "approve"  # the help's example is a yes
+
+
 def test_every_template_fits_an_sms():
     kw = dict(office="마포구청", name="지방세 세목별 과세증명서", w="납세증명", how="메일", n=5,
               receipt="20261121-123456", total="999,999,999", old="납세증명(메일)")

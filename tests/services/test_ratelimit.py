@@ -110,13 +110,13 @@ def test_attempts_are_counted_only_while_the_code_lives(r):
 def test_otp_attempt_on_a_code_that_just_expired_leaves_nothing(runtime, monkeypatch):
     r = runtime.redis
     r.hset("otp:code:s1", mapping={"h": "x", "n": 0})
-    real_hget = r.hget
+    real_hgetall = r.hgetall
 
-    def hget_then_expire(key, field):
-        value = real_hget(key, field)
+    def read_then_expire(key):  # how verify_code reads the subject's codes
+        value = real_hgetall(key)
         r.delete(key)  # the TTL runs out between the read and the count
         return value
 
-    monkeypatch.setattr(r, "hget", hget_then_expire)
+    monkeypatch.setattr(r, "hgetall", read_then_expire)
     assert otp.verify_code(runtime, "s1", "123456").reason == "expired"
     assert not r.exists("otp:code:s1")

@@ -131,3 +131,40 @@ def test_the_code_screen_in_english(tv, demo):
     html = to_code_screen(tv, demo)
     assert "Reply 1 to it on the phone and this screen goes on by itself" in html
     assert "답장" not in html
+
+
+def test_the_same_person_on_two_boxes_each_approved_in_turn(demo, app, client):
+    """Issue 21: 김민준 asks on two boxes of the household. The second box is
+    told that a code was just sent for another TV (the person's pause between
+    sends stays); once it passes, it gets its own code and digit, and the
+    first box's request still waits for its own: 1 moves the first box on,
+    2 the second, each through the gateway."""
+    first, second = app.test_client(), app.test_client()
+    pair(first, demo)
+    pair(second, demo)
+    html_1 = to_code_screen(first, demo)
+    assert "1을 답장하면" in html_1
+    html = second.get("/tv/certificates/resident-copy/").get_data(as_text=True)
+    r = post(second, "/tv/certificates/resident-copy/who", html, resident_id=resident_id(demo, "R1003"))
+    html = second.get(r.location).get_data(as_text=True)
+    r = post(second, "/tv/certificates/resident-copy/options", html, full_rrn="no")
+    html = second.get(r.location).get_data(as_text=True)
+    r = post(second, "/tv/certificates/identity/send", html)
+    assert r.location.endswith("m=elsewhere")
+    page = second.get(r.location).get_data(as_text=True)
+    assert "방금 다른 TV에서 이 분의 인증번호를 받았습니다" in page and 'id="code"' not in page
+    rid = resident_id(demo, "R1003")
+    demo.redis.delete("otp:cooldown:resident:%d:certificate" % rid)  # the 30 seconds pass
+    r = post(second, "/tv/certificates/identity/send", page)
+    assert "m=sent" in r.location
+    assert "2를 답장하면" in second.get(r.location).get_data(as_text=True)
+    assert first.get("/tv/certificates/identity/status.json").get_json()["waiting"] is True  # not replaced
+    assert "등본 신청을 승인했습니다" in kannel_mo(client, "1")
+    assert first.get("/tv/certificates/identity/status.json").get_json()["done"] is True
+    assert second.get("/tv/certificates/identity/status.json").get_json() == {
+        "done": False, "waiting": True, "next": None}  # one at a time
+    assert "등본 신청을 승인했습니다" in kannel_mo(client, "2")
+    for box in (first, second):
+        r = box.get("/tv/certificates/identity")
+        assert r.status_code == 302 and r.location.endswith("/tv/certificates/delivery")
+        assert finish_by_email(box, demo)[1] == {"by": "sms-reply"}

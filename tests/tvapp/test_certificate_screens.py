@@ -156,6 +156,46 @@ def test_a_failed_fax_request_offers_email_instead(tv, demo):
     assert tv.get(r.location).status_code == 200  # identity already checked for this request
 
 
+@pytest.mark.parametrize("checked, recorded", [("sms-reply", "sms-reply"), ("tv-code", "tv-code"),
+                                               (None, "tv-code")])
+def test_a_request_sent_again_the_other_way_says_how_identity_was_checked(tv, demo, checked, recorded):
+    """Issue 21: the new request's timeline has its 본인 확인 step, as a new
+    request's has: how identity was checked for the failed one (a TV request
+    from before that was recorded: by the code typed on the TV)."""
+    from services import ledger
+    from services.models import Request as Req
+    from services.models import RequestEvent
+
+    with demo.session() as s:
+        req, _ = ledger.create_request(s, demo.crypto, client_token="failed-fax-%s" % checked, kind="certificate",
+                                       household_id=tv.household_id, resident_id=resident_id(demo, "R1001"),
+                                       channel="tv", delivery_method="fax", delivery_address="02-2153-0000",
+                                       options={"certificate_type": "resident-copy", "full_rrn": "no"})
+        if checked:
+            ledger.append_event(s, req.id, "verified", "verified", {"by": checked})
+        s.get(Req, req.id).status = "failed"
+        ledger.append_event(s, req.id, "failed", "failed", {"reason": "fax_failed", "message": "통화 중",
+                                                            "offer": "email"})
+        failed = req.id
+    r = tv.get("/tv/certificates/resend/%s" % req.receipt_no)
+    html = tv.get(r.location).get_data(as_text=True)
+    r = post(tv, "/tv/certificates/delivery/email", html, use="registered")
+    html = tv.get(r.location).get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    r = post(tv, "/tv/certificates/confirm", html, token=token)
+    assert "/done/" in r.location
+    with demo.session() as s:
+        new = s.scalar(select(Req).where(Req.id != failed, Req.household_id == tv.household_id)
+                       .order_by(Req.id.desc()).limit(1))
+        assert new.delivery_method == "email" and new.options["certificate_type"] == "resident-copy"
+        events = list(s.scalars(select(RequestEvent).where(RequestEvent.request_id == new.id)
+                                .order_by(RequestEvent.id)))
+    assert [e.kind for e in events][:2] == ["received", "verified"]
+    assert events[1].detail == {"by": recorded}
+    done = tv.get(r.location).get_data(as_text=True)
+    assert "본인 확인" in done
+
+
 def test_a_refusal_email_cannot_help_shows_its_whole_reason_and_no_resend(tv, demo):
     """Unpaid taxes stop a 납세증명서 whichever way it would go: the screen
     says the whole reason and does not offer another way of delivery."""

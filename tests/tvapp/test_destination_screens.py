@@ -139,6 +139,38 @@ def test_same_certificate_again_from_my_requests(tv, demo):
     assert tv.get("/tv/certificates/delivery").location.endswith("/tv/certificates/")  # not approved yet
 
 
+def test_same_certificate_again_from_a_request_s_own_screen(tv, demo):
+    """Issue 21: a delivered certificate request's screen offers the repeat
+    (BLUE); one still on its way, or failed, does not."""
+    receipt = delivered_request(demo, tv.household_id)
+    page = tv.get("/tv/requests/%s" % receipt).get_data(as_text=True)
+    assert 'id="detail-repeat"' not in page  # not delivered yet
+    for status, offered in (("failed", False), ("cancelled", False), ("delivered", True), ("completed", True)):
+        with demo.session() as s:
+            get_by_receipt(s, receipt).status = status
+        page = tv.get("/tv/requests/%s" % receipt).get_data(as_text=True)
+        assert ('id="detail-repeat"' in page) is offered, status
+    check_screen(page, "/tv/requests/")
+    link = re.search(r'<a class="btn" id="detail-repeat" href="([^"]+)" data-nav-key="BLUE"', page)
+    assert link and "같은 증명서 다시 받기" in page
+    r = tv.get(link.group(1))
+    assert r.location.endswith("/tv/certificates/identity")
+    html = tv.get(r.location).get_data(as_text=True)
+    assert "010-****-0001" in html  # 김영수's phone: the same person
+    # what is asked for and where it goes, before the resident approves
+    line = re.search(r'<p class="preset-line" id="preset-line">(.*?)</p>', html).group(1)
+    assert "주민등록표 등본" in line and "팩스" in line and BANK_FAX in line
+    html = tv.get("/tv/certificates/resident-copy/").get_data(as_text=True)  # the long way: no such line
+    r = post(tv, "/tv/certificates/resident-copy/who", html, resident_id=resident_id(demo, "R1001"))
+    r = post(tv, r.location, tv.get(r.location).get_data(as_text=True), full_rrn="no")
+    assert r.location.endswith("/tv/certificates/identity")
+    assert 'id="preset-line"' not in tv.get(r.location).get_data(as_text=True)
+    with demo.session() as s:
+        s.scalar(select(Device).where(Device.household_id == tv.household_id)).lang = "en"
+    page = tv.get("/tv/requests/%s" % receipt).get_data(as_text=True)
+    assert "Get the same certificate again" in page and 'data-nav-label="Request again"' in page
+
+
 def test_one_press_certificate_route(tv, demo):
     rid = resident_id(demo, "R1001")
     r = tv.get("/tv/certificates/quick/tax-payment/%d/email" % rid)

@@ -179,9 +179,21 @@ def identity(f):
     person = certs.resident_choice(rt(), g.household.id, f["resident_id"])
     sent = f.get("code_sent", False)
     digit = certs.reply_digit(rt(), g.device.id, f.get("id"), f["resident_id"]) if sent else None
+    preset = f.get("preset")  # a one-press request: where it goes, so that the resident approves knowingly
     return render_template("certificates/identity.html", ctype=catalogue.get(f["type"]), person=person,
                            message=request.args.get("m", ""), sent=sent, digit=digit,
+                           preset_method=preset["method"] if preset else None,
+                           preset_shown=_shown(preset["method"], preset["address"]) if preset else None,
                            poll=url_for("certs.identity_status") if digit else None, flow_id=f.get("id"))
+
+
+def _shown(method: str, address: str) -> str:
+    """A destination as the household sees it: its own fax number in full (with
+    the name it gave it), an email masked."""
+    if method == "fax":
+        label = destinations.label_for(rt(), g.household.id, address)
+        return phones.display(address) + (" (%s)" % label if label else "")
+    return mask_email(address)
 
 
 @bp.get("/identity/status.json")
@@ -215,6 +227,8 @@ def identity_send(f):
         _save(f)
     if result.reason == "locked":
         return _locked(result.message, f)
+    if result.reason == "cooldown" and result.elsewhere:  # the same person's code just sent for another box
+        return redirect(url_for("certs.identity", m="elsewhere"))
     return redirect(url_for("certs.identity", m=result.reason))
 
 
@@ -432,13 +446,8 @@ def confirm(f):
         f["client_token"] = secrets.token_urlsafe(24)
         _save(f)
     person = certs.resident_choice(rt(), g.household.id, f["resident_id"])
-    if f["method"] == "fax":  # the household's own number, in full, to check it (and its name)
-        label = destinations.label_for(rt(), g.household.id, f["address"])
-        shown = phones.display(f["address"]) + (" (%s)" % label if label else "")
-    else:
-        shown = mask_email(f["address"])
     return render_template("certificates/confirm.html", ctype=catalogue.get(f["type"]), person=person,
-                           method=f["method"], shown=shown, options=f.get("options", {}),
+                           method=f["method"], shown=_shown(f["method"], f["address"]), options=f.get("options", {}),
                            token=f["client_token"], flow_id=f.get("id"))
 
 
@@ -502,12 +511,11 @@ def done(receipt_no):
 @bp.get("/resend/<receipt_no>")
 @tv_device_required
 def resend(receipt_no):
-    """A failed request, again by the other method (identity was checked for it)."""
-    req = ledger.find_by_receipt(rt(), receipt_no, g.household.id)
-    if req is None or req.status != "failed" or req.kind != "certificate":
+    """A failed request, again by the other method (identity was checked for it,
+    and the new request's timeline says how)."""
+    plan = certs.resend_plan(rt(), g.household.id, receipt_no[:32])
+    if plan is None:
         return redirect(url_for("tv.requests_list"))
-    f = {"type": req.options["certificate_type"], "resident_id": req.resident_id, "verified": True, "id": _new_id(),
-         "options": {k: v for k, v in req.options.items() if k != "certificate_type"}}
-    other = "email" if req.delivery_method == "fax" else "fax"
-    _save(f)
-    return redirect(url_for("certs.delivery_fax" if other == "fax" else "certs.delivery_email"))
+    _save({"type": plan.cert_type, "resident_id": plan.resident_id, "verified": True,
+           "verified_by": plan.verified_by, "id": _new_id(), "options": plan.options})
+    return redirect(url_for("certs.delivery_fax" if plan.method == "fax" else "certs.delivery_email"))

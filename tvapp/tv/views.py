@@ -192,6 +192,8 @@ def request_detail(receipt_no):
            "switch": r.kind == "certificate" and (
                trouble == "email" or trouble == "fax" and r.resident_id is not None
                and certs.resident_email(runtime(), r.resident_id) is not None),
+           "repeat": r.kind == "certificate" and r.status in certs.REPEATABLE and r.resident_id is not None
+           and r.delivery_method in ("fax", "email"),  # 같은 증명서 다시 받기
            "live": _following(r, events), "version": ledger.version_of(r.status, events)}
     back = request.args.get("from", "")
     parent = url_for("tv.requests_list", page=int(back)) if back.isdigit() else url_for("tv.requests_list")

@@ -16,6 +16,8 @@ from services import destinations
 from services.certificates import requests as certs
 from services.households import get_household
 from services.models import Destination, Device, Resident, utcnow
+from tests.support.screen_audit import known_reason
+from tests.tvapp.browser.test_screen_audit import KNOWN
 from tests.tvapp.browser.test_tv_browser import check_screen, go, press_nav
 from tests.tvapp.test_tv_screens import csrf
 
@@ -52,14 +54,19 @@ def look(tv, artifacts, name, size):
 
 def fits(tv):
     """Every control lies inside the main area (nothing pushed under the legend)."""
-    bad = tv.page.evaluate("""() => {
+    bad = fits_all(tv)
+    assert bad == [], bad
+
+
+def fits_all(tv):
+    """The ids of the controls that do not lie inside the main area."""
+    return tv.page.evaluate("""() => {
       const main = document.getElementById('tv-main').getBoundingClientRect(), out = [];
       document.querySelectorAll('#tv-main a, #tv-main button, #tv-main [data-nav-focusable]').forEach((el) => {
         const r = el.getBoundingClientRect();
         if (r.width && (r.bottom > main.bottom + 1 || r.right > main.right + 1)) { out.push(el.id); }
       });
       return out; }""")
-    assert bad == [], bad
 
 
 def test_new_screens_at_every_text_size(own_backend, server, demo, tv, artifacts):
@@ -112,3 +119,53 @@ def test_new_screens_at_every_text_size(own_backend, server, demo, tv, artifacts
         go(tv, result)
         assert tv.focused_id() == "result-cert-quick"
         look(tv, artifacts, "dest-tax-result-%s" % size, size)
+
+
+@pytest.mark.parametrize("size", ["normal", "xlarge"])
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_repeat_from_a_request_s_screen_says_where_it_goes(server, demo, tv, artifacts, size, lang):
+    """Issue 21: a delivered request's screen offers 같은 증명서 다시 받기
+    (BLUE); the identity screen then names the certificate and where it will
+    go (the household's fax number in full, with its name) in one line above
+    the columns, before and after the code is sent, and everything still fits."""
+    tv.page.goto(server + "/tv/simulator")
+    with demo.session() as s:
+        hid = get_household(s, "1144012-0001").id
+        youngsoo = s.scalar(select(Resident.id).where(Resident.ref == "R1001"))
+        destinations.remember(s, demo.crypto, hid, "02-2153-1234")
+        req, _ = certs.submit(s, demo, client_token="again-%s-%s" % (size, lang), household_id=hid,
+                              resident_id=youngsoo, cert_type="resident-copy", options={"full_rrn": "no"},
+                              method="fax", address="02-2153-1234")
+        req.status = "delivered"
+        receipt = req.receipt_no
+        s.execute(Device.__table__.update().where(Device.household_id == hid).values(text_size=size, lang=lang))
+    bank = next(d.id for d in destinations.household_destinations(demo, hid) if d.number == "02-2153-1234")
+    destinations.give_name(demo, destinations.start_naming(demo, hid, bank), "국민은행 마포지점")
+    go(tv, server + "/tv/requests/%s" % receipt)
+    assert tv.page.get_attribute("html", "class") == "rn-text-" + size
+    tv.screenshot(artifacts / ("repeat-detail-%s-%s.png" % (size, lang)))
+    box = tv.page.locator("#detail-repeat").bounding_box()
+    assert 64 <= box["x"] and box["x"] + box["width"] <= 1216, box
+    fits(tv)
+    press_nav(tv, "BLUE", "/tv/certificates/identity")
+    for state in ("before", "sent"):
+        tv.screenshot(artifacts / ("repeat-identity-%s-%s-%s.png" % (state, size, lang)))
+        line = tv.page.locator("#preset-line")
+        text = line.inner_text()
+        assert "02-2153-1234 (국민은행 마포지점)" in text
+        assert ("Resident registration" if lang == "en" else "주민등록표 등본") in text
+        assert ("Fax" if lang == "en" else "팩스") in text
+        height = tv.page.evaluate("() => { const p = document.getElementById('preset-line');"
+                                  " return p.getBoundingClientRect().height / parseFloat(getComputedStyle(p).lineHeight); }")
+        assert height < 1.5, (state, height)  # one line
+        if state == "sent" and known_reason(KNOWN, {"screen": "cert identity", "size": size, "lang": lang},
+                                            "covered"):
+            # the SMS-reply note's own known finding (being shortened on another branch): 확인 under
+            # the legend; this check is whole again once the audit no longer lists it
+            assert not [b for b in fits_all(tv) if b != "code-ok"], fits_all(tv)
+        else:
+            fits(tv)
+        assert tv.small_text(30) == [], tv.small_text(30)
+        if state == "before":
+            press_nav(tv, "OK", "/tv/certificates/identity")  # 인증번호 받기
+            assert tv.page.query_selector("#code") is not None

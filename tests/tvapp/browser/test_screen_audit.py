@@ -216,6 +216,7 @@ def certificate_screens(w, demo):
     w.visit("/tv/certificates/identity?m=expired", "cert identity", "code expired")
     w.visit("/tv/certificates/identity?m=empty", "cert identity", "empty code")
     w.visit("/tv/certificates/identity?m=wait", "cert identity", "sent a moment ago")
+    w.visit("/tv/certificates/identity?m=elsewhere", "cert identity", "a code just sent for another TV")
     go(tv, server + "/tv/certificates/identity")
     if tv.focused_id() == "code-send":
         press_nav(tv, "OK", "/tv/certificates/identity")
