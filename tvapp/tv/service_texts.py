@@ -43,6 +43,8 @@ MARKED = (
     _l("이 번호로는 팩스를 보낼 수 없습니다."),
     _l("070 인터넷 전화 번호로는 팩스를 보낼 수 없습니다."),
     _l("이 번호로는 팩스를 보낼 수 없습니다. 다른 팩스 번호를 입력해 주세요."),
+    # the bills' back end out of reach (services.taxes.bills)
+    _l("구청 시스템에 연결할 수 없어 고지서를 불러오지 못했습니다."),
     # a payment's status (services.taxes.payments)
     _l("입금을 기다리는 중입니다. 입금되면 납부가 끝나고 나의 민원에 표시됩니다."),
 )
