@@ -60,7 +60,6 @@ KNOWN: dict[tuple[str, str, str], str] = {
     # Found by the audit, not fixed by the deadline (issue 17 item 4: 크게 / 아주 크게 and English):
     ("news list", "clipped", "*"): "a news row shows the start of its title, cut with …; the whole title "
                                    "is on the article (two-line rows need the list to page by fewer items)",
-    ("tax card", "clipped", "large"): "the card form's placeholders are cut in the narrow fields at 크게",
 }
 
 
