@@ -16,6 +16,8 @@ from dataclasses import dataclass
 FONT_PX = {"normal": 32, "large": 37, "xlarge": 43}
 BOX_WIDTH = 1088  # px of text per line inside the article box
 BOX_HEIGHT = 300  # px of body text per page (title, meta and pager take the rest)
+#: 아주 크게: the title wraps to two lines rather than being cut, so the text gets less room (three lines a page)
+BOX_HEIGHT_BY_SIZE = {"xlarge": 200}
 LINE_HEIGHT = 1.5
 PARAGRAPH_GAP = 0.4  # in lines
 
@@ -45,7 +47,8 @@ class Geometry:
     @classmethod
     def for_size(cls, text_size: str = "normal") -> "Geometry":
         px = FONT_PX.get(text_size, FONT_PX["normal"])
-        return cls(px, BOX_WIDTH / px, max(2, int(BOX_HEIGHT // (px * LINE_HEIGHT))))
+        height = BOX_HEIGHT_BY_SIZE.get(text_size, BOX_HEIGHT)
+        return cls(px, BOX_WIDTH / px, max(2, int(height // (px * LINE_HEIGHT))))
 
 
 def wrap(paragraph: str, line_em: float) -> list[str]:

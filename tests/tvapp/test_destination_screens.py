@@ -219,7 +219,7 @@ def test_in_english(tv, demo):
     with demo.session() as s:
         s.scalar(select(Device).where(Device.household_id == tv.household_id)).lang = "en"
     page = tv.get("/tv/certificates/delivery").get_data(as_text=True)
-    for english in ("Fax", "To another fax number", "To another email address", "Name", "Registered email"):
+    for english in ("Fax", "Other fax number", "Other email address", "Name", "Registered email"):
         assert english in page, english
     for korean in ("다른 팩스 번호로", "등록된 메일", "받는 방법"):
         assert korean not in page, korean

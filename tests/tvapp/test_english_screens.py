@@ -16,6 +16,7 @@ from services.models import Device, RequestEvent, utcnow
 from tests.tvapp.test_tax_screens import html, taxtv  # noqa: F401  (fixture)
 from tests.tvapp.test_tv_screens import add_request, device_of, tv  # noqa: F401  (fixture)
 from tvapp.tv.labels import step_message, table
+from tvapp.tv.service_texts import svc
 
 KOREAN_DATE = re.compile(r"\d+년|\d+월 \d+일")
 
@@ -80,3 +81,19 @@ def test_the_timeline_falls_back_to_the_stored_text(app, lang):
         busy = step_message("받는 팩스가 응답하지 않습니다. 1시간 뒤 다시 보냅니다.", labels)
         assert busy == ("The receiving fax does not answer. Trying again in 1 h." if lang == "en"
                         else "받는 팩스가 응답하지 않습니다. 1시간 뒤 다시 보냅니다.")
+
+
+def test_the_services_korean_words_are_shown_in_english(app):
+    """Relations, descriptions, option labels, 무료, refusals and the lock message (services' Korean,
+    kept for SMS and documents) are translated at the screen (tvapp.tv.service_texts); back-end data
+    without a translation stays as it came."""
+    with app.test_request_context(), force_locale("en"):
+        assert svc("배우자") == "Spouse" and svc("본인(세대주)") == "Self (head)"
+        assert svc("한 사람의 주소 변동 내역이 나오는 증명서") == "One person's address history"
+        assert svc("무료") == "free" and svc("표시 안 함 (권장)") == "Masked (best)"
+        assert svc("060 유료 정보 서비스 번호로는 팩스를 보낼 수 없습니다.") == "Faxes cannot go to 060 premium-rate numbers."
+        assert svc("인증번호를 5번 틀려 잠시 잠겼습니다. 7분 뒤에 새 인증번호를 받아 주세요.") == \
+            "Wrong code 5 times: locked. Ask for a new code in 7 minutes."
+        assert svc("신한은행") == "신한은행" and svc("") == ""
+    with app.test_request_context(), force_locale("ko"):
+        assert svc("배우자") == "배우자"

@@ -111,6 +111,8 @@ def test_pages_fit_the_article_box(size):
     joined = " ".join(" ".join(p) for p in pages)
     assert joined.split() == body.split()
     assert geo.font_px >= 30
+    # the lines counted fit the article box at this size (아주 크게: a smaller box, the title may take two lines)
+    assert geo.lines * geo.font_px * tvtext.LINE_HEIGHT <= tvtext.BOX_HEIGHT_BY_SIZE.get(size, tvtext.BOX_HEIGHT)
 
 
 def test_empty_news_is_calm(demo, client):

@@ -186,6 +186,23 @@ def test_settings_help_practice(tv):
     assert 'data-ho-poll="/tv/h/' in html
 
 
+def test_help_pages_with_the_remote_at_the_larger_sizes(tv, demo):
+    """보통: the six keys on one page; 크게 / 아주 크게: three to a page, BLUE / YELLOW turn it."""
+    html = tv.get("/tv/settings/help").get_data(as_text=True)
+    assert html.count("<tr>") == 6 and 'id="help-next"' not in html
+    with demo.session() as s:
+        s.get(Device, device_of(tv, demo).id).text_size = "xlarge"
+    html = tv.get("/tv/settings/help").get_data(as_text=True)
+    g = check_screen(html, "/tv/settings/")
+    assert html.count("<tr>") == 3 and g.colour_keys.get("BLUE") and not g.colour_keys.get("YELLOW")
+    assert "1 / 2" in html and "노란 테두리를 움직입니다" in html
+    html = tv.get("/tv/settings/help?page=2").get_data(as_text=True)
+    g = check_screen(html, "/tv/settings/")
+    assert html.count("<tr>") == 3 and g.colour_keys.get("YELLOW") and not g.colour_keys.get("BLUE")
+    assert "2 / 2" in html and "QR 코드를 찍어" in html and "노란 테두리를 움직입니다" not in html
+    assert tv.get("/tv/settings/help?page=9").get_data(as_text=True).count("2 / 2") == 1  # past the end: the last
+
+
 def test_language_and_text_size_are_kept_on_the_device(tv, demo):
     html = tv.get("/tv/settings/").get_data(as_text=True)
     r = tv.post("/tv/settings/text-size", data={"size": "xlarge", "csrf_token": csrf(html)})

@@ -29,6 +29,7 @@ from tvapp.errors import calm
 from tvapp.flow import Flow
 from tvapp.tv.device import tv_device_required
 from tvapp.tv.labels import timeline_steps
+from tvapp.tv.service_texts import svc
 from tvapp.tv.views import handoff_context
 
 FLOW = Flow("certflow")  # the box's choices while it walks a request
@@ -233,7 +234,7 @@ def identity_send(f):
 
 
 def _locked(message, f):
-    return _calm("잠시 잠겼습니다", message, "처음 화면으로 돌아가 잠시 뒤에 다시 해 주세요.",
+    return _calm("잠시 잠겼습니다", svc(message), "처음 화면으로 돌아가 잠시 뒤에 다시 해 주세요.",
                  url_for("tv.home"), "처음 화면")
 
 

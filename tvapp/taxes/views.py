@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from flask import current_app, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from services import destinations
 from services.certificates import requests as certs
@@ -24,6 +24,7 @@ from tvapp.taxes import bp
 from tvapp.taxes.forms import CardForm, ReceiptForm
 from tvapp.tv.device import tv_device_required
 from tvapp.tv.labels import timeline_steps
+from tvapp.tv.service_texts import svc
 
 
 def won(n: int) -> str:
@@ -91,11 +92,12 @@ def _delivery(bill) -> dict:
 
 
 def _shown(d: dict) -> str:
+    """Where the receipt goes, as the screen's language says it (메일 / Email yo***@example.com)."""
     if d.get("method") == "email":
-        return "메일 %s" % mask_email(d["address"])
+        return "%s %s" % (gettext("메일"), mask_email(d["address"]))
     if d.get("method") == "fax":
-        return "팩스 %s" % mask_phone(d["address"])
-    return "받지 않음"
+        return "%s %s" % (gettext("팩스"), mask_phone(d["address"]))
+    return gettext("받지 않음")
 
 
 def _shown_order(p: payments.Prepared) -> str:
@@ -293,7 +295,7 @@ def status_json(order_id):
     if r is None:
         return jsonify(error="not_found"), 404
     done = r.status not in ("ready", "processing", "waiting")
-    return jsonify(status=r.status, done=done, message=r.message)
+    return jsonify(status=r.status, done=done, message=svc(r.message))
 
 
 @bp.get("/result/<order_id>")

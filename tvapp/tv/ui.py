@@ -16,6 +16,7 @@ from services import korean, qr
 from services.korean import now_kst
 from tvapp.caching import for_front
 from tvapp.tv.labels import day, day_time, tax_name
+from tvapp.tv.service_texts import svc
 
 
 def qr_data_uri(text: str, scale: int = 6) -> str:
@@ -92,6 +93,7 @@ def init_app(app) -> None:
     app.add_template_filter(day, "day")  # 2026년 12월 24일 / Dec 24, 2026
     app.add_template_filter(day_time, "day_time")
     app.add_template_filter(tax_name, "tax_name")  # 자동차세 / Automobile tax
+    app.add_template_filter(svc, "svc")  # a service's Korean text in the screen's language
     for name in ("josa", "eul", "iga", "eun", "gwa", "ro", "particles"):
         app.add_template_filter(getattr(korean, name), name)
 

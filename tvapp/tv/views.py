@@ -305,11 +305,21 @@ def settings_unpair():
     return redirect(url_for("tv.pair"))
 
 
+#: The key table's rows per page by text size: at 크게 / 아주 크게 the rows wrap into two lines, so
+#: the table pages with the remote (YELLOW / BLUE) instead of running below the screen.
+HELP_ROWS = 6
+HELP_PER_PAGE = {"normal": HELP_ROWS, "large": 3, "xlarge": 3}
+
+
 @bp.get("/settings/help")
 @tv_device_required(paired=False)
 def help_remote():
     parent = url_for("tv.settings") if g.device.paired else url_for("tv.pair")
-    return render_template("tv/help.html", parent=parent)
+    per_page = HELP_PER_PAGE.get(g.device.text_size, HELP_ROWS)
+    pages = math.ceil(HELP_ROWS / per_page)
+    page = min(page_arg(), pages)
+    return render_template("tv/help.html", parent=parent, page=page, pages=pages,
+                           first=(page - 1) * per_page, per_page=per_page)
 
 
 @bp.get("/settings/practice")

@@ -13,7 +13,12 @@
                 ['card-expiry-value', 4, '유효기간을 월 2자리, 년 2자리로 입력해 주세요 (예: 1229).', '유효기간 4자리 (월월년년)'],
                 ['card-birth-value', 6, '생년월일 6자리를 입력해 주세요 (예: 480312).', '생년월일 6자리'],
                 ['card-pw-value', 2, '카드 비밀번호 앞 2자리를 입력해 주세요.', '비밀번호 앞 2자리']];
-  var sent = false, box = byId('card-check'), order = ['card-number', 'card-expiry', 'card-birth', 'card-pw', 'card-pay'];
+  var box = byId('card-check'), k, t;
+  /* the screen's language: the template puts each text on the box (data-t0 ... data-t9) */
+  for (k = 0; k < checks.length; k++) {
+    for (t = 2; t < 4; t++) { checks[k][t] = attr(box, 'data-t' + (k * 2 + t - 2)) || checks[k][t]; }
+  }
+  var sent = false, order = ['card-number', 'card-expiry', 'card-birth', 'card-pw', 'card-pay'];
   function go(id) { if (win.RemoteNav) { win.RemoteNav.focus(id); } }
   doc.addEventListener('remotekey', function (e) {
     var d = e.detail || {}, el = d.element, at = el ? order.indexOf(el.id) : -1, input;
@@ -41,15 +46,15 @@
     }
     for (j = 0; j < wrong.length; j++) {
       first = first || order[wrong[j] < 0 ? 1 : wrong[j]];
-      wrong[j] = wrong[j] < 0 ? '유효기간의 월은 01부터 12까지입니다.' : checks[wrong[j]][wrong.length > 1 ? 3 : 2];
+      wrong[j] = wrong[j] < 0 ? (attr(box, 'data-t8') || '유효기간의 월은 01부터 12까지입니다.') : checks[wrong[j]][wrong.length > 1 ? 3 : 2];
     }
     if (wrong.length) {
-      say(wrong.length > 1 ? '다음을 확인해 주세요: ' + wrong.join(', ') + '.' : wrong[0]);
+      say(wrong.length > 1 ? (attr(box, 'data-t9') || '다음을 확인해 주세요: ') + wrong.join(', ') + '.' : wrong[0]);
       go(first);
       return false;
     }
     sent = true;
-    say('결제하는 중입니다. 잠시만 기다려 주세요.');
+    say(attr(box, 'data-t10') || '결제하는 중입니다. 잠시만 기다려 주세요.');
     return true;
   };
 })(window, document);
