@@ -103,8 +103,8 @@ def _shown(d: dict) -> str:
 def _shown_order(p: payments.Prepared) -> str:
     """Where an order sends its receipt, as :func:`_shown` says it (the order keeps it masked)."""
     if p.delivery_method in ("email", "fax") and p.delivery_masked:
-        return ("메일 %s" if p.delivery_method == "email" else "팩스 %s") % p.delivery_masked
-    return "받지 않음"
+        return "%s %s" % (gettext("메일") if p.delivery_method == "email" else gettext("팩스"), p.delivery_masked)
+    return gettext("받지 않음")
 
 
 def _pages(items, page):
