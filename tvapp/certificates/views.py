@@ -365,23 +365,22 @@ def _submit_preset(f):
 def repeat(receipt_no):
     """같은 증명서 다시 받기: the same certificate, person, options and
     destination, as a new request, after the identity check."""
-    try:
-        plan = certs.repeat_plan(rt(), g.household.id, receipt_no[:32])
-    except certs.FlowError as e:
-        return _calm("다시 받을 수 없습니다", e.message, "처음부터 신청해 주세요.",
-                     url_for("certs.catalogue_list"), "증명서 목록", 422)
-    _preset(plan)
-    return redirect(url_for("certs.identity"))
+    return _planned("다시 받을 수 없습니다", certs.repeat_plan, g.household.id, receipt_no[:32])
 
 
 @bp.get("/quick/<cert_type>/<int:resident_id>/<place>")
 @tv_device_required
 def quick(cert_type, resident_id, place):
     """A certificate to a remembered place in one press (the 납세증명서 after paying)."""
+    return _planned("바로 신청할 수 없습니다", certs.quick_plan, g.household.id, resident_id, cert_type, place[:16])
+
+
+def _planned(refused, make_plan, *args):
+    """A request planned whole (repeat, one press): straight to the identity check, or a calm refusal."""
     try:
-        plan = certs.quick_plan(rt(), g.household.id, resident_id, cert_type, place[:16])
+        plan = make_plan(rt(), *args)
     except certs.FlowError as e:
-        return _calm("바로 신청할 수 없습니다", e.message, "처음부터 신청해 주세요.",
+        return _calm(refused, e.message, "처음부터 신청해 주세요.",
                      url_for("certs.catalogue_list"), "증명서 목록", 422)
     _preset(plan)
     return redirect(url_for("certs.identity"))
