@@ -43,7 +43,8 @@ def test_timeline_details_and_dates_in_english(tv, demo):  # noqa: F811
     assert "The receiving fax is busy. Trying again in 3 min." in page
     assert "The mail server is not taking mail just now" in page
     assert "통화 중" not in page and "메일 서버" not in page
-    assert "구청 담당자 메모" in page  # a text with no translation stays as stored
+    # a text with no English form is not shown in Korean: the step says where to read it
+    assert "구청 담당자 메모" not in page and "The details are in Korean: choose 한국어 in Settings" in page
     month = ("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())[(when + timedelta(hours=9)).month - 1]
     assert re.search(r"%s \d{1,2} \d{2}:\d{2}" % month, page)
     assert not KOREAN_DATE.search(page)
@@ -74,10 +75,18 @@ def test_tax_names_dates_and_plurals_in_english(taxtv, demo):  # noqa: F811
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
-def test_the_timeline_falls_back_to_the_stored_text(app, lang):
+def test_the_timeline_without_an_english_form_says_where_to_read_it(app, lang):
     with app.test_request_context(), force_locale(lang):
         labels = table(lang)
-        assert step_message("누구도 모르는 문장", labels) == "누구도 모르는 문장"
+        assert step_message("누구도 모르는 문장", labels) == (
+            "The details are in Korean: choose 한국어 in Settings to read them." if lang == "en" else "누구도 모르는 문장")
+        # a back end's own English, when it gave one
+        assert step_message("누구도 모르는 문장", labels, "The office refused it.") == (
+            "The office refused it." if lang == "en" else "누구도 모르는 문장")
+        # a text the services joined from known sentences, with an amount and a tax's name in it
+        assert step_message("자동차세 12,000원을 납부했습니다. 입금 기한이 지났습니다. 요금은 청구되지 않았습니다.", labels) == (
+            "Automobile tax of KRW 12,000 paid. The deadline for the transfer has passed. Nothing was charged."
+            if lang == "en" else "자동차세 12,000원을 납부했습니다. 입금 기한이 지났습니다. 요금은 청구되지 않았습니다.")
         busy = step_message("받는 팩스가 응답하지 않습니다. 1시간 뒤 다시 보냅니다.", labels)
         assert busy == ("The receiving fax does not answer. Trying again in 1 h." if lang == "en"
                         else "받는 팩스가 응답하지 않습니다. 1시간 뒤 다시 보냅니다.")

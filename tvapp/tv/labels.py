@@ -109,9 +109,24 @@ STEP_MESSAGES = [
     _l("납부 기록을 찾을 수 없습니다. 구청에 문의해 주세요."),
     _l("처리 중 문제가 생겼습니다. 구청에 문의해 주세요."),
     _l("여러 번 시도했지만 처리하지 못했습니다."),
+    _l("구청 시스템에 연결할 수 없어 기다리는 중입니다. 연결되면 자동으로 이어서 처리합니다."),
+    _l("받으실 방법이 정해지지 않았습니다."), _l("팩스를 보내지 못했습니다."), _l("신청인을 찾을 수 없습니다."),
+    _l("알 수 없는 민원 종류입니다."), _l("알 수 없는 증명서 종류입니다."),
+    # a tax payment's (services.taxes), said sentence by sentence as the services join them
+    _l("납부는 끝났습니다."), _l("요금은 청구되지 않았습니다."), _l("다시 납부하지 마세요."),
+    _l("결제 결과 확인 중이며 나의 민원에 표시됩니다"), _l("결제 결과를 확인 중이며 나의 민원에 표시됩니다."),
+    _l("결제한 금액은 구청에서 확인 후 환불해 드립니다."), _l("결제되지 않았습니다."), _l("결제하지 못했습니다."),
+    _l("입금 기한이 지났습니다."), _l("이미 납부된 고지서입니다."), _l("고지서를 다시 확인해 주세요."),
+    _l("화면에 보이던 금액과 납부할 금액이 다릅니다."), _l("구청 시스템에 연결할 수 없어 납부하지 않았습니다."),
+    # the payment companies' refusals (services.payments)
+    _l("결제 회사에 연결할 수 없습니다."), _l("결제 회사에 연결할 수 없어 결제하지 않았습니다."),
+    _l("결제 회사의 응답을 확인하는 중입니다."), _l("카드 번호가 올바르지 않습니다."), _l("다시 입력해 주세요."),
+    _l("카드 비밀번호 앞 두 자리가 맞지 않습니다."), _l("카드 잔액(한도)이 부족합니다."), _l("카드 한도를 넘었습니다."),
+    _l("다른 카드로 납부해 주세요."), _l("유효기간이 지난 카드입니다."),
 ]
 
-# (pattern of a stored Korean text, its msgid with the pattern's groups as %(a)s, %(b)s)
+# (pattern of a stored Korean text, its msgid with the pattern's groups as %(a)s, %(b)s); a group
+# that is itself Korean (a tax's name, an amount) is said in English too
 STEP_PATTERNS = [
     (r"받는 팩스가 통화 중입니다\. (.+) 뒤 다시 보냅니다\.", _l("받는 팩스가 통화 중입니다. %(a)s 뒤 다시 보냅니다.")),
     (r"받는 팩스가 응답하지 않습니다\. (.+) 뒤 다시 보냅니다\.", _l("받는 팩스가 응답하지 않습니다. %(a)s 뒤 다시 보냅니다.")),
@@ -120,6 +135,11 @@ STEP_PATTERNS = [
     (r"팩스 번호로 전화 거는 중 \((\d+)번째 시도\)", _l("팩스 번호로 전화 거는 중 (%(a)s번째 시도)")),
     (r"팩스 전송을 기다리는 중입니다 \((\d+)쪽\)", _l("팩스 전송을 기다리는 중입니다 (%(a)s쪽)")),
     (r"팩스 전송 완료 \((\d+)쪽\)", _l("팩스 전송 완료 (%(a)s쪽)")),
+    (r"(\d+)/(\d+) 페이지 전송 중", _l("%(a)s/%(b)s 페이지 전송 중")),
+    (r"([\d,]+)원", _l("%(a)s원")),
+    (r"(.+) 납부", _l("%(a)s 납부")),
+    (r"(\S+) ([\d,]+원)을 납부했습니다\.", _l("%(a)s %(b)s을 납부했습니다.")),
+    (r"구청에서 납부할 금액이 바뀌었습니다\((.+)\)\.", _l("구청에서 납부할 금액이 바뀌었습니다(%(a)s).")),
 ]
 _DELAY = re.compile(r"(\d+)(시간|분|초)")
 _DELAY_UNITS = {"시간": _l("%(n)d시간"), "분": _l("%(n)d분"), "초": _l("%(n)d초")}
@@ -227,21 +247,63 @@ def day_time(value) -> str:
     return english_datetime(value) if table().get("en") else korean_datetime(value)
 
 
-def step_message(text: str, labels: dict | None = None) -> str:
-    """A stored step text in the screen's language (as stored when Korean, or
-    when no translation is known)."""
-    labels = labels or table()
-    if not labels.get("en") or not text:
-        return text
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def _known(text: str, labels: dict) -> str | None:
+    """One stored text (or sentence) in English, or None when no form is known."""
     found = labels["messages"].get(text)
     if found is not None:
         return found
     for pattern, msgid in labels["patterns"]:
         m = pattern.match(text)
         if m:
-            value = _DELAY.sub(lambda d: gettext(labels["units"][d.group(2)], n=int(d.group(1))), m.group(1))
-            return gettext(msgid, a=value)
-    return text
+            values = []
+            for group in m.groups():
+                value = _DELAY.sub(lambda d: gettext(labels["units"][d.group(2)], n=int(d.group(1))), group)
+                if _HANGUL.search(value):  # a part said in Korean too: a tax's name, an amount, a reason
+                    value = labels["taxes"].get(value) or _known(value, labels)
+                if value is None:
+                    break
+                values.append(value)
+            else:
+                return gettext(msgid, **dict(zip("ab"[:len(values)], values, strict=True)))
+    found = gettext(text)  # the services' words marked in tvapp.tv.service_texts
+    return found if found != text else None
+
+
+def _sentences(text: str, labels: dict) -> str | None:
+    """A text the services joined from sentences, each part known (the longest first)."""
+    parts, out, i = _SENTENCES.split(text.strip()), [], 0
+    while i < len(parts):
+        for j in range(len(parts), i, -1):
+            found = _known(" ".join(parts[i:j]), labels)
+            if found is not None:
+                out.append(found)
+                i = j
+                break
+        else:
+            return None
+    return " ".join(out)
+
+
+def step_message(text: str, labels: dict | None = None, english: str | None = None) -> str:
+    """A stored step text in the screen's language: as stored in Korean; in
+    English its translation, found for the whole text or sentence by
+    sentence (a text the services compose: "입금 기한이 지났습니다. 요금은
+    청구되지 않았습니다."), else ``english`` (a back end's own English,
+    detail["message_en"]), else a note that the details are in Korean
+    (never a Korean sentence on an English screen)."""
+    labels = labels or table()
+    if not labels.get("en") or not text or not _HANGUL.search(text):
+        return text
+    found = _known(text, labels)
+    if found is None:
+        found = _sentences(text, labels)
+    if found is None and english and not _HANGUL.search(english):
+        found = english
+    return found if found is not None else gettext("자세한 내용은 한국어 화면에서 볼 수 있습니다.")
 
 
 def _message(ev, detail: dict, labels: dict) -> str:
@@ -249,7 +311,8 @@ def _message(ev, detail: dict, labels: dict) -> str:
         return gettext("메일 대신 %(to)s 팩스로 보냅니다.", to=str(detail.get("to_masked", "")))
     if ev.kind == "switched":
         return gettext("팩스를 멈추고 %(to)s 메일로 보냅니다.", to=str(detail.get("to_masked", "")))
-    return step_message(str(detail.get("message", ""))[:400], labels)
+    english = detail.get("message_en")
+    return step_message(str(detail.get("message", ""))[:400], labels, str(english) if english else None)
 
 
 def timeline_steps(events, max_steps: int = 8, newest_first: bool = False) -> tuple[list[dict], int]:
