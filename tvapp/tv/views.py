@@ -180,7 +180,7 @@ def request_detail(receipt_no):
     r, events = ledger.request_screen(runtime(), receipt_no, g.household.id)
     if r is None:
         abort(404)
-    steps, hidden = timeline_steps(events, max_steps=14, newest_first=True)
+    steps, hidden = timeline_steps(events, max_steps=60, newest_first=True)  # every step: the box pages
     trouble = _in_trouble(r, events)
     req = {"receipt_no": r.receipt_no, "kind": kind_text(r.kind, r.certificate_type, labels),
            "status": status_text(r.kind, r.status, labels),

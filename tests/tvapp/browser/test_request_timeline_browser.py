@@ -1,5 +1,6 @@
 """Issue 17 item 3: a request's timeline on the TV, newest step first, every
-line readable at every text size with the buttons on screen, and the page
+line readable at every text size and in both languages with the buttons on
+screen (a page of whole steps at a time, turned with the remote), and the page
 following the request by itself (live.js) with the focus kept where it was.
 Real Chromium at 1280x720, remote keys only."""
 
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 from services import ledger
 from services.households import get_household
 from services.models import Device, Request, utcnow
+from tests.support.screen_audit import _MEASURE_JS, KEEP_HANGUL, MIN_PX, SAFE_X, SAFE_Y
 from tests.tvapp.browser.test_tv_browser import HOUSEHOLD, go, ready
 
 pytestmark = pytest.mark.browser
@@ -77,40 +79,83 @@ def steps_from_newest(tv):
     return tv.page.evaluate("() => Array.from(document.querySelectorAll('#timeline .tl-step'), li => li.id)")
 
 
+def set_lang(rt, lang):
+    with rt.session() as s:
+        s.execute(update(Device).values(lang=lang))
+
+
+def cut_or_korean(tv, size, lang):
+    """The screen audit's own checks (tests.support.screen_audit): text cut by a box or the screen's
+    edge, text over text, Korean left on an English screen."""
+    found = tv.page.evaluate(_MEASURE_JS, {"safeX": SAFE_X, "safeY": SAFE_Y, "minPx": MIN_PX[size],
+                                          "keep": list(KEEP_HANGUL), "english": lang == "en"})
+    return {k: found[k] for k in ("clipped", "overlap", "hangul", "small") if found[k]}
+
+
+def shown_steps(tv):
+    """The timeline's items on screen now (ids), and the page line under it."""
+    return tv.page.evaluate("""() => [Array.from(document.querySelectorAll('#timeline > li'))
+        .filter(li => li.getClientRects().length > 0).map(li => li.id),
+        (document.getElementById('tl-pos') || {}).innerText || '']""")
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
 @pytest.mark.parametrize("size", ["normal", "large", "xlarge"])
-def test_twenty_events_newest_first_and_every_step_reachable(server, demo, tv, artifacts, size):
+def test_twenty_events_newest_first_and_every_step_reachable(server, demo, tv, artifacts, size, lang):
+    """A request of 20 events read whole with the remote: newest first, a page of whole steps at a
+    time (never a step cut at the box's edge), DOWN brings every step into view, "1/3 쪽" says where."""
     receipt = make_request(demo, TWENTY, "delivered", "twenty")
     tv.page.goto(server + "/tv/simulator")
     set_size(demo, size)
+    set_lang(demo, lang)
     go(tv, server + "/tv/requests/%s" % receipt)
     assert tv.page.get_attribute("html", "class") == "rn-text-" + size
+    assert tv.page.get_attribute("html", "lang") == lang
     assert tv.focused_id() == "detail-back"
-    lines = tv.page.inner_text("#timeline")
-    # newest first: the SMS notice, then 전달 완료, ... the first steps last (16 steps: 14 shown)
-    order = [lines.index(t) for t in ("문자 알림 보냄", "전달 완료", "3페이지 모두 보냄", BUSY, "구청 확인",
-                                      "앞의 단계 2개는 줄였습니다")]
+    lines = tv.page.text_content("#timeline")  # every step, shown or on a later page
+    # newest first: the SMS notice, then 전달 완료, ... the first steps last (16 steps, all there)
+    words = (("문자 알림 보냄", "전달 완료", "3페이지 모두 보냄", BUSY, "구청 확인", "구청 시스템 점검 중", "본인 확인", "접수")
+             if lang == "ko" else
+             ("Text message sent", "Delivered", "All 3 pages sent", "The receiving fax is busy. Trying again in 3 min.",
+              "Accepted by the office", "The details are in Korean", "Identity check", "Received"))
+    order = [lines.index(t) for t in words]
     assert order == sorted(order), lines
-    for text in ("문자 알림 보냄", "전달 완료", BUSY):
+    for text in words[:2]:  # the newest steps show first
         assert tv.page.evaluate(VISIBLE_JS, text), (size, text)
     for button in ("detail-back", "detail-refresh"):
         box = tv.page.locator("#" + button).bounding_box()
         assert box["y"] >= 36 and box["y"] + box["height"] <= 684, (button, box)
     assert tv.small_text(30) == [], tv.small_text(30)
-    check_screen_top(tv, artifacts, "timeline-twenty-%s" % size)
+    assert cut_or_korean(tv, size, lang) == {}
+    check_screen_top(tv, artifacts, "timeline-twenty-%s-%s" % (size, lang))
     assert tv.page.locator("script[src*='live.js']").count() == 0  # final: nothing to follow
-    # Every step, down to the first, is reached with DOWN and scrolled into view.
-    ids = steps_from_newest(tv) + ["tl-more"]
-    assert len(ids) == 15
+    first_page, where = shown_steps(tv)
+    ids = steps_from_newest(tv)
+    assert len(ids) == 16 and tv.page.locator("#tl-more").count() == 0
+    assert first_page == ids[:len(first_page)] and 1 < len(first_page) < len(ids), first_page
+    pages = int(where.split("/")[1].split()[0])
+    assert where.startswith("1/") if lang == "ko" else where.startswith("Page 1/"), where
+    # Every step, down to the first, is reached with DOWN: its page shows, whole, nothing cut.
+    seen, turned = [], 0
     tv.press("DOWN")
     for sid in ids:
         assert tv.focused_id() == sid
-        assert tv.page.evaluate(INSIDE_JS, sid), (size, sid)
+        assert tv.page.evaluate(INSIDE_JS, sid), (size, lang, sid)
+        shown, where = shown_steps(tv)
+        assert sid in shown and shown == ids[ids.index(shown[0]):ids.index(shown[0]) + len(shown)], shown
+        if shown != (seen[-1] if seen else None):
+            seen.append(shown)
+            turned += 1
+            assert where.split()[0 if lang == "ko" else 1] == "%d/%d" % (turned, pages), where
+            assert cut_or_korean(tv, size, lang) == {}, (size, lang, sid)
         tv.press("DOWN")
-    assert "구청 시스템에 전송" in tv.page.inner_text("#" + ids[-2])
-    tv.screenshot(artifacts / ("timeline-twenty-%s-oldest.png" % size))
+    assert [i for page in seen for i in page] == ids and len(seen) == pages  # each step on one page
+    assert words[-1] in tv.page.inner_text("#" + ids[-1])  # the first step, on the last page
+    tv.screenshot(artifacts / ("timeline-twenty-%s-%s-oldest.png" % (size, lang)))
     for _ in ids:
         tv.press("UP")
     assert tv.focused_id() in ("detail-back", "detail-refresh")
+    assert shown_steps(tv)[0] == first_page
 
 
 def check_screen_top(tv, artifacts, name):
