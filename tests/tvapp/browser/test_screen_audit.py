@@ -42,13 +42,7 @@ PHONE = "010-0000-0003"  # 김민준's
 #: Findings not fixed yet, by (screen, check, when): "when" is "*", a size,
 #: a language or "size-lang" (see tests.support.screen_audit.known_reason).
 #: Each says why. Anything else the audit finds fails the test. Keep it short.
-TIMELINE = ("the request timeline scrolls in its own box (newest first, moved through with the remote): "
-            "the line at the box's lower edge is reported cut")
 KNOWN: dict[tuple[str, str, str], str] = {
-    # The request timeline (issue 17 item 3):
-    ("request", "clipped", "*"): TIMELINE,
-    ("request", "hangul", "en"): "timeline details are the services' Korean messages (issue 17 item 9)",
-    ("cert done", "clipped", "xlarge"): TIMELINE + " (the same timeline macro: a step's label cut with …)",
     # Content in Korean by nature:
     ("news list", "hangul", "en"): "news titles, categories and dates are the district's own Korean content",
     ("news article", "hangul", "en"): "an article is the district's own Korean content",
