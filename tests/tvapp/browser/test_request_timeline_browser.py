@@ -195,3 +195,34 @@ def test_the_screen_follows_the_request_and_keeps_the_focus(server, demo, tv, ar
     assert "1/3 페이지 전송 중" in tv.page.inner_text("#timeline")
     assert tv.focused_id() == held  # the reload kept the focus where the user was
     check_screen_top(tv, artifacts, "timeline-live")
+
+
+def test_a_new_step_keeps_the_focused_step_and_its_page(server, demo, tv, artifacts):
+    """Paged at 아주 크게, the user reading an older step on a later page: a new event reloads the
+    screen by itself, the same step keeps the focus and its page shows it whole."""
+    receipt = make_request(demo, TWENTY[:9], "delivering", "live-paged")
+    tv.page.goto(server + "/tv/simulator")
+    set_size(demo, "xlarge")
+    go(tv, server + "/tv/requests/%s" % receipt)
+    first_page, where = shown_steps(tv)
+    assert where.startswith("1/"), where
+    tv.press("DOWN")
+    while tv.focused_id() in first_page:
+        tv.press("DOWN")
+    held = tv.focused_id()
+    assert held.startswith("tl-") and held not in first_page
+    version = tv.page.get_attribute("#req-detail", "data-live-version")
+    with demo.session() as s:
+        req = s.scalar(select(Request).where(Request.receipt_no == receipt))
+        ledger.append_event(s, req.id, "later-dial", "delivering", {"page": 1, "pages": 3})
+    tv.page.wait_for_function(
+        "(v) => { const d = document.getElementById('req-detail');"
+        " return d && d.getAttribute('data-live-version') !== v; }", arg=version, timeout=20000)
+    ready(tv)
+    assert "1/3 페이지 전송 중" in tv.page.text_content("#timeline")
+    assert tv.focused_id() == held
+    shown, where = shown_steps(tv)
+    assert held in shown and not where.startswith("1/"), (shown, where)
+    assert tv.page.evaluate(INSIDE_JS, held)
+    assert cut_or_korean(tv, "xlarge", "ko") == {}
+    tv.screenshot(artifacts / "timeline-live-paged.png")
