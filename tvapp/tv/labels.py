@@ -87,9 +87,12 @@ TAX_ITEMS = {
     "등록면허세": _l("등록면허세"),
 }
 
-# What the timeline's steps say (stored in Korean by the pipelines and the fax
-# worker): the English screens show these translations; a text not listed
-# here stays as stored. Texts with a number or a delay are matched by pattern.
+# What the timeline's steps say (stored in Korean by the pipelines, the fax
+# worker and the payment providers): the English screens show these
+# translations, for a whole text or sentence by sentence (step_message).
+# Texts with a number or a delay are matched by pattern. Every sentence the
+# services can write must have one: tests/tvapp/test_timeline_english.py walks
+# their source for them.
 STEP_MESSAGES = [
     _l("팩스 전송 대기 중"), _l("팩스를 보내는 중입니다."), _l("요청에 따라 팩스 전송을 취소했습니다."),
     _l("팩스 전송이 취소되었습니다."), _l("팩스 게이트웨이에 전달했습니다."),
