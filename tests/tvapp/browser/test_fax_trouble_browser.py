@@ -80,8 +80,10 @@ def test_busy_fax_switched_to_email_with_the_remote(office, tv, smtp, artifacts)
     press_nav(tv, "OK", "/tv/requests/%s" % no)
     assert "메일로 바꿈" in tv.page.inner_text("#timeline")
     wait_text(tv, ".req-summary", "전달 완료")   # no key pressed: the screen followed the request
-    lines = tv.page.inner_text("#timeline")
+    lines = tv.page.text_content("#timeline")  # every step (the box shows a page of them at a time)
     assert lines.index("문자 알림 보냄") < lines.index("전달 완료") < lines.index("팩스 멈춤") < lines.index("메일로 바꿈")
+    shown = tv.page.inner_text("#timeline")  # the newest on the first page
+    assert "문자 알림 보냄" in shown and "전달 완료" in shown
     assert tv.page.locator("#detail-switch").count() == 0 and tv.page.locator("#detail-cancel").count() == 0
     check_screen_top(tv, artifacts, "fax-trouble-switched")
     assert statuses(office.runtime, [rid])[rid] == "delivered"
