@@ -17,8 +17,10 @@ Checks, each a list of findings (empty: all good):
   at its centre);
 - ``small``: the smallest text at least ``MIN_PX[size]``;
 - ``axe``: axe-core's WCAG 2.x A/AA rules plus ``color-contrast-enhanced`` (7:1);
-- ``hangul``: in English, no Hangul outside ``[data-i18n-keep]`` (names,
-  addresses) and the known demo names.
+- ``hangul``: in English, no Hangul but in text whose nearest ``lang`` is
+  Korean (``lang="ko"``: a name, an address, a car's plate, the district's
+  own news and ticker headlines) and the known demo names; anything else
+  Korean is a finding.
 
 axe-core comes from npm (``package.json``; ``scripts/system-deps.sh test``
 runs ``npm ci``). The page's CSP allows scripts by hash only, so a script tag
@@ -172,9 +174,12 @@ _MEASURE_JS = r"""
     if (!cut && /hidden|clip/.test(cs.overflowX + cs.overflowY) && cs.display !== 'inline'
         && (p.scrollWidth > p.clientWidth + 1 || p.scrollHeight > p.clientHeight + 1)) cut = 'overflows its box';
     if (cut) out.clipped.push({el: label(p), text, why: cut});
-    // English: nothing Korean left but names and addresses
-    // (the ticker's headlines are the district's own words, like the news)
-    if (english && /[\uac00-\ud7a3\u3131-\u318e]/.test(n.nodeValue) && !p.closest('[data-i18n-keep], #tv-ticker')) {
+    // English: nothing Korean left but names and addresses. Korean marked as Korean (the nearest
+    // lang="ko": a name, an address, the district's own news and ticker) is right on an English page;
+    // an element inside it that says it is English again is not.
+    const marked = p.closest('[lang]');
+    const korean = marked && /^ko\b/i.test(marked.getAttribute('lang'));
+    if (english && /[\uac00-\ud7a3\u3131-\u318e]/.test(n.nodeValue) && !korean) {
       let rest = n.nodeValue.replace(/[\uac00-\ud7a3]\*+[\uac00-\ud7a3]?/g, '');  // masked names: 김*수
       for (const k of keep) rest = rest.split(k).join('');
       if (/[\uac00-\ud7a3\u3131-\u318e]/.test(rest)) out.hangul.push({el: label(p), text});
