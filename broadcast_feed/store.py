@@ -7,6 +7,7 @@ Nothing here commits: callers own the unit of work (``runtime.session()``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, or_, select
@@ -358,20 +359,36 @@ class DbSink:
 
 # -- the TV's news screens, one unit of work each (the views open no sessions) --------
 
-def published_page(runtime, now: datetime, category: str | None, page: int, per_page: int,
-                   max_categories: int) -> tuple[list[str], str | None, list[NewsItem], int, int, int]:
+def published_titles(s, now: datetime, category: str | None = None) -> list[tuple[int, str]]:
+    """``(id, title)`` of what the TV shows, in the list's order (newest first)."""
+    where = list(_live(now))
+    if category:
+        where.append(NewsItem.category == category)
+    newest = func.coalesce(NewsItem.published_at, NewsItem.went_live_at)
+    q = select(NewsItem.id, NewsItem.title).where(*where).order_by(newest.desc(), NewsItem.id.desc())
+    return [(i, t) for i, t in s.execute(q)]
+
+
+def published_page(runtime, now: datetime, category: str | None, page: int, max_categories: int,
+                   pages_of: Callable[[list[str]], list[tuple[int, int]]],
+                   ) -> tuple[list[str], str | None, list[NewsItem], int, int, int]:
     """One page of the news list: ``(categories, category, items, total,
     page, pages)``; a category no live item has reads as none, a page past
-    the end as the last."""
+    the end as the last. ``pages_of(titles)`` cuts the list into pages
+    (``(start, end)`` each: as many rows as fit the screen, by their titles;
+    broadcast_feed.tvtext.list_pages)."""
     with runtime.session() as s:
         categories = published_categories(s, now)[:max_categories]
         if category not in categories:
             category = None
-        _, total = published_items(s, now, category, 0, 0)
-        pages = max(1, -(-total // per_page))
-        page = min(page, pages)
-        rows, _ = published_items(s, now, category, (page - 1) * per_page, per_page)
-        return categories, category, rows, total, page, pages
+        titles = published_titles(s, now, category)
+        bounds = pages_of([t for _, t in titles]) or [(0, 0)]
+        page = min(max(1, page), len(bounds))
+        start, end = bounds[page - 1]
+        ids = [i for i, _ in titles[start:end]]
+        found = {r.id: r for r in s.scalars(select(NewsItem).where(NewsItem.id.in_(ids)))} if ids else {}
+        rows = [found[i] for i in ids if i in found]
+        return categories, category, rows, len(titles), page, len(bounds)
 
 
 def live_item_of(runtime, item_id: int, now: datetime) -> NewsItem | None:

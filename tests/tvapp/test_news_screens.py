@@ -40,13 +40,21 @@ def test_news_list_paged_newest_first(tv, demo):
     assert len(items) == 12
     first = items[0]
     assert g.initial == "news-%d" % first[0]
-    assert "1 / 3 쪽" in html and "cat-all" in g.focusables
+    # a page holds the rows that fit: at most 5, fewer where a title takes two lines
+    bounds = tvtext.list_pages([t for _, t, _ in items], "normal")
+    assert 3 <= len(bounds) <= 4 and all(1 <= b - a <= 5 for a, b in bounds)
+    assert "1 / %d 쪽" % len(bounds) in html and "cat-all" in g.focusables
     ids = [int(m) for m in re.findall(r'id="news-(\d+)"', html)]
-    assert ids == [i for i, _, _ in items[:5]]
+    assert ids == [i for i, _, _ in items[bounds[0][0]:bounds[0][1]]]
     assert g.colour_keys.get("BLUE") == "다음 쪽"
-    html3 = tv.get("/tv/news/?page=3").get_data(as_text=True)
+    html3 = tv.get("/tv/news/?page=%d" % len(bounds)).get_data(as_text=True)
     check_screen(html3, "/tv/")
-    assert [int(m) for m in re.findall(r'id="news-(\d+)"', html3)] == [i for i, _, _ in items[10:]]
+    assert [int(m) for m in re.findall(r'id="news-(\d+)"', html3)] == [i for i, _, _ in items[bounds[-1][0]:]]
+    # every item is on one page, in order
+    seen = []
+    for n in range(1, len(bounds) + 1):
+        seen += [int(m) for m in re.findall(r'id="news-(\d+)"', tv.get("/tv/news/?page=%d" % n).get_data(as_text=True))]
+    assert seen == [i for i, _, _ in items]
     # the categories row sits above the list
     assert g.press("UP") in {"cat-all"} | {f for f in g.focusables if f.startswith("cat-")}
 
@@ -115,6 +123,60 @@ def test_pages_fit_the_article_box(size):
     assert geo.lines * geo.font_px * tvtext.LINE_HEIGHT <= tvtext.BOX_HEIGHT_BY_SIZE.get(size, tvtext.BOX_HEIGHT)
 
 
+LONG_TITLE = ("마포구, 2027년 1월부터 65세 이상 어르신과 장애인 가구의 겨울철 난방비와 전기요금 감면을 넓히고 "
+              "신청은 동 주민센터 한 곳에서 모두 받기로")  # 80+ characters
+
+
+def test_list_rows_take_the_lines_their_titles_need():
+    assert len(LONG_TITLE) >= 80
+    for size in ("normal", "large", "xlarge"):
+        assert tvtext.list_title_lines("폭설 대비 제설함 점검", size) == 1
+        lines = tvtext.list_title_lines(LONG_TITLE, size)
+        assert 2 <= lines < tvtext.list_max_lines(size)
+        assert tvtext.list_title(LONG_TITLE, size) == LONG_TITLE  # whole, never cut
+        # each line counted fits the title's width (bold, on the high side)
+        for line in tvtext.wrap(LONG_TITLE, tvtext.list_line_em(size), tvtext.bold_em):
+            assert sum(tvtext.bold_em(c) for c in line) * tvtext.FONT_PX[size] <= tvtext.LIST_TITLE_PX[size]
+    # the bigger the text, the more lines
+    assert (tvtext.list_title_lines(LONG_TITLE, "normal") <= tvtext.list_title_lines(LONG_TITLE, "large")
+            <= tvtext.list_title_lines(LONG_TITLE, "xlarge"))
+
+
+def test_a_title_longer_than_a_page_ends_with_an_ellipsis():
+    huge = "구청 " * 250
+    for size in ("normal", "xlarge"):
+        shown = tvtext.list_title(huge, size)
+        assert shown.endswith(" …") and huge.startswith(shown[:-2])
+        assert len(tvtext.wrap(shown, tvtext.list_line_em(size), tvtext.bold_em)) == tvtext.list_max_lines(size)
+
+
+@pytest.mark.parametrize("size", ["normal", "large", "xlarge"])
+def test_list_pages_hold_the_rows_that_fit(size):
+    short, long_ = "폭설 대비 제설함 점검", LONG_TITLE
+    titles = [short] * 7 + [long_] * 5 + [short] + ["구청 " * 250]
+    bounds = tvtext.list_pages(titles, size)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(titles)
+    assert all(a < b and b - a <= 5 for a, b in bounds)
+    assert all(bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1))  # each title once, in order
+    line = tvtext.LIST_LINE_PX[size]
+    for a, b in bounds:
+        rows = [tvtext.LIST_ROW_PAD + tvtext.list_title_lines(t, size) * line for t in titles[a:b]]
+        assert sum(rows) + tvtext.LIST_GAP * (len(rows) - 1) <= tvtext.LIST_ROOM
+    # one-line rows: 5 a page at 보통, fewer at 크게 / 아주 크게; long titles take pages of their own
+    per_page = {"normal": 5, "large": 4, "xlarge": 4}[size]
+    assert tvtext.list_pages([short] * 10, size) == [(i, min(i + per_page, 10)) for i in range(0, 10, per_page)]
+    assert tvtext.list_pages([], size) == [(0, 0)]
+
+
+def test_categories_that_fit_their_row():
+    korean = ["전체", "문화", "복지", "행정", "교통", "안전", "환경"]
+    english = ["All", "Culture", "Welfare", "Administration", "Transport", "Safety", "Environment"]
+    assert tvtext.categories_that_fit(korean, "normal") == 7
+    assert tvtext.categories_that_fit(english, "normal") < 7
+    assert tvtext.categories_that_fit(english, "xlarge") <= tvtext.categories_that_fit(english, "normal")
+    assert tvtext.categories_that_fit(english, "xlarge") >= 2  # 전체 and at least one
+
+
 def test_empty_news_is_calm(demo, client):
     client.household_id = pair(client, demo)
     html = client.get("/tv/news/").get_data(as_text=True)
@@ -141,7 +203,7 @@ def test_ticker_on_every_tv_screen(tv, demo):
         for t in store.list_tickers(s):
             t.state = "expired"
     html = tv.get("/tv/").get_data(as_text=True)
-    assert 'id="tv-ticker" role="status" aria-live="polite" hidden' in html
+    assert 'id="tv-ticker" role="status" aria-live="polite" lang="ko" hidden' in html
     assert tid
 
 

@@ -6,17 +6,21 @@ import logging
 import threading
 
 from flask import Response, abort, current_app, g, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 
 from broadcast_feed import push, store, tvtext
-from services.korean import korean_datetime, month_day
+from services.korean import english_date, english_datetime, korean_datetime, month_day
 from services.models import utcnow
 from tvapp.caching import shared_screen
 from tvapp.news import bp
 from tvapp.tv.device import tv_device_required
+from tvapp.tv.service_texts import svc
 
 log = logging.getLogger(__name__)
 
+#: At most this many rows a page (number keys 1-5); fewer when they do not fit (long titles take
+#: two lines or more; 크게 and 아주 크게): broadcast_feed.tvtext.list_pages.
 PER_PAGE = 5
 MAX_CATEGORIES = 6
 
@@ -54,7 +58,10 @@ def _ticker_context():
 
 
 def news_date(value, long: bool = False) -> str:
-    """11월 20일 (list) or 2026년 11월 20일 16:30 (article), in Korean time."""
+    """11월 20일 / Nov 20 (list) or 2026년 11월 20일 16:30 / Nov 20, 2026 16:30
+    (article), in Korea time, in the screen's language."""
+    if get_locale() is not None and get_locale().language == "en":
+        return english_datetime(value) if long else english_date(value, year=False)
     return korean_datetime(value) if long else month_day(value)
 
 
@@ -73,9 +80,19 @@ def news_list():
     page = _page_arg()
     category = (request.args.get("cat") or "").strip()[:60] or None
     now = utcnow()
+    size = g.device.text_size
     categories, category, rows, total, page, pages = store.published_page(
-        runtime(), now, category, page, PER_PAGE, MAX_CATEGORIES)
-    items = [{"id": r.id, "title": r.title, "category": r.category,
+        runtime(), now, category, page, MAX_CATEGORIES,
+        lambda titles: tvtext.list_pages(titles, size, PER_PAGE))
+    # as many categories as fit their row in the screen's language (the rest are under 전체)
+    labels = [(c, svc(c)) for c in categories]
+    shown = tvtext.categories_that_fit([svc("전체")] + [lb for _, lb in labels], size) - 1
+    if category and category not in [c for c, _ in labels[:shown]]:
+        shown = max(0, shown - 1)  # the chosen one stays in the row, after those that fit
+        labels = labels[:shown] + [(c, lb) for c, lb in labels if c == category]
+    else:
+        labels = labels[:shown]
+    items = [{"id": r.id, "title": tvtext.list_title(r.title, size), "category": r.category,
               "when": r.published_at or r.went_live_at,
               "href": url_for("news.article", item_id=r.id,
                               **({"from": page} if page > 1 else {}),
@@ -86,7 +103,7 @@ def news_list():
         return url_for("news.news_list", page=n, **({"cat": category} if category else {}))
 
     return render_template("news/list.html", items=items, page=page, pages=pages,
-                           page_url=page_url, categories=categories, category=category,
+                           page_url=page_url, categories=labels, category=category,
                            total=total)
 
 

@@ -6,15 +6,23 @@ or :func:`svc`: in English the Flask-Babel catalogue's translation, found by
 the Korean text itself (the msgids are marked below so that ``pybabel
 extract`` and ``tests/tvapp/test_i18n_catalogue.py`` see them). A sentence
 with a number in it is matched by its pattern. Anything not listed stays as
-the service wrote it (back-end data such as a bank's name).
+the service wrote it.
+
+What stays Korean on an English screen - a name, an address, a car's plate,
+the district's own news, a bank or a category we have no English for - is
+marked so (``lang="ko"``: ``|ko`` wraps a text in a span, ``|ko_attr`` gives
+an element the attribute), which screen readers need to read it as Korean.
 """
 
 from __future__ import annotations
 
 import re
 
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 
 #: Fixed texts of the services shown on TV screens (marked for extraction).
 MARKED = (
@@ -47,7 +55,22 @@ MARKED = (
     _l("구청 시스템에 연결할 수 없어 고지서를 불러오지 못했습니다."),
     # a payment's status (services.taxes.payments)
     _l("입금을 기다리는 중입니다. 입금되면 납부가 끝나고 나의 민원에 표시됩니다."),
+    # the banks of virtual accounts, by their official English names (the payment sandbox's is 신한은행)
+    _l("신한은행"), _l("KB국민은행"), _l("국민은행"), _l("우리은행"), _l("하나은행"), _l("NH농협은행"), _l("농협은행"),
+    _l("IBK기업은행"), _l("기업은행"),
+    # the news categories (the district's feeds and the console)
+    _l("행정"), _l("복지"), _l("문화"), _l("교통"), _l("안전"), _l("환경"), _l("나눔"), _l("골목상권"), _l("건강"),
+    _l("교육"), _l("경제"), _l("일자리"), _l("주민"), _l("재난"), _l("보건"), _l("체육"), _l("관광"), _l("공지"),
+    _l("행사"), _l("주택"), _l("청소년"), _l("어르신"), _l("여성가족"), _l("도시"),
 )
+
+#: A bill's 과세대상 (what is taxed), as the back end writes it: its kind, and the
+#: place or the car that is a name and stays Korean.
+SUBJECT_KINDS = {"주택분": _l("주택분"), "토지분": _l("토지분"), "건축물분": _l("건축물분"), "선박분": _l("선박분"),
+                 "항공기분": _l("항공기분")}
+CAR_KINDS = {"승용": _l("승용"), "승합": _l("승합"), "화물": _l("화물"), "특수": _l("특수"), "이륜": _l("이륜")}
+_PLACE_SUBJECT = re.compile(r"^(%s) \((.+?)(?: 외 (\d+)필지)?\)$" % "|".join(SUBJECT_KINDS))
+_CAR_SUBJECT = re.compile(r"^(\S+) \((%s), ([\d,]+ ?cc)\)$" % "|".join(CAR_KINDS))
 
 #: Sentences with a number: (pattern of the Korean, msgid with %(n)s).
 PATTERNS = (
@@ -57,9 +80,52 @@ PATTERNS = (
 _PATTERN_MSGIDS = (_l("인증번호를 5번 틀려 잠시 잠겼습니다. %(n)s분 뒤에 새 인증번호를 받아 주세요.", n=0),)
 
 
+def _korean_screen() -> bool:
+    return get_locale() is None or get_locale().language == "ko"
+
+
+def ko_attr(text) -> Markup:
+    """`` lang="ko"`` for an element whose ``text`` is Korean on a screen in
+    another language (a news title, a name, an address), else nothing."""
+    if text and not _korean_screen() and HANGUL.search(str(text)):
+        return Markup(' lang="ko"')
+    return Markup("")
+
+
+def ko(text) -> Markup:
+    """``text`` (escaped), inside ``<span lang="ko">`` when it is Korean on a
+    screen in another language."""
+    if text is None:
+        return Markup("")
+    if ko_attr(text):
+        return Markup('<span lang="ko">%s</span>') % text
+    return escape(text)
+
+
+def bill_subject(text) -> Markup:
+    """A bill's 과세대상 in the screen's language: in English the kind of tax
+    and of car translated, the address or the car's plate kept Korean and
+    marked so (``주택분 (월드컵북로 212)`` -> Housing (<span lang=ko>월드컵북로
+    212</span>)); a subject of another form through :func:`svc`, else as sent."""
+    if not text or _korean_screen():
+        return escape(text or "")
+    found = _PLACE_SUBJECT.match(text)
+    if found:
+        kind, place, lots = found.groups()
+        place = ko(place)
+        if lots:
+            place = Markup(ngettext("%(place)s 외 %(num)d필지", "%(place)s 외 %(num)d필지", int(lots), place=place))
+        return Markup("%s (%s)") % (str(SUBJECT_KINDS[kind]), place)
+    found = _CAR_SUBJECT.match(text)
+    if found:
+        plate, kind, engine = found.groups()
+        return Markup("%s (%s, %s)") % (ko(plate), str(CAR_KINDS[kind]), engine)
+    return ko(svc(text))
+
+
 def svc(text):
     """``text`` (a service's Korean) in the screen's language."""
-    if not text or get_locale() is None or get_locale().language == "ko":
+    if not text or _korean_screen():
         return text
     for pattern, msgid in PATTERNS:
         found = pattern.match(text)

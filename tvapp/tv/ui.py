@@ -16,7 +16,7 @@ from services import korean, qr
 from services.korean import now_kst
 from tvapp.caching import for_front
 from tvapp.tv.labels import day, day_time, tax_name
-from tvapp.tv.service_texts import svc
+from tvapp.tv.service_texts import bill_subject, ko, ko_attr, svc
 
 
 def qr_data_uri(text: str, scale: int = 6) -> str:
@@ -94,6 +94,9 @@ def init_app(app) -> None:
     app.add_template_filter(day_time, "day_time")
     app.add_template_filter(tax_name, "tax_name")  # 자동차세 / Automobile tax
     app.add_template_filter(svc, "svc")  # a service's Korean text in the screen's language
+    app.add_template_filter(ko, "ko")  # Korean left on an English screen, in <span lang="ko">
+    app.add_template_filter(ko_attr, "ko_attr")  # ... or the element's lang="ko"
+    app.add_template_filter(bill_subject, "bill_subject")  # 주택분 (월드컵북로 212) / Housing (월드컵북로 212)
     for name in ("josa", "eul", "iga", "eun", "gwa", "ro", "particles"):
         app.add_template_filter(getattr(korean, name), name)
 
