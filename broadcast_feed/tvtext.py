@@ -18,9 +18,14 @@ from dataclasses import dataclass
 
 FONT_PX = {"normal": 32, "large": 37, "xlarge": 43}
 BOX_WIDTH = 1088  # px of text per line inside the article box
-BOX_HEIGHT = 300  # px of body text per page (title, meta and pager take the rest)
-#: 아주 크게: the title wraps to two lines rather than being cut, so the text gets less room (three lines a page)
-BOX_HEIGHT_BY_SIZE = {"xlarge": 200}
+BOX_BORDER = 8  # px of the box's border, above and below its text
+#: The article's title (news.css ``.a-title``: bold, 1.1rem, 1152 px wide) wraps onto the lines it
+#: needs; each line it takes comes off the text box below it (``.news-article.tl-N .a-text``), so a
+#: page of text holds fewer lines. px of the text box (border included) by text size and title lines;
+#: a title longer than the most lines kept here ends with … (the list shows it whole).
+ARTICLE_BOX_PX = {"normal": (300, 256, 212, 168), "large": (300, 249, 198, 147), "xlarge": (265, 208, 151)}
+ARTICLE_TITLE_PX = 1152
+ARTICLE_TITLE_FONT = 1.1  # rem
 LINE_HEIGHT = 1.5
 PARAGRAPH_GAP = 0.4  # in lines
 
@@ -48,10 +53,33 @@ class Geometry:
     lines: int  # lines per page
 
     @classmethod
-    def for_size(cls, text_size: str = "normal") -> "Geometry":
-        px = FONT_PX.get(text_size, FONT_PX["normal"])
-        height = BOX_HEIGHT_BY_SIZE.get(text_size, BOX_HEIGHT)
-        return cls(px, BOX_WIDTH / px, max(2, int(height // (px * LINE_HEIGHT))))
+    def for_size(cls, text_size: str = "normal", title_lines: int = 1) -> "Geometry":
+        size = text_size if text_size in FONT_PX else "normal"
+        px = FONT_PX[size]
+        text_px = article_box_px(size, title_lines) - BOX_BORDER
+        return cls(px, BOX_WIDTH / px, max(2, int(text_px // (px * LINE_HEIGHT))))
+
+
+def article_box_px(text_size: str = "normal", title_lines: int = 1) -> int:
+    """px of the article's text box under a title of ``title_lines`` lines."""
+    boxes = ARTICLE_BOX_PX.get(text_size, ARTICLE_BOX_PX["normal"])
+    return boxes[min(max(1, title_lines), len(boxes)) - 1]
+
+
+def article_title(title: str, text_size: str = "normal") -> tuple[str, int]:
+    """The article's title as shown and the lines it takes: whole on the lines it needs, up to
+    the most the text box gives up (``ARTICLE_BOX_PX``); a longer one ends with …."""
+    size = text_size if text_size in FONT_PX else "normal"
+    title = " ".join((title or "").split())
+    line_em = ARTICLE_TITLE_PX / (FONT_PX[size] * ARTICLE_TITLE_FONT)
+    lines = wrap(title, line_em, bold_em)
+    most = len(ARTICLE_BOX_PX[size])
+    if len(lines) <= most:
+        return title, max(1, len(lines))
+    last = lines[most - 1]
+    while last and sum(bold_em(c) for c in last + " …") > line_em:
+        last = last[:-1]
+    return " ".join(lines[:most - 1] + [last.rstrip() + " …"]), most
 
 
 def bold_em(ch: str) -> float:
@@ -105,9 +133,10 @@ def wrap(paragraph: str, line_em: float, char_em=char_em) -> list[str]:
     return lines
 
 
-def paginate(body: str, text_size: str = "normal") -> list[list[str]]:
-    """Pages of paragraphs (a paragraph may continue on the next page)."""
-    geo = Geometry.for_size(text_size)
+def paginate(body: str, text_size: str = "normal", title_lines: int = 1) -> list[list[str]]:
+    """Pages of paragraphs (a paragraph may continue on the next page) under
+    a title of ``title_lines`` lines."""
+    geo = Geometry.for_size(text_size, title_lines)
     paragraphs = [" ".join(p.split()) for p in (body or "").split("\n") if p.strip()]
     pages: list[list[str]] = []
     page: list[str] = []
@@ -134,13 +163,16 @@ def paginate(body: str, text_size: str = "normal") -> list[list[str]]:
 
 def article_context(item, page: int, text_size: str, page_url, parent_url: str) -> dict:
     """Everything tvapp/templates/news/article.html needs for one page."""
-    pages = paginate(item.body or item.summary or "", text_size)
+    title, title_lines = article_title(item.title, text_size)
+    pages = paginate(item.body or item.summary or "", text_size, title_lines)
     has_image = bool(getattr(item, "image", None))
     if has_image:
         pages.append([])  # the picture gets the last page of its own
     page = min(max(1, page), len(pages))
     return {
         "item": item,
+        "title": title,
+        "title_lines": title_lines,
         "paragraphs": pages[page - 1],
         "image_page": has_image and page == len(pages),
         "page": page,

@@ -88,7 +88,8 @@ def test_article_pages_with_arrow_keys(tv, demo):
     g = check_screen(html, "/tv/news/")
     assert g.initial == "article-text"
     with demo.session() as s:
-        pages = tvtext.paginate(store.get_item(s, item_id).body)
+        item = store.get_item(s, item_id)
+        pages = tvtext.paginate(item.body, "normal", tvtext.article_title(item.title, "normal")[1])
     assert len(pages) >= 2
     assert "1 / %d 쪽" % len(pages) in html
     assert 'data-news-next="/tv/news/%d?p=2"' % item_id in html and "data-news-prev" not in html
@@ -104,11 +105,11 @@ def test_article_pages_with_arrow_keys(tv, demo):
     assert FocusGraph.from_html(html3).parent == "/tv/news/?page=2"
 
 
-@pytest.mark.parametrize("size", ["normal", "large", "xlarge"])
-def test_pages_fit_the_article_box(size):
-    geo = tvtext.Geometry.for_size(size)
+@pytest.mark.parametrize("size,title_lines", [(s, n) for s in ("normal", "large", "xlarge") for n in (1, 2, 3)])
+def test_pages_fit_the_article_box(size, title_lines):
+    geo = tvtext.Geometry.for_size(size, title_lines)
     body = "\n\n".join(["마포구가 올겨울 한파에 대비해 취약계층 6,200가구에 난방비를 지원한다 " * 3] * 6)
-    pages = tvtext.paginate(body, size)
+    pages = tvtext.paginate(body, size, title_lines)
     assert len(pages) > 1
     for page in pages:
         lines = sum(len(tvtext.wrap(p, geo.line_em)) for p in page)
@@ -119,8 +120,20 @@ def test_pages_fit_the_article_box(size):
     joined = " ".join(" ".join(p) for p in pages)
     assert joined.split() == body.split()
     assert geo.font_px >= 30
-    # the lines counted fit the article box at this size (아주 크게: a smaller box, the title may take two lines)
-    assert geo.lines * geo.font_px * tvtext.LINE_HEIGHT <= tvtext.BOX_HEIGHT_BY_SIZE.get(size, tvtext.BOX_HEIGHT)
+    # the lines counted fit the article box under a title of that many lines, and more title lines leave fewer
+    box = tvtext.article_box_px(size, title_lines)
+    assert geo.lines * geo.font_px * tvtext.LINE_HEIGHT <= box - tvtext.BOX_BORDER
+    assert geo.lines >= 2 and geo.lines <= tvtext.Geometry.for_size(size, title_lines - 1 or 1).lines
+
+
+def test_article_titles_are_whole_on_the_lines_they_need():
+    title = LONG_TITLE
+    for size in ("normal", "large"):
+        shown, lines = tvtext.article_title(title, size)
+        assert shown == title and 2 <= lines <= 3
+    assert tvtext.article_title("폭설 대비 제설함 점검", "xlarge") == ("폭설 대비 제설함 점검", 1)
+    shown, lines = tvtext.article_title("구청 " * 100, "xlarge")  # longer than the screen gives: cut with …
+    assert shown.endswith(" …") and lines == len(tvtext.ARTICLE_BOX_PX["xlarge"])
 
 
 LONG_TITLE = ("마포구, 2027년 1월부터 65세 이상 어르신과 장애인 가구의 겨울철 난방비와 전기요금 감면을 넓히고 "

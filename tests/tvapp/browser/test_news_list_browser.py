@@ -103,3 +103,39 @@ def test_every_title_whole_and_every_page_fits(server, demo, tv, size, lang):
     assert len(long_rows) >= 3
     if size != "normal":  # fewer rows to a page than 보통's five
         assert page > -(-len(everything) // 5)
+
+
+ARTICLE_JS = """() => {
+  const r = (id) => document.getElementById(id).getBoundingClientRect();
+  const text = document.getElementById('article-text');
+  return {title: document.getElementById('article-title').textContent, titleBottom: r('article-title').bottom,
+          metaTop: document.querySelector('.a-meta').getBoundingClientRect().top,
+          metaBottom: document.querySelector('.a-meta').getBoundingClientRect().bottom,
+          textTop: r('article-text').top, textBottom: r('article-text').bottom, pagerTop: r('article-pager').top,
+          fits: text.scrollHeight <= text.clientHeight + 1};
+}"""
+
+
+@pytest.mark.parametrize("size", ["normal", "large", "xlarge"])
+def test_an_article_shows_its_long_title_whole(server, demo, tv, size):
+    """The article of an 80+ character title: the whole title on its lines, then the date, the text box
+    (a page of text that fits it) and the pager, none over another, with the ticker shown."""
+    news_demo.seed(demo)
+    publish(demo, TITLES[:1])
+    tv.page.goto(server + "/tv/simulator")
+    set_size_and_lang(tv, server, size, "ko")
+    go(tv, server + "/tv/news/")
+    press_nav(tv, "OK", "/tv/news/")
+    pages = 1
+    while True:
+        shot = tv.screenshot(ARTIFACTS / ("tv-news-long-article-%s-p%d.png" % (size, pages)))
+        found = tv.page.evaluate(ARTICLE_JS)
+        assert len(TITLES[0]) >= 80 and found["title"] == TITLES[0], shot
+        assert found["titleBottom"] <= found["metaTop"] + 0.5 and found["metaBottom"] <= found["textTop"] + 0.5, shot
+        assert found["textBottom"] <= found["pagerTop"] + 0.5 and found["fits"], shot
+        assert tv.small_text(30) == [] and tv.outside_safe_area() == [], shot
+        if tv.page.query_selector("#article-next") is None:
+            break
+        press_nav(tv, "RIGHT", "/tv/news/")
+        pages += 1
+    assert pages >= 2

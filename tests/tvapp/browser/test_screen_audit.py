@@ -43,15 +43,6 @@ PHONE = "010-0000-0003"  # 김민준's
 #: a language or "size-lang" (see tests.support.screen_audit.known_reason).
 #: Each says why. Anything else the audit finds fails the test. Keep it short.
 KNOWN: dict[tuple[str, str, str], str] = {
-    # Content in Korean by nature:
-    ("news list", "hangul", "en"): "news titles, categories and dates are the district's own Korean content",
-    ("news article", "hangul", "en"): "an article is the district's own Korean content",
-    # Back-end data (the services' own words are translated on the screens: tvapp.tv.service_texts):
-    ("tax bill", "hangul", "en"): "a bill's subject (개인분 주민세, a car's plate and kind) is the back end's data",
-    ("tax virtual account", "hangul", "en"): "the bank's name is the back end's",
-    # Found by the audit, not fixed by the deadline (issue 17 item 4: 크게 / 아주 크게 and English):
-    ("news list", "clipped", "*"): "a news row shows the start of its title, cut with …; the whole title "
-                                   "is on the article (two-line rows need the list to page by fewer items)",
 }
 
 
