@@ -16,7 +16,7 @@ from services.models import Device, RequestEvent, utcnow
 from tests.tvapp.test_tax_screens import html, taxtv  # noqa: F401  (fixture)
 from tests.tvapp.test_tv_screens import add_request, device_of, tv  # noqa: F401  (fixture)
 from tvapp.tv.labels import step_message, table
-from tvapp.tv.service_texts import svc
+from tvapp.tv.service_texts import bill_subject, ko, ko_attr, svc
 
 KOREAN_DATE = re.compile(r"\d+년|\d+월 \d+일")
 
@@ -65,6 +65,12 @@ def test_tax_names_dates_and_plurals_in_english(taxtv, demo):  # noqa: F811
     assert not KOREAN_DATE.search(page)
     page = html(taxtv.get("/tv/taxes/bill/1144012611260000011"))
     assert "Automobile tax" in page and not KOREAN_DATE.search(page)
+    # the car's kind in English, its plate a name: Korean, marked so
+    assert '<span lang="ko">서울12가3456</span> (passenger car, 1,998cc)' in page and "승용" not in page
+    page = html(taxtv.get("/tv/taxes/bill/1144012608260000022"))
+    assert "Resident tax (individual)" in page and "개인분" not in page
+    page = html(taxtv.get("/tv/taxes/bill/1144012611260000011/account"))  # the sandbox's bank, by its English name
+    assert "<dd>Shinhan Bank</dd>" in page and "신한은행" not in page
     page = html(taxtv.get("/tv/taxes/history"))
     assert "Property tax" in page and re.search(r"Paid [A-Z][a-z]{2} \d{1,2}, \d{4}", page)
     # a household with one bill: "1 bill"
@@ -103,6 +109,25 @@ def test_the_services_korean_words_are_shown_in_english(app):
         assert svc("060 유료 정보 서비스 번호로는 팩스를 보낼 수 없습니다.") == "Faxes cannot go to 060 premium-rate numbers."
         assert svc("인증번호를 5번 틀려 잠시 잠겼습니다. 7분 뒤에 새 인증번호를 받아 주세요.") == \
             "Wrong code 5 times: locked. Ask for a new code in 7 minutes."
-        assert svc("신한은행") == "신한은행" and svc("") == ""
+        assert svc("신한은행") == "Shinhan Bank" and svc("KB국민은행") == "KB Kookmin Bank"
+        assert svc("부산은행") == "부산은행" and svc("") == ""  # a bank we have no name for stays as sent
     with app.test_request_context(), force_locale("ko"):
         assert svc("배우자") == "배우자"
+
+
+def test_bill_subjects_in_english_with_places_and_plates_marked_korean(app):
+    """A bill's 과세대상 (the back end's Korean): the kind of tax and of car in English, the address
+    or the plate (names) kept Korean in lang="ko"; a form not known stays as sent, marked Korean."""
+    with app.test_request_context(), force_locale("en"):
+        assert bill_subject("주택분 (월드컵북로 212)") == 'Housing (<span lang="ko">월드컵북로 212</span>)'
+        assert bill_subject("토지분 (망원동 45-7 외 1필지)") == 'Land (<span lang="ko">망원동 45-7</span> and 1 more lot)'
+        assert bill_subject("토지분 (망원동 45-7 외 3필지)").endswith("and 3 more lots)")
+        assert bill_subject("건축물분 (도화동 173-12)") == 'Buildings (<span lang="ko">도화동 173-12</span>)'
+        assert bill_subject("서울34나7890 (승용, 998cc)") == '<span lang="ko">서울34나7890</span> (passenger car, 998cc)'
+        assert bill_subject("개인분 주민세") == "Resident tax (individual)"
+        assert bill_subject("법인분 (<b>알 수 없음</b>)") == '<span lang="ko">법인분 (&lt;b&gt;알 수 없음&lt;/b&gt;)</span>'
+        assert ko("Shinhan Bank") == "Shinhan Bank" and ko("부산은행") == '<span lang="ko">부산은행</span>'
+        assert ko_attr("마포구 소식") == ' lang="ko"' and ko_attr("Mapo news") == ""
+    with app.test_request_context(), force_locale("ko"):  # a Korean screen: as sent, nothing to mark
+        assert bill_subject("서울34나7890 (승용, 998cc)") == "서울34나7890 (승용, 998cc)"
+        assert ko("부산은행") == "부산은행" and ko_attr("마포구 소식") == ""

@@ -10,12 +10,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from test_tv_screens import check_screen, pair
+from test_tv_screens import check_screen, device_of, pair
 
 from broadcast_feed import demo as news_demo
 from broadcast_feed import store, tvtext, workflow
 from remote_nav import FocusGraph
-from services.models import utcnow
+from services.models import Device, utcnow
 
 APPROVER = workflow.Actor(2, "ap", "approver")
 
@@ -188,6 +188,24 @@ def test_categories_that_fit_their_row():
     assert tvtext.categories_that_fit(english, "normal") < 7
     assert tvtext.categories_that_fit(english, "xlarge") <= tvtext.categories_that_fit(english, "normal")
     assert tvtext.categories_that_fit(english, "xlarge") >= 2  # 전체 and at least one
+
+
+def test_news_in_english_keeps_the_districts_korean_marked(tv, demo):
+    """On an English screen the categories and dates are English; the district's Korean titles
+    and text stay as written, marked lang="ko" (screen readers read them as Korean)."""
+    with demo.session() as s:
+        s.get(Device, device_of(tv, demo).id).lang = "en"
+    items = published(demo)
+    html = tv.get("/tv/news/").get_data(as_text=True)
+    assert ">All<" in html and ">Welfare<" in html and ">복지<" not in html
+    assert not re.search(r"\d+월 \d+일", html) and re.search(r'class="n-when">[A-Z][a-z]{2} \d{1,2}<', html)
+    assert '<span class="n-title" lang="ko">%s</span>' % items[0][1] in html
+    page = tv.get("/tv/news/%d" % items[0][0]).get_data(as_text=True)
+    assert 'id="article-title" lang="ko"' in page and 'id="article-text"' in page
+    assert re.search(r'id="article-text"[^>]* lang="ko"', page)
+    assert re.search(r'<span class="a-cat">[A-Z][a-z]+</span>[A-Z][a-z]{2} \d{1,2}, \d{4} \d{2}:\d{2}', page)
+    meta = re.search(r'<p class="a-meta">(.*?)</p>', page).group(1)  # (the text itself is the district's Korean)
+    assert not re.search(r"\d+년|\d+월 \d+일", meta)
 
 
 def test_empty_news_is_calm(demo, client):
