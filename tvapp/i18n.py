@@ -14,10 +14,13 @@ Updating the catalogue::
 from __future__ import annotations
 
 import logging
+import weakref
 from pathlib import Path
 
 from flask import g, has_request_context, request, session
 from flask_babel import get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,32 @@ def request_translations():
     return found
 
 
+# A language's templates' texts, translated once: catalogue -> {(msgid, autoescape): text}.
+_TEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@pass_context
+def template_gettext(context, string, **variables):
+    """``_()`` and ``gettext()`` in templates: what Jinja's newstyle gettext
+    gives (the text as a format string, ``Markup`` when autoescaping, the
+    variables escaped into it), with a text without variables translated once
+    per language instead of on every render (Jinja's own costs about 5 us a
+    call: three nested context calls and a format of an empty dict)."""
+    translations = request_translations()
+    escape = context.eval_ctx.autoescape
+    if variables or not has_request_context():
+        text = translations.ugettext(string)
+        return (Markup(text) if escape else text) % variables
+    texts = _TEXTS.get(translations)
+    if texts is None:
+        texts = _TEXTS[translations] = {}
+    found = texts.get((string, escape))
+    if found is None:
+        text = translations.ugettext(string)
+        found = texts[(string, escape)] = (Markup(text) if escape else text) % {}
+    return found
+
+
 def init_app(app) -> None:
     compile_catalogues()
     app.extensions["babel"].locale_selector = select_locale
@@ -79,3 +108,5 @@ def init_app(app) -> None:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
     )
+    # ``_`` was Jinja's alias calling ``gettext`` through the context: both are the one function
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
