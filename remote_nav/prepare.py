@@ -169,11 +169,12 @@ class _Attrib(dict):
 class Light:
     """A marked element: just what :class:`FocusGraph` reads of an lxml element."""
 
-    __slots__ = ("tag", "attrib", "children", "page", "lt", "start", "stop", "parent")
+    __slots__ = ("tag", "attrib", "children", "page", "lt", "start", "stop", "parent", "sig")
 
-    def __init__(self, tag, attrib, page="", lt=0, start=0, parent=-1):
+    def __init__(self, tag, attrib, page="", lt=0, start=0, parent=-1, sig=None):
         self.tag, self.attrib, self.children = tag, attrib, []
         self.page, self.lt, self.start, self.stop, self.parent = page, lt, start, None, parent
+        self.sig = sig
 
     def get(self, key, default=None):
         return self.attrib.get(key, default)
@@ -226,6 +227,24 @@ def _attributes(text: str) -> _Attrib:
     return found
 
 
+def _signature(tag: str, a: dict) -> tuple:
+    """What :func:`_shape` reads of a marked element's tag and attributes."""
+    ident = a.get("id")
+    return (tag, ident if ident and ident.startswith("rn-") else None,
+            "href" in a, "disabled" in a, "autofocus" in a, a.get("tabindex"),
+            a.get("type", "").lower() if tag == "input" else "",
+            tuple(sorted((k, v) for k, v in a.items() if k.startswith("data-nav-") and k not in _NOT_READ)))
+
+
+# A start tag's attributes as rendered -> (its attributes, its signature): most
+# of a screen's marked tags render the same text every time (a button, the
+# body), so each is read once; a tag whose text changes (an id with a receipt
+# number) is read anew. Kept up to PARSED_KEPT texts; a field's value is not
+# kept (``value=``: it may be what a resident typed).
+_PARSED: dict = {}
+PARSED_KEPT = 5000
+
+
 def light_tree(page: str) -> tuple[Light, list[Light]]:
     """The marked elements of a rendered page, nested as in the page."""
     doc = Light("html", _Attrib(), page)
@@ -238,8 +257,17 @@ def light_tree(page: str) -> tuple[Light, list[Light]]:
             continue
         lt = page.rfind("<", 0, pos)
         tag = _TAG.match(page, lt)
-        el = Light(tag.group(2).lower(), _attributes(page[tag.end():pos]), page, lt, pos + 1,
-                   index[id(stack[-1])])
+        key = page[lt:pos]
+        found = _PARSED.get(key)
+        if found is None:
+            name = tag.group(2).lower()
+            attrs = dict(_attributes(page[tag.end():pos]))
+            found = (name, attrs, _signature(name, attrs))
+            if "value=" not in key:  # what a box typed is not kept
+                if len(_PARSED) >= PARSED_KEPT:
+                    _PARSED.clear()
+                _PARSED[key] = found
+        el = Light(found[0], _Attrib(found[1]), page, lt, pos + 1, index[id(stack[-1])], found[2])
         stack[-1].children.append(el)
         index[id(el)] = len(marked)
         marked.append(el)
@@ -264,11 +292,8 @@ def _shape(marked: list[Light]) -> tuple:
         a = el.attrib
         ident = a.get("id")
         same = first.setdefault(ident, i) if ident is not None else -1
-        read = tuple(sorted((k, v) for k, v in a.items() if k.startswith("data-nav-") and k not in _NOT_READ))
         text = el.text_content() if m.KEY in a and m.LABEL not in a else None
-        shape.append((el.parent, el.tag, same, ident if ident and ident.startswith("rn-") else None,
-                      "href" in a, "disabled" in a, "autofocus" in a, a.get("tabindex"),
-                      a.get("type", "").lower() if el.tag == "input" else "", read, text))
+        shape.append((el.parent, same, text, el.sig or _signature(el.tag, a)))
     return tuple(shape)
 
 
