@@ -125,3 +125,20 @@ def test_pages_of_one_shape_reuse_the_changes_with_their_own_ids():
     assert len(prepare._SHAPES) == 1
     assert differences(first) == [] and differences(second) == []
     assert FocusGraph.from_html(second).target("r7", "DOWN") == "r8" and 'data-nav-down="r8"' in second
+
+
+def test_a_marked_tag_is_read_once_but_a_field_s_value_is_not_kept():
+    """The pass keeps how a marked start tag's text reads (its attributes),
+    never a text with a field's value (what a resident typed); the page comes
+    out the same every time."""
+    from remote_nav import prepare
+
+    prepare._PARSED.clear()
+    template = env({"page.html": PAGE, "macros.html": MACROS}).get_template("page.html")
+    first = template.render(items=[1, 2], more=True, off=False, colours=False, title="t")
+    kept = dict(prepare._PARSED)
+    assert kept and not any("value=" in text for text in kept)
+    assert any(text.startswith("<button") for text in kept)
+    again = template.render(items=[1, 2], more=True, off=False, colours=False, title="t")
+    assert again == first and differences(again) == []
+    assert prepare._PARSED.keys() == kept.keys()

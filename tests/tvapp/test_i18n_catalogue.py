@@ -58,3 +58,29 @@ def test_calm_screens_are_shown_in_english(client, demo):
     page = client.get("/tv/taxes/result/no-such-order")
     assert page.status_code == 404
     assert "Payment not found" in page.get_data(as_text=True)
+
+
+def test_templates_gettext_gives_what_jinja_s_newstyle_gettext_gives(app):
+    """``_()`` and ``gettext()`` in templates (tvapp.i18n.template_gettext,
+    which translates a text without variables once per language) render as
+    Jinja's own newstyle gettext: translated, a format string, the variables
+    escaped, ``%%`` a percent sign; in Korean and in English, twice."""
+    import jinja2
+    from flask import session
+
+    from tvapp.i18n import request_translations
+
+    source = ('{{ _("나의 민원") }}|{{ gettext("나의 민원") }}|{{ _("%(name)s 님 댁", name="<b>&") }}|'
+              '{{ _("100%% 완료") }}|{% trans %}처음 화면{% endtrans %}|{% trans n="<i>" %}{{ n }} 님 댁{% endtrans %}')
+    jinja = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    jinja.install_gettext_callables(gettext=lambda s: request_translations().ugettext(s),
+                                    ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+                                    newstyle=True)
+    for lang in ("ko", "en", "ko"):
+        with app.test_request_context("/tv/"):
+            session["lang"] = lang
+            ours = app.jinja_env.from_string(source).render()
+            assert ours == app.jinja_env.from_string(source).render()
+            assert ours == jinja.from_string(source).render(), lang
+            assert "&lt;b&gt;&amp;" in ours and "100% " in ours
+            assert ("My requests" in ours) == (lang == "en")
