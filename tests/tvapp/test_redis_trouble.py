@@ -1,8 +1,8 @@
 """Redis slow or down (issue 17): the screens that can go on without it do
 (``tests/tvapp/browser/test_screen_audit.py`` walks them with Redis paused and
 away); a screen that needs what Redis keeps (a flow's state, a code) answers a
-calm 503 that says so, offers OK to try the same screen again and Back, and
-keeps nothing typed from coming back (tv.js keeps it on the box)."""
+calm 503 that says so and offers OK to try the same screen again (a form sent:
+the screen it was sent from, where tv.js gives back what was typed) and Back."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from services.core.config import load_config
 from services.core.redisconn import get_redis
-from tests.tvapp.test_certificate_screens import post, resident_id
 from services.models import Device
+from tests.tvapp.test_certificate_screens import post, resident_id
 from tests.tvapp.test_tv_screens import check_screen, device_of, pair
 
 CLOSED = "redis://127.0.0.1:9/0"  # the discard port: nothing listens, the connection is refused
@@ -39,7 +39,7 @@ def test_a_flow_screen_with_redis_down_is_a_calm_screen_to_try_again(tv, demo, m
     r = tv.get("/tv/certificates/resident-copy/")
     page = r.get_data(as_text=True)
     assert r.status_code == 503
-    assert "잠시 늦어지고 있습니다" in page and "입력하신 내용과 접수한 민원은 그대로 있습니다" in page
+    assert "잠시 늦어지고 있습니다" in page and "입력하신 내용은 그대로 있습니다" in page
     assert 'id="calm-ok" href="/tv/certificates/resident-copy/"' in page and "다시 해 보기" in page
     check_screen(page, "history")
     # a form sent: OK goes back to the screen it was sent from
