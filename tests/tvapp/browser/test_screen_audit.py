@@ -481,6 +481,7 @@ def participation_screens(w, demo):
     w.visit("/tv/participation/%d/results" % qid, "participation results", "published",
             parent="/tv/participation/")
     w.visit("/tv/participation/99999/", "participation refusal", "unknown vote (404)")
+    return bid
 
 
 @pytest.mark.parametrize("size,lang", COMBOS)
@@ -537,16 +538,20 @@ def test_every_screen_in_every_state(own_backend, server, demo, browser, monkeyp
         w.visit("/tv/news/", "news list", "demo news")
         press_nav(tv, "OK", "/tv/news/")
         w.check("news article", parent="/tv/news/")
+        w.visit("/tv/news/?page=3", "news list", "demo news, last page")
+        w.visit("/tv/news/999999", "news article", "unknown (404)")
 
         certificate_screens(w, demo)
         tax_screens(w)
-        participation_screens(w, demo)
+        open_vote = participation_screens(w, demo)
         redis_trouble_screens(w, one)
 
         # The back end down
         own_backend.stop()
         w.visit("/tv/taxes/", "tax bills", "back end down")
         w.visit("/tv/certificates/resident-copy/", "cert person", "back end down")
+        w.visit("/tv/taxes/bill/%s" % DUE, "tax bill", "back end down")
+        w.visit("/tv/participation/%d/who" % open_vote, "participation who", "back end down (the mirror decides)")
         # Unpaired (the box keeps its language and size): pairing, and its help
         go(tv, server + "/tv/settings/")
         for _ in range(4):
@@ -559,6 +564,8 @@ def test_every_screen_in_every_state(own_backend, server, demo, browser, monkeyp
         w.check("pairing", "unpaired box")
         press_nav(tv, "OK", "/tv/settings/help")
         w.check("help", "from pairing", parent="/tv/pair")
+        with redis_down(w):
+            w.visit("/tv/pair", "pairing", "Redis down (503)")
 
     finally:
         audit.save()
