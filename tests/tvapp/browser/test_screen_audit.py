@@ -9,8 +9,50 @@ axe-core's WCAG A/AA rules and 7:1 contrast, Hangul left in English).
 screen and state under test-artifacts/audit/ with a contact sheet, index.html.
 
 One seeded world per size x language; the states are made in order (empty,
-one item, a long list, a request of 20 events, refusals, locks, the back end
-down last).
+one item, a long list, a request of 20 events, refusals, locks, Redis slow
+and down, the back end down last).
+
+What the walk visits (screen: states; "-" the screen as it first comes), in
+every combination:
+
+- home: -, with the ticker and Redis slow / down
+- pairing: unpaired box, Redis down (503); help: -, 2nd page (크게/아주 크게),
+  from pairing; settings: -, unpair dialog; typing practice: -
+- error: not found (404), wrong method (405)
+- certificates: catalogue -; person -, back end down, Redis slow / down (503:
+  the calm "잠시 늦어지고 있습니다"); options -; identity: before the code,
+  code sent, wrong code, code expired, empty code, sent a moment ago, sent for
+  another TV, locked; delivery -; fax: -, refused number (422), Redis down as
+  the number is sent (503; the number typed comes back); email: -, empty new
+  address; confirm: -, flow expired; done: -, unknown receipt (404)
+- 나의 민원: empty, one item, 30+ (first and last page), a delivered one
+  offered again, Redis slow / down; a request: 20 events, delivering, failed
+  (other method offered), a busy fax (cancel / email offered) and its cancel
+  and switch screens, unknown (404), Redis slow / down
+- taxes: bills -, back end down, Redis slow / down; bill overdue, due,
+  unknown, back end down; card empty, refused (several problems); virtual
+  account, pay by phone, receipt to, history -; result unknown order, paid
+- news: list empty, 12 items (first and last page), Redis slow / down;
+  article -, unknown (404)
+- 주민 참여: list empty, one vote, 12 (first and last page); vote open,
+  closed; who -, voted already, nobody here may vote, back end down; identity
+  before and after the code; ballot: a question (nothing / one chosen), a
+  budget (nothing chosen, all spent, over budget refused); confirm -, voted
+  already (the receipt asked), budget; done: receipt, changed; check: found;
+  results published; refusals: not eligible, closed, unknown (404)
+
+Not walked yet (each is covered by its own test where named):
+
+- pairing: a code expired (the status line changes after 10 minutes), too many
+  codes for one address (429, tests/security/test_pair_enumeration.py)
+- taxes: no bills at all and 30+ bills (the back end's demo households have
+  2-3), an empty history, a payment refused or pending at the provider
+- news: one item, 30+ items (the demo feed has 12), a category chosen
+- 주민 참여: a wrong / expired code and the lock (the certificates' code
+  service and calm screens, walked above), a receipt not found or not whole,
+  too many checks, running results, a household electorate
+- Redis slow / down beyond the main screens (tests/tvapp/test_redis_trouble.py
+  checks that the list screens come and a flow screen says it calmly)
 """
 
 from __future__ import annotations
@@ -76,10 +118,13 @@ KNOWN: dict[tuple[str, str, str], str] = {
     # Found by the audit, not fixed by the deadline (issue 17 item 4: 크게 / 아주 크게 and English):
     ("news list", "clipped", "*"): "a news row shows the start of its title, cut with …; the whole title "
                                    "is on the article (two-line rows need the list to page by fewer items)",
+    ("my requests", "clipped", "normal-en"): "in English at 보통 the longest certificate name (Resident registration "
+                                             "abstract) is cut with … in the list's kind column (the row is one line)",
     # 주민 참여, walked since its screens joined the audit (they were laid out for 30 px at every size):
     ("participation ballot", "clipped", "*"): PV_BALLOT,
-    ("participation ballot", "covered", "xlarge"): PV_BALLOT + " (다음으로 under the legend)",
+    ("participation ballot", "overlap", "xlarge-en"): PV_BALLOT + " (in English the panel's lines cross)",
     ("participation results", "clipped", "*"): PV_RESULTS,
+    ("participation results", "covered", "large"): PV_RESULTS,
     ("participation results", "covered", "xlarge"): PV_RESULTS,
     ("participation list", "clipped", "xlarge"): "a vote's title is cut with … at 아주 크게 (whole on the vote "
                                                  "screen); two-line rows need the list to page by fewer votes",
@@ -88,6 +133,7 @@ KNOWN: dict[tuple[str, str, str], str] = {
     ("participation confirm", "small", "large"): PV_DENSE,
     ("participation confirm", "small", "xlarge"): PV_DENSE,
     ("participation confirm", "clipped", "xlarge"): PV_CHANGE,
+    ("participation confirm", "clipped", "large-en"): PV_CHANGE,
     ("participation confirm", "covered", "xlarge"): PV_CHANGE,
 }
 
@@ -129,6 +175,21 @@ def add_failed(rt):
                             {"message": "받는 팩스 번호가 여러 번 응답하지 않아 보내지 못했습니다. 번호를 확인해 주세요.",
                              "offer": "email"})
         req.status = "failed"
+        return req.receipt_no
+
+
+def add_busy_fax(rt):
+    """A fax the fax server is trying again (busy): its screen offers to cancel or switch to email."""
+    with rt.session() as s:
+        hid = get_household(s, HOUSEHOLD).id
+        rid = s.scalar(select(Resident.id).where(Resident.ref == "R1003"))  # 김민준, who has an email address
+        req, _ = ledger.create_request(
+            s, rt.crypto, client_token="busy-%s" % utcnow().timestamp(), kind="certificate", household_id=hid,
+            resident_id=rid, channel="tv", delivery_method="fax", delivery_address="02-1234-0000",
+            options={"certificate_type": "resident-copy"})
+        ledger.append_event(s, req.id, "busy-0", "waiting",
+                            {"reason": "fax_retry", "message": "받는 팩스가 통화 중입니다. 3분 뒤 다시 보냅니다."})
+        req.status = "delivering"
         return req.receipt_no
 
 
@@ -524,6 +585,11 @@ def test_every_screen_in_every_state(own_backend, server, demo, browser, monkeyp
         w.visit("/tv/requests/" + long_one, "request", "20 events", parent="/tv/requests/")
         w.visit("/tv/requests/" + one, "request", "delivering")
         w.visit("/tv/requests/" + add_failed(demo), "request", "failed, other method offered")
+        busy = add_busy_fax(demo)
+        w.visit("/tv/requests/" + busy, "request", "fax busy: cancel or email offered")
+        w.visit("/tv/requests/%s/cancel" % busy, "request action", "cancel asked", parent="/tv/requests/" + busy)
+        w.visit("/tv/requests/%s/switch" % busy, "request action", "email instead asked",
+                parent="/tv/requests/" + busy)
         for i in range(33):
             add_request(demo, 2, "many-%d" % i, status=("delivered", "failed", "submitted")[i % 3])
         w.visit("/tv/requests/", "my requests", "long list, first page")
