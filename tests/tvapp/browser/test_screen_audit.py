@@ -36,10 +36,11 @@ every combination:
   article -, unknown (404)
 - 주민 참여: list empty, one vote, 12 (first and last page); vote open,
   closed; who -, voted already, nobody here may vote, back end down; identity
-  before and after the code; ballot: a question (nothing / one chosen), a
-  budget (nothing chosen, all spent, over budget refused); confirm -, voted
-  already (the receipt asked), budget; done: receipt, changed; check: found;
-  results published; refusals: not eligible, closed, unknown (404)
+  before the code, code sent, wrong code; ballot: a question (nothing / one
+  chosen), a budget (nothing chosen, all spent, over budget refused); confirm
+  -, voted already (the receipt asked), budget; done: receipt, changed; check:
+  found, not a whole code, no such ballot; results published; refusals: not
+  eligible, closed, unknown (404)
 
 Not walked yet (each is covered by its own test where named):
 
@@ -48,9 +49,9 @@ Not walked yet (each is covered by its own test where named):
 - taxes: no bills at all and 30+ bills (the back end's demo households have
   2-3), an empty history, a payment refused or pending at the provider
 - news: one item, 30+ items (the demo feed has 12), a category chosen
-- 주민 참여: a wrong / expired code and the lock (the certificates' code
-  service and calm screens, walked above), a receipt not found or not whole,
-  too many checks, running results, a household electorate
+- 주민 참여: an expired code and the lock (the certificates' code service and
+  calm screens, walked above), too many receipt checks, running results, a
+  household electorate
 - Redis slow / down beyond the main screens (tests/tvapp/test_redis_trouble.py
   checks that the list screens come and a flow screen says it calmly)
 """
@@ -477,7 +478,15 @@ def participation_screens(w, demo):
     w.check("participation identity", "before the code")
     press_nav(tv, "OK", "/tv/participation/%d/identity" % qid)
     w.check("participation identity", "code sent")
-    for d in code_for(demo, PHONE):
+    code = code_for(demo, PHONE)
+    for d in "%06d" % ((int(code) + 1) % 1_000_000):
+        tv.press(d)
+    tv.press("DOWN")
+    press_nav(tv, "OK", "/tv/participation/%d/identity" % qid)
+    w.check("participation identity", "wrong code")
+    assert tv.focused_id() == "code"
+    tv.press("RED")  # 모두 지우기
+    for d in code:
         tv.press(d)
     tv.press("DOWN")
     press_nav(tv, "OK", "/tv/participation/%d/ballot" % qid)
@@ -491,6 +500,20 @@ def participation_screens(w, demo):
     receipt = "".join(ch for ch in tv.page.inner_text("#receipt") if ch.isdigit())
     assert len(receipt) == 12, receipt
     go(tv, server + "/tv/participation/%d/check" % qid)
+    for d in "1234":
+        tv.press(d)
+    tv.press("DOWN")
+    press_nav(tv, "OK", "/tv/participation/%d/check" % qid)
+    w.check("participation check", "not a whole receipt code")
+    go(tv, server + "/tv/participation/%d/check" % qid)
+    for d in "%012d" % ((int(receipt) + 1) % 10 ** 12):
+        tv.press(d)
+    tv.press("DOWN")
+    press_nav(tv, "OK", "/tv/participation/%d/check" % qid)
+    assert tv.page.query_selector("#check-none") is not None
+    w.check("participation check", "no such ballot")
+    go(tv, server + "/tv/participation/%d/check" % qid)
+    tv.press("RED")
     for d in receipt:
         tv.press(d)
     tv.press("DOWN")
