@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import g, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext, refresh
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from redis.exceptions import RedisError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
 from services.bridge.client import BackendUnavailable
 from services.core.errors import DEFAULT_MESSAGE, AppError
@@ -39,7 +41,11 @@ ERRORS = {
                 _l("잠시 뒤에 다시 해 주세요. 접수한 민원은 사라지지 않습니다.")),
     "server": (_l("잠시 문제가 생겼습니다"),
                _l("불편을 드려 죄송합니다. 잠시 뒤에 다시 해 주세요.")),
+    "slow": (_l("잠시 늦어지고 있습니다"),
+             _l("연결이 늦어 이 화면을 열지 못했습니다. 입력하신 내용은 그대로 있습니다.")),
 }
+RETRY_TEXT = _l("확인 버튼을 누르면 다시 해 봅니다.")  # Back: the legend says it
+RETRY_LABEL = _l("다시 해 보기")
 
 
 def _know_the_box() -> None:
@@ -62,6 +68,37 @@ def tv_error(what: str, status: int):
     _know_the_box()
     back = "history" if what in ("expired_form", "backend") else "/tv/"
     return render_template("tv/error.html", title=title, text=text, back=back, status=status), status
+
+
+def _screen_to_retry() -> str:
+    """Where "다시 해 보기" goes: this screen again, or for a form sent (a POST)
+    the screen it was sent from (its own address, or the one above: .../send ->
+    ...); what was typed there comes back with it (tv.js keeps it)."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    adapter = current_app.url_map.bind("localhost")
+    path = request.path
+    while path.startswith("/tv/") and path != "/tv/":
+        for candidate in (path, path.rstrip("/") + "/"):
+            try:
+                adapter.match(candidate, method="GET")
+                return candidate
+            except RequestRedirect:
+                continue
+            except (NotFound, MethodNotAllowed):
+                pass
+        path = path.rstrip("/").rsplit("/", 1)[0] or "/tv/"
+    return "/tv/"
+
+
+def slow_screen():
+    """Redis did not answer in time (or is down) where a screen needs it (a
+    flow's state, a code): a calm screen that says so, with OK to try again
+    and Back to the screen before; nothing typed or asked for is lost."""
+    _know_the_box()
+    title, text = ERRORS["slow"]
+    return render_template("tv/error.html", title=title, text=text, back="history", status=503,
+                           next_text=RETRY_TEXT, ok_href=_screen_to_retry(), ok_label=RETRY_LABEL), 503
 
 
 def calm(area: str, title: str, text: str, next_text: str, href: str, label: str, status: int = 200):
@@ -126,6 +163,16 @@ def init_app(app) -> None:
                                    status=status), status
         found = _answer(status, e.user_message, screen, type(e).__name__)
         return found if found is not None else (e.user_message, status)
+
+    @app.errorhandler(RedisError)
+    def _redis(e):
+        log.warning("Redis did not answer on %s: %s", request.path, type(e).__name__)
+        if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
+            return jsonify(error="busy", message=str(ERRORS["slow"][0])), 503  # a screen's poll: it tries again
+        if _audience() == "screen" and not request.path.startswith("/m/"):
+            return slow_screen()
+        found = _answer(503, str(ERRORS["slow"][0]), "server", "busy")
+        return found if found is not None else (str(ERRORS["slow"][0]), 503)
 
     @app.errorhandler(500)
     def _500(e):

@@ -175,6 +175,10 @@ class Config:
         read here, once; code takes them from the config or runtime it is given."""
         self.FONT_DIR = _env("FONT_DIR", DEFAULT_FONT_DIR)  # NanumGothic.ttf and NanumGothicBold.ttf, for PDFs
         self.REDIS_MAX_CONNECTIONS = _int("REDIS_MAX_CONNECTIONS", 64)  # per process (a blocking pool)
+        # Seconds a Redis command may take, and a connection: past them the screens go on without
+        # what Redis keeps (a calm "잠시 늦어지고 있습니다" where a flow needs it; tvapp.errors)
+        self.REDIS_TIMEOUT = _float("REDIS_TIMEOUT", 5.0)
+        self.REDIS_CONNECT_TIMEOUT = _float("REDIS_CONNECT_TIMEOUT", 2.0)
         self.REDIS_SERVER = _env("REDIS_SERVER")  # the redis-server the launcher starts; unset: found on PATH
         self.SMTP_URL = _env("SMTP_URL")  # email relay; unset: .eml files in VAR_DIR/outbox/email
         self.MAIL_FROM = _env("MAIL_FROM", "no-reply@tvgov.local")  # the sender of email-to-fax jobs

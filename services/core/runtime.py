@@ -52,7 +52,8 @@ class Runtime:
     def redis(self):
         if not self.config.REDIS_URL:
             raise RuntimeError("REDIS_URL is not set")
-        return get_redis(self.config.REDIS_URL, self.config.REDIS_MAX_CONNECTIONS)
+        return get_redis(self.config.REDIS_URL, self.config.REDIS_MAX_CONNECTIONS, self.config.REDIS_TIMEOUT,
+                         self.config.REDIS_CONNECT_TIMEOUT)
 
     @cached_property
     def bridge(self):
