@@ -177,6 +177,18 @@ def check_screen_top(tv, artifacts, name):
         tv.page.evaluate("() => document.getElementById('tl-box').removeAttribute('data-safe-bleed')")
 
 
+def a_new_step_arrives(tv, demo, receipt):
+    """A dial's progress is recorded; the screen (live.js) reloads itself with it."""
+    version = tv.page.get_attribute("#req-detail", "data-live-version")
+    with demo.session() as s:
+        req = s.scalar(select(Request).where(Request.receipt_no == receipt))
+        ledger.append_event(s, req.id, "later-dial", "delivering", {"page": 1, "pages": 3})
+    tv.page.wait_for_function(
+        "(v) => { const d = document.getElementById('req-detail');"
+        " return d && d.getAttribute('data-live-version') !== v; }", arg=version, timeout=20000)
+    ready(tv)
+
+
 def test_the_screen_follows_the_request_and_keeps_the_focus(server, demo, tv, artifacts):
     receipt = make_request(demo, TWENTY[:9], "delivering", "live")
     tv.page.goto(server + "/tv/simulator")
@@ -186,14 +198,7 @@ def test_the_screen_follows_the_request_and_keeps_the_focus(server, demo, tv, ar
     tv.press("RIGHT")
     held = tv.focused_id()
     assert held != "detail-back"
-    version = tv.page.get_attribute("#req-detail", "data-live-version")
-    with demo.session() as s:
-        req = s.scalar(select(Request).where(Request.receipt_no == receipt))
-        ledger.append_event(s, req.id, "later-dial", "delivering", {"page": 1, "pages": 3})
-    tv.page.wait_for_function(
-        "(v) => { const d = document.getElementById('req-detail');"
-        " return d && d.getAttribute('data-live-version') !== v; }", arg=version, timeout=20000)
-    ready(tv)
+    a_new_step_arrives(tv, demo, receipt)
     assert "1/3 페이지 전송 중" in tv.page.inner_text("#timeline")
     assert tv.focused_id() == held  # the reload kept the focus where the user was
     check_screen_top(tv, artifacts, "timeline-live")
@@ -213,14 +218,7 @@ def test_a_new_step_keeps_the_focused_step_and_its_page(server, demo, tv, artifa
         tv.press("DOWN")
     held = tv.focused_id()
     assert held.startswith("tl-") and held not in first_page
-    version = tv.page.get_attribute("#req-detail", "data-live-version")
-    with demo.session() as s:
-        req = s.scalar(select(Request).where(Request.receipt_no == receipt))
-        ledger.append_event(s, req.id, "later-dial", "delivering", {"page": 1, "pages": 3})
-    tv.page.wait_for_function(
-        "(v) => { const d = document.getElementById('req-detail');"
-        " return d && d.getAttribute('data-live-version') !== v; }", arg=version, timeout=20000)
-    ready(tv)
+    a_new_step_arrives(tv, demo, receipt)
     assert "1/3 페이지 전송 중" in tv.page.text_content("#timeline")
     assert tv.focused_id() == held
     shown, where = shown_steps(tv)
