@@ -22,9 +22,9 @@ RECEIPT_LEN = ballots.RECEIPT_DIGITS
 PER_PAGE = 5  # rows of the list that fit at every text size, with the pager
 #: The list's votes a page by text size: at 아주 크게 a title wraps onto two lines.
 LIST_PER_PAGE = {"normal": PER_PAGE, "large": PER_PAGE, "xlarge": 3}
-#: A ballot's options a page by text size (3 x 2 at 보통, 2 x 2 at 크게 / 아주 크게):
+#: A ballot's options a page by text size (3 x 2 at 보통, 2 x 2 at 크게, 2 x 1 at 아주 크게):
 #: fewer, larger tiles that fit under the ticker; the choices are kept while paging.
-BALLOT_PER_PAGE = {"normal": 6, "large": 4, "xlarge": 4}
+BALLOT_PER_PAGE = {"normal": 6, "large": 4, "xlarge": 2}
 
 
 def rt():
