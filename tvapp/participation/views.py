@@ -25,6 +25,8 @@ LIST_PER_PAGE = {"normal": PER_PAGE, "large": PER_PAGE, "xlarge": 3}
 #: A ballot's options a page by text size (3 x 2 at 보통, 2 x 2 at 크게, 2 x 1 at 아주 크게):
 #: fewer, larger tiles that fit under the ticker; the choices are kept while paging.
 BALLOT_PER_PAGE = {"normal": 6, "large": 4, "xlarge": 2}
+#: The results' bars a page by text size (a long option's label takes two lines).
+RESULTS_PER_PAGE = {"normal": 4, "large": 3, "xlarge": 3}
 
 
 def rt():
@@ -330,7 +332,12 @@ def results(v):
     if v.state != "published" and not (v.is_open and v.counts):
         return redirect(url_for("participation.vote", vote_id=v.id))
     phone_url = rt().config.PUBLIC_URL.rstrip("/") + url_for("mobile.vote_results", vote_id=v.id)
-    return render_template("participation/results.html", v=v, phone_url=phone_url)
+    per = RESULTS_PER_PAGE.get(g.device.text_size, RESULTS_PER_PAGE["normal"])
+    pages = max(1, (len(v.options) + per - 1) // per)
+    page = min(max(1, request.args.get("p", 1, type=int) or 1), pages)
+    return render_template("participation/results.html", v=v, phone_url=phone_url,
+                           options=v.options[(page - 1) * per:page * per], page=page, pages=pages,
+                           page_url=lambda n: url_for("participation.results", vote_id=v.id, p=n))
 
 
 @bp.app_template_filter("won")
