@@ -256,3 +256,31 @@ def test_the_voter_may_approve_by_replying_to_the_sms(tv, demo):
     assert tv.get(base + "/identity").location.endswith(base + "/ballot")
     post(tv, base + "/ballot", {"number": 1}, base + "/ballot")
     assert post(tv, base + "/confirm", {}, base + "/confirm").location.endswith(base + "/done")
+
+
+def test_the_ballot_pages_at_the_larger_text_sizes_and_keeps_the_choices(tv, demo):
+    """At 아주 크게 two options a page (YELLOW / BLUE turn the pages); a number
+    key's choice shows its option's page; what was chosen on page 1 stays chosen
+    on the others, and on the confirm screen. 3 a page at 보통 fit on one page."""
+    vid = open_vote(demo, kind="approval", max_choices=2)
+    base = "/tv/participation/%d" % vid
+    verify(tv, demo, vid, resident_id(demo, "R1003"), "010-0000-0003")
+    html = tv.get(base + "/ballot").get_data(as_text=True)
+    assert 'id="opt-3"' in html and 'id="ballot-pager"' not in html  # 보통: the three on one page
+    with demo.session() as s:
+        s.get(Device, device_of(tv, demo).id).text_size = "xlarge"
+    html = tv.get(base + "/ballot").get_data(as_text=True)
+    g = check_screen(html, base + "/")
+    assert g.numbers["options"] == {1: "opt-1", 2: "opt-2"} and 'id="opt-3"' not in html
+    assert "1 / 2 쪽" in html and 'data-nav-key="BLUE"' in html and "ballot.js" in html
+    r = post(tv, base + "/ballot", {"number": 1}, base + "/ballot")
+    r = post(tv, base + "/ballot", {"number": 3}, r.location)  # the number key of an option on page 2
+    assert r.location.endswith("at=3")
+    html = tv.get(r.location).get_data(as_text=True)
+    g = check_screen(html, base + "/")
+    assert g.initial == "opt-3" and "2 / 2 쪽" in html and 'data-nav-key="YELLOW"' in html
+    assert 'id="opt-1"' not in html and re.search(r'id="chosen-count">[^<]*<b>2 / 2</b>', html)
+    html = tv.get(base + "/ballot?p=1").get_data(as_text=True)
+    assert re.search(r'id="opt-1" aria-pressed="true"', html) and re.search(r'id="opt-2" aria-pressed="false"', html)
+    html = tv.get(base + "/confirm").get_data(as_text=True)
+    assert "1. 망원동 어린이 놀이터, 3. 가로등 LED" in html

@@ -20,6 +20,13 @@ from tvapp.tv.device import tv_device_required
 FLOW = Flow("voteflow")  # who is voting, verified or not, the choices so far; the receipt once
 RECEIPT_LEN = ballots.RECEIPT_DIGITS
 PER_PAGE = 5  # rows of the list that fit at every text size, with the pager
+#: The list's votes a page by text size: at 아주 크게 a title wraps onto two lines.
+LIST_PER_PAGE = {"normal": PER_PAGE, "large": PER_PAGE, "xlarge": 3}
+#: A ballot's options a page by text size (3 x 2 at 보통, 2 x 2 at 크게, 2 x 1 at 아주 크게):
+#: fewer, larger tiles that fit under the ticker; the choices are kept while paging.
+BALLOT_PER_PAGE = {"normal": 6, "large": 4, "xlarge": 2}
+#: The results' bars a page by text size (a long option's label takes two lines).
+RESULTS_PER_PAGE = {"normal": 4, "large": 3, "xlarge": 3}
 
 
 def rt():
@@ -76,9 +83,10 @@ def voting(*keys):
 @tv_device_required
 def vote_list():
     rows = screens.listed(rt())
-    pages = max(1, (len(rows) + PER_PAGE - 1) // PER_PAGE)
+    per = LIST_PER_PAGE.get(g.device.text_size, PER_PAGE)
+    pages = max(1, (len(rows) + per - 1) // per)
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    return render_template("participation/list.html", votes=rows[(page - 1) * PER_PAGE:page * PER_PAGE],
+    return render_template("participation/list.html", votes=rows[(page - 1) * per:page * per],
                            page=page, pages=pages,
                            page_url=lambda n: url_for("participation.vote_list", page=n))
 
@@ -209,8 +217,17 @@ def identity_check(v, f):
 @voting("resident_id", "verified")
 def ballot(v, f):
     chosen = f.get("chosen", [])
+    per = BALLOT_PER_PAGE.get(g.device.text_size, BALLOT_PER_PAGE["normal"])
+    pages = max(1, (len(v.options) + per - 1) // per)
+    at = request.args.get("at", type=int)
+    page = request.args.get("p", type=int) or ((at - 1) // per + 1 if at and at > 0 else 1)
+    page = min(max(1, page), pages)
+    shown = v.options[(page - 1) * per:page * per]
+    if at not in [o.number for o in shown]:
+        at = None
     return render_template("participation/ballot.html", v=v, chosen=chosen, spent=v.cost_of(chosen),
-                           at=request.args.get("at", type=int), error=request.args.get("e", ""),
+                           at=at, error=request.args.get("e", ""), options=shown, page=page, pages=pages,
+                           page_url=lambda n: url_for("participation.ballot", vote_id=v.id, p=n),
                            voted=f.get("voted", False), flow_id=f.get("id"))
 
 
@@ -315,7 +332,12 @@ def results(v):
     if v.state != "published" and not (v.is_open and v.counts):
         return redirect(url_for("participation.vote", vote_id=v.id))
     phone_url = rt().config.PUBLIC_URL.rstrip("/") + url_for("mobile.vote_results", vote_id=v.id)
-    return render_template("participation/results.html", v=v, phone_url=phone_url)
+    per = RESULTS_PER_PAGE.get(g.device.text_size, RESULTS_PER_PAGE["normal"])
+    pages = max(1, (len(v.options) + per - 1) // per)
+    page = min(max(1, request.args.get("p", 1, type=int) or 1), pages)
+    return render_template("participation/results.html", v=v, phone_url=phone_url,
+                           options=v.options[(page - 1) * per:page * per], page=page, pages=pages,
+                           page_url=lambda n: url_for("participation.results", vote_id=v.id, p=n))
 
 
 @bp.app_template_filter("won")

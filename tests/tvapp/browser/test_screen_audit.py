@@ -94,34 +94,8 @@ CLOSED = "redis://127.0.0.1:9/0"  # Redis down: nothing listens on the discard p
 #: Findings not fixed yet, by (screen, check, when): "when" is "*", a size,
 #: a language or "size-lang" (see tests.support.screen_audit.known_reason).
 #: Each says why. Anything else the audit finds fails the test. Keep it short.
-PV_BALLOT = ("a ballot's 3 x 3 grid of options and its panel do not fit under the ticker, nor at all at 아주 크게: "
-             "the last row and 다음으로 are cut, long option titles cut at two lines, the vote's title (the "
-             "screen's) cut with …; needs a ballot that pages (fewer options a screen at 아주 크게)")
-PV_RESULTS = ("the results' side column (turnout, the QR, two buttons) is taller than the frame under the ticker: "
-              "내 투표 확인 is cut (at 아주 크게 an answer's label too); needs the buttons out of that column")
-PV_CHANGE = ("changing a vote at 아주 크게 under the ticker: the summary, the receipt field and the lost-receipt "
-             "note push 투표 바꾸기 / 다시 고르기 out of the frame; needs the summary shorter on that screen")
-PV_DENSE = ("the ballot and confirm screens keep 31 px text at 크게 / 아주 크게 (the others of 주민 참여 grow to "
-            "34 / 38 px): at 38 px their grid and summary leave the frame; they need a layout that pages")
 KNOWN: dict[tuple[str, str, str], str] = {
     # Found by the audit, not fixed by the deadline (issue 17 item 4: 크게 / 아주 크게 and English):
-    ("my requests", "clipped", "normal-en"): "in English at 보통 the longest certificate name (Resident registration "
-                                             "abstract) is cut with … in the list's kind column (the row is one line)",
-    # 주민 참여, walked since its screens joined the audit (they were laid out for 30 px at every size):
-    ("participation ballot", "clipped", "*"): PV_BALLOT,
-    ("participation ballot", "overlap", "xlarge-en"): PV_BALLOT + " (in English the panel's lines cross)",
-    ("participation results", "clipped", "*"): PV_RESULTS,
-    ("participation results", "covered", "large"): PV_RESULTS,
-    ("participation results", "covered", "xlarge"): PV_RESULTS,
-    ("participation list", "clipped", "xlarge"): "a vote's title is cut with … at 아주 크게 (whole on the vote "
-                                                 "screen); two-line rows need the list to page by fewer votes",
-    ("participation ballot", "small", "large"): PV_DENSE,
-    ("participation ballot", "small", "xlarge"): PV_DENSE,
-    ("participation confirm", "small", "large"): PV_DENSE,
-    ("participation confirm", "small", "xlarge"): PV_DENSE,
-    ("participation confirm", "clipped", "xlarge"): PV_CHANGE,
-    ("participation confirm", "clipped", "large-en"): PV_CHANGE,
-    ("participation confirm", "covered", "xlarge"): PV_CHANGE,
 }
 
 
