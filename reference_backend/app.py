@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import date, datetime
 
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import func, select
 
 from reference_backend import payments, records, seed
 from reference_backend.store import (
+    Household,
     ProcessedMessage,
     TaxBill,
     TaxPaymentRecord,
@@ -135,6 +137,29 @@ def create_app(db_url: str) -> Flask:
             if data.get("paid"):
                 b.paid_at = b.paid_at or records_utcnow()
         return bill(epay_no)
+
+    @app.post("/admin/households/<code>/bills")
+    def replace_bills(code):
+        """Tests: the household's bills become those given ({"bills": [...]}, each as answered here);
+        answers the ones it had, so that a test can put them back (none, or 30+, as a screen's state)."""
+        data = request.get_json(force=True) or {}
+        with Session.begin() as s:
+            if s.get(Household, code) is None:
+                return jsonify(error="not_found"), 404
+            old = list(s.scalars(select(TaxBill).where(TaxBill.household_code == code)))
+            had = [{"ref": b.ref, "payer_ref": b.payer_ref, "tax_item": b.tax_item, "epay_no": b.epay_no,
+                    "tax_year": b.tax_year, "subject": b.subject, "amount": b.amount,
+                    "due_date": b.due_date.isoformat(),
+                    "paid_at": b.paid_at.isoformat() if b.paid_at else None} for b in old]
+            for b in old:
+                s.delete(b)
+            s.flush()
+            for b in data.get("bills", []):
+                s.add(TaxBill(ref=b["ref"], household_code=code, payer_ref=b["payer_ref"], tax_item=b["tax_item"],
+                              epay_no=b["epay_no"], tax_year=int(b["tax_year"]), subject=b["subject"],
+                              amount=int(b["amount"]), due_date=date.fromisoformat(b["due_date"]),
+                              paid_at=datetime.fromisoformat(b["paid_at"]) if b.get("paid_at") else None))
+        return jsonify(bills=had)
 
     app.register_blueprint(payments.bp)
     app.config["SESSIONMAKER"] = Session

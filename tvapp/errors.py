@@ -44,6 +44,8 @@ ERRORS = {
     "slow": (_l("잠시 늦어지고 있습니다"),
              _l("연결이 늦어 이 화면을 열지 못했습니다. 입력하신 내용은 그대로 있습니다.")),
 }
+#: The slow screen after a form whose digits are never kept on the box (a card: ``g.typed_not_kept``).
+SLOW_NOT_KEPT = _l("연결이 늦어 이 화면을 열지 못했습니다. 카드 정보는 안전을 위해 남기지 않으니 다시 입력해 주세요.")
 RETRY_TEXT = _l("확인 버튼을 누르면 다시 해 봅니다.")  # Back: the legend says it
 RETRY_LABEL = _l("다시 해 보기")
 
@@ -97,6 +99,8 @@ def slow_screen():
     and Back to the screen before; nothing typed or asked for is lost."""
     _know_the_box()
     title, text = ERRORS["slow"]
+    if g.get("typed_not_kept"):
+        text = SLOW_NOT_KEPT
     return render_template("tv/error.html", title=title, text=text, back="history", status=503,
                            next_text=RETRY_TEXT, ok_href=_screen_to_retry(), ok_label=RETRY_LABEL), 503
 

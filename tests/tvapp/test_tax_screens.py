@@ -232,3 +232,25 @@ def test_receipt_to_a_remembered_fax_number(taxtv, demo):
     assert "영수증: 팩스 02-" in html(taxtv.get("/tv/taxes/bill/%s" % DUE))
     r = taxtv.post("/tv/taxes/bill/%s/receipt" % DUE, data=dict(use="saved", place="d999999", csrf_token=csrf(page)))
     assert r.status_code == 422 and "찾을 수 없습니다" in html(r)
+
+
+def test_a_card_sent_with_redis_down_is_typed_again_on_its_own_screen(taxtv, demo, monkeypatch):
+    """Redis gone as 결제하기 is pressed: the calm 503 says the card is typed again (its digits are
+    never kept on the box), 다시 해 보기 leads to the bill's card screen (not the bills), and
+    nothing was charged."""
+    page, order_id = card_screen(taxtv)
+    before, real = charges(taxtv), demo.config.REDIS_URL
+    monkeypatch.setattr(demo.config, "REDIS_URL", "redis://127.0.0.1:9/0")  # nothing listens there
+    r = pay(taxtv, page, order_id)
+    assert r.status_code == 503
+    text = html(r)
+    assert "카드 정보는 안전을 위해 남기지 않으니 다시 입력해 주세요." in text
+    assert "입력하신 내용은 그대로 있습니다" not in text
+    retry = re.search(r'id="calm-ok"[^>]*href="([^"]+)"|href="([^"]+)"[^>]*id="calm-ok"', text)
+    href = retry.group(1) or retry.group(2)
+    assert href == "/tv/taxes/pay/%s/card" % order_id
+    monkeypatch.setattr(demo.config, "REDIS_URL", real)
+    again = taxtv.get(href)
+    assert again.status_code == 302 and again.headers["Location"].endswith("/tv/taxes/bill/%s/card" % OVERDUE)
+    assert charges(taxtv) == before
+    assert taxtv.get("/tv/taxes/pay/no-such-order/card").headers["Location"].endswith("/tv/taxes/")

@@ -231,9 +231,22 @@ def card(epay_no):
                            errors={}, receipt_to=_shown_order(p))
 
 
+@bp.get("/pay/<order_id>/card")
+@tv_device_required
+def card_again(order_id):
+    """The card screen of an order's bill: where 다시 해 보기 goes after the card was sent and Redis
+    did not answer (the calm 503; tvapp.errors retries a form at its own address). The digits
+    are typed again: they are never kept on the box."""
+    epay = payments.epay_of(rt(), order_id, g.household.id)
+    if epay is None:
+        return redirect(url_for("taxes.bill_list"))
+    return redirect(url_for("taxes.card", epay_no=epay))
+
+
 @bp.post("/pay/<order_id>/card")
 @tv_device_required
 def card_post(order_id):
+    g.typed_not_kept = True  # a calm screen on the way says the card is typed again
     form = CardForm()
     form.validate()  # the card's checks are pay_card's (see tvapp.taxes.forms)
     card_data, shown = form.card(), form.shown_total()

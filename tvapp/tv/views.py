@@ -80,8 +80,13 @@ def phone_url(user_code: str) -> str:
 def pair():
     if g.device.paired and g.household is not None:
         return redirect(url_for("tv.home"))
-    p = pairing.start(runtime().redis, g.device.id,
-                      client=runtime().crypto.keyed_hash(request.remote_addr or "-", "pair-codes"))
+    try:
+        p = pairing.start(runtime().redis, g.device.id,
+                          client=runtime().crypto.keyed_hash(request.remote_addr or "-", "pair-codes"))
+    except pairing.PairingError:  # too many codes for this address: what happened, what to press, in both languages
+        return calm("이 TV를 우리 집에 연결하기", "지금은 연결 번호를 더 받을 수 없습니다",
+                    "연결 번호를 너무 여러 번 받았습니다. 1시간 뒤에 다시 해 주세요.",
+                    "1시간 뒤에 확인 버튼을 누르면 새 번호를 받습니다.", url_for("tv.pair"), "다시 해 보기", 429)
     return render_template("tv/pair.html", pairing=p, url=phone_url(p.user_code))
 
 
