@@ -106,14 +106,7 @@ CLOSED = "redis://127.0.0.1:9/0"  # Redis down: nothing listens on the discard p
 #: Findings not fixed yet, by (screen, check, when): "when" is "*", a size,
 #: a language or "size-lang" (see tests.support.screen_audit.known_reason).
 #: Each says why. Anything else the audit finds fails the test. Keep it short.
-TAX_PAGER = ("a bills list that pages, on a middle page at 아주 크게 in English: 'Page 2 of 9', Previous page, "
-             "Next page and '31 paid bills' are wider than the frame, so the last wraps under the legend, whose "
-             "three colour keys run into 'Back'; needs the pager's row and the legend designed for three keys")
 KNOWN: dict[tuple[str, str, str], str] = {
-    # Found by walk4 (a long bills list, its middle page: three buttons and the page's number in the pager):
-    ("tax bills", "overlap", "xlarge-en"): TAX_PAGER,
-    ("tax bills", "clipped", "xlarge-en"): TAX_PAGER,
-    ("tax bills", "covered", "xlarge-en"): TAX_PAGER,
 }
 
 
