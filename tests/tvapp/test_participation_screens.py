@@ -284,3 +284,22 @@ def test_the_ballot_pages_at_the_larger_text_sizes_and_keeps_the_choices(tv, dem
     assert re.search(r'id="opt-1" aria-pressed="true"', html) and re.search(r'id="opt-2" aria-pressed="false"', html)
     html = tv.get(base + "/confirm").get_data(as_text=True)
     assert "1. 망원동 어린이 놀이터, 3. 가로등 LED" in html
+
+
+def test_too_many_wrong_codes_lock_to_a_calm_screen_without_a_code_box(tv, demo):
+    """The fifth wrong code locks the code for a pause: a calm screen says so and what to press,
+    with no box left to type a code that cannot be taken; asking a new code meanwhile says the same."""
+    vid = open_vote(demo, kind="question")
+    base = "/tv/participation/%d" % vid
+    post(tv, base + "/who", {"resident_id": resident_id(demo, "R1003")}, base + "/who")
+    post(tv, base + "/identity/send", {}, base + "/identity")
+    wrong = "%06d" % ((int(code_for(demo, "010-0000-0003")) + 1) % 1_000_000)
+    for _ in range(4):
+        r = post(tv, base + "/identity/check", {"code": wrong}, base + "/identity")
+        assert "m=wrong" in r.location
+    for path in ("/identity/check", "/identity/send"):
+        r = post(tv, base + path, {"code": wrong}, base + "/identity")
+        html = r.get_data(as_text=True)
+        assert r.status_code == 200 and "잠시 잠겼습니다" in html and "10분 뒤에" in html
+        assert 'id="code"' not in html and 'id="calm-ok"' in html
+        check_screen(html, "/tv/")

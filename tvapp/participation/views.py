@@ -16,6 +16,7 @@ from tvapp.flow import Flow
 from tvapp.participation import bp
 from tvapp.participation.forms import CodeForm, ConfirmForm, ReceiptForm, ToggleForm, WhoForm
 from tvapp.tv.device import tv_device_required
+from tvapp.tv.service_texts import svc
 
 FLOW = Flow("voteflow")  # who is voting, verified or not, the choices so far; the receipt once
 RECEIPT_LEN = ballots.RECEIPT_DIGITS
@@ -35,6 +36,12 @@ def rt():
 
 def _calm(title, text, next_text, href, label, status=200):
     return calm("주민 참여", title, text, next_text, href, label, status)
+
+
+def _locked(message):
+    """Too many wrong codes: no code box to type into for the pause (as for certificates)."""
+    return _calm("잠시 잠겼습니다", svc(message), "처음 화면으로 돌아가 잠시 뒤에 다시 해 주세요.",
+                 url_for("tv.home"), "처음 화면")
 
 
 def _not_found():
@@ -184,6 +191,8 @@ def identity_send(v, f):
     if result.ok:
         f["code_sent"] = True
         FLOW.save(f)
+    if result.reason == "locked":
+        return _locked(result.message)
     return redirect(url_for("participation.identity", vote_id=v.id, m=result.reason))
 
 
@@ -204,6 +213,8 @@ def identity_check(v, f):
         f["verified"] = True
         FLOW.save(f)
         return redirect(url_for("participation.ballot", vote_id=v.id))
+    if result.reason == "locked":
+        return _locked(result.message)
     if result.reason == "expired":
         f["code_sent"] = False
         FLOW.save(f)

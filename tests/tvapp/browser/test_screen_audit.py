@@ -24,44 +24,45 @@ every combination:
 - certificates: catalogue -; person -, back end down, Redis slow / down (503:
   the calm "잠시 늦어지고 있습니다"); options -; identity: before the code,
   code sent, wrong code, code expired, empty code, sent a moment ago, sent for
-  another TV, locked; delivery -, Redis slow; fax: -, Redis slow, refused
+  another TV, locked; delivery -, Redis slow / down; fax: -, Redis slow, refused
   number (422), Redis down and Redis slow as the number is sent (503; the
   number typed comes back); email: -, empty new address; confirm: -, Redis
-  slow, flow expired; done: -, unknown receipt (404)
+  slow / down, flow expired; done: -, unknown receipt (404)
 - 나의 민원: empty, one item, 30+ (first and last page), a delivered one
   offered again, Redis slow / down; a request: 20 events, delivering, failed
   (other method offered), a busy fax (cancel / email offered) and its cancel
   and switch screens, unknown (404), Redis slow / down
 - taxes: bills -, none at all, 34 (first, a middle and the last page), back
   end down, Redis slow / down; bill overdue, due, unknown, back end down;
-  card empty, refused (several problems), Redis slow, Redis slow as 결제하기
-  is pressed (503: 다시 해 보기 leads to the card screen, empty: card digits
-  are never kept); virtual account, pay by phone, receipt to; history -,
-  empty, 31 paid (first and last page); result unknown order, paid
-  (34 and 31 bills, and none: the reference back end's test hook
-  ``POST /admin/households/<code>/bills``, the household's own put back after)
+  card empty, refused (several problems), Redis slow / down, Redis slow as
+  결제하기 is pressed (503: 다시 해 보기 leads to the card screen, empty: card
+  digits are never kept); virtual account, pay by phone, receipt to; history
+  -, empty, 31 paid (first and last page); result unknown order, paid, card
+  declined at the provider (the sandbox's insufficient-funds card), pending at
+  the provider (its answer later than the app waits: the sandbox's
+  ``delay_confirm`` fault) (34 and 31 bills, and none: the reference back
+  end's test hook ``POST /admin/households/<code>/bills``, the household's own
+  put back after)
 - news: list empty, one item, 12 items (first and last page), 37 items (first
-  and last page), Redis slow / down; article -, unknown (404)
+  and last page), a category chosen (by keys), Redis slow / down; article -,
+  unknown (404)
 - 주민 참여: list empty, one vote, 12 (first and last page); vote open,
-  Redis slow, closed; who -, voted already, nobody here may vote, back end down; identity
-  before the code, code sent, wrong code; ballot: a question (nothing / one
-  chosen; Redis slow, the choice kept), a budget (nothing chosen, all spent, over budget refused); confirm
-  -, voted already (the receipt asked), budget; done: receipt, changed; check:
-  found, not a whole code, no such ballot; results published; refusals: not
-  eligible, closed, unknown (404)
+  Redis slow / down, closed; who -, voted already, nobody here may vote, back
+  end down; identity before the code, code sent, wrong code, code expired,
+  locked (too many wrong codes: the calm screen); ballot: a question (nothing
+  / one chosen; Redis slow / down, the choice kept), a budget (nothing chosen,
+  all spent, over budget refused); confirm -, voted already (the receipt
+  asked), budget; done: receipt, changed; check: found, not a whole code, no
+  such ballot, too many checks; results published; refusals: not eligible,
+  closed, unknown (404)
 
 Not walked yet (each is covered by its own test where named):
 
 - pairing: the phone's pages (/m/pair: not TV screens; tests/security/
   test_pair_enumeration.py, tests/tvapp/test_mobile_pairing.py)
-- taxes: a payment refused or pending at the provider
-- news: a category chosen
-- 주민 참여: an expired code and the lock (the certificates' code service and
-  calm screens, walked above), too many receipt checks, running results, a
-  household electorate
-- Redis down (refusing connections) on the flow screens walked with Redis slow
-  above but the fax number's (tests/tvapp/test_redis_trouble.py: the same
-  calm 503)
+- 주민 참여: running results, a household electorate
+- Redis down as a form is sent, but for the fax number's (Redis slow is
+  walked as 결제하기 is pressed; tests/tvapp/test_redis_trouble.py)
 """
 
 from __future__ import annotations
@@ -83,9 +84,10 @@ from broadcast_feed import store as news_store
 from broadcast_feed.models import PUBLISHED, NewsItem
 from remote_nav.driver import TvDriver
 from services import ledger, pairing
+from services.core.runtime import get_runtime
 from services.households import get_household
 from services.models import Device, Resident, utcnow
-from services.participation import votes
+from services.participation import screens, votes
 from services.taxes import bills as bills_mod
 from tests.support.screen_audit import ScreenAudit, findings, known_reason
 from tests.tvapp.browser.test_certificate_browser import code_for
@@ -212,8 +214,31 @@ def tax_list_states(w):
         w.visit("/tv/taxes/?page=99", "tax bills", "34 bills, last page")
         w.visit("/tv/taxes/history", "tax history", "31 paid, first page")
         w.visit("/tv/taxes/history?page=99", "tax history", "31 paid, last page")
+        pending_payment(w, many_bills(1, 0)[0]["epay_no"])
     finally:
         bills(had)
+
+
+def pending_payment(w, epay_no):
+    """A card payment pending at the provider: it answers after the app gave up (the order is looked
+    up later): the result says it is being checked."""
+    tv = w.tv
+    w.monkeypatch.setattr(w.rt.config, "PAYMENT_TIMEOUT", 1.0)
+    get_runtime().__dict__.pop("payments", None)  # the app's provider is built again with it (an adapter)
+    faults = w.backend.url + "/pay/v1/admin/faults"
+    requests.post(faults, json={"delay_confirm": 3}, timeout=5).raise_for_status()
+    try:
+        go(tv, w.server + "/tv/taxes/bill/%s/card" % epay_no)
+        type_card(tv)
+        with tv.page.expect_navigation(url="**/tv/taxes/result/**"):
+            tv.press("OK")
+        ready(tv)
+        assert tv.page.query_selector("#result.result-unknown") is not None, "not pending at the provider"
+        w.check("tax result", "pending at the provider")
+    finally:
+        requests.post(faults, json={}, timeout=10).raise_for_status()
+        w.monkeypatch.setattr(w.rt.config, "PAYMENT_TIMEOUT", 5.0)
+        get_runtime().__dict__.pop("payments", None)
 
 
 def pairing_states(w):
@@ -345,6 +370,15 @@ def slow_flow_visit(w, url, screen):
     go(w.tv, w.server + url)
 
 
+def down_flow_visit(w, url, screen):
+    """A flow's screen with Redis down (refusing connections): the calm 503 or the screen, navigable; then
+    the screen again, Redis back."""
+    with redis_down(w):
+        w.visit(url, screen, "Redis down")
+        calm_or_screen(w.tv, screen)
+    go(w.tv, w.server + url)
+
+
 def redis_trouble_screens(w, receipt):
     """The main screens with Redis slow (paused past the app's timeout), then down
     (refusing connections): the screens that only read what Redis keeps for speed
@@ -433,6 +467,7 @@ def certificate_screens(w, demo):
     press_nav(tv, "OK", "/tv/certificates/delivery")
     w.check("cert delivery")
     slow_flow_visit(w, "/tv/certificates/delivery", "cert delivery")
+    down_flow_visit(w, "/tv/certificates/delivery", "cert delivery")
     press_nav(tv, "1", "/tv/certificates/delivery/fax")  # 다른 팩스 번호로 (OK takes the registered mail)
     w.check("cert fax", parent="/tv/certificates/delivery")
     slow_flow_visit(w, "/tv/certificates/delivery/fax", "cert fax")
@@ -473,6 +508,7 @@ def certificate_screens(w, demo):
     tv.page.wait_for_function("() => document.getElementById('preview').complete")
     w.check("cert confirm")
     slow_flow_visit(w, "/tv/certificates/confirm", "cert confirm")
+    down_flow_visit(w, "/tv/certificates/confirm", "cert confirm")
     tv.page.wait_for_function("() => document.getElementById('preview').complete")
     with tv.page.expect_navigation(url="**/done/**"):
         tv.press("OK")
@@ -519,6 +555,13 @@ def tax_screens(w):
     tv.page.wait_for_selector("#card-check:not([hidden])")
     w.check("tax card", "refused (several problems)")
     slow_flow_visit(w, "/tv/taxes/bill/%s/card" % OVERDUE, "tax card")
+    down_flow_visit(w, "/tv/taxes/bill/%s/card" % OVERDUE, "tax card")
+    # Declined at the provider (the sandbox's insufficient-funds card): nothing charged, another card asked
+    type_card(tv, "4000000000000002")
+    with tv.page.expect_navigation(url="**/tv/taxes/result/**"):
+        tv.press("OK")
+    ready(tv)
+    w.check("tax result", "card declined at the provider")
     w.visit("/tv/taxes/bill/%s/account" % OVERDUE, "tax virtual account")
     w.visit("/tv/taxes/bill/%s/phone" % OVERDUE, "tax pay by phone")
     w.visit("/tv/taxes/bill/%s/receipt" % OVERDUE, "tax receipt to")
@@ -548,8 +591,8 @@ def tax_screens(w):
     w.check("tax result", "paid by card")
 
 
-def type_card(tv):
-    for field, digits in (("#card-number", "4111111111111111"), ("#card-expiry", "1230"),
+def type_card(tv, number="4111111111111111"):
+    for field, digits in (("#card-number", number), ("#card-expiry", "1230"),
                           ("#card-birth", "480312"), ("#card-pw", "12")):
         tv.page.focus(field)
         for d in digits:
@@ -596,6 +639,7 @@ def participation_screens(w, demo):
     press_nav(tv, "OK", "/tv/participation/%d/" % qid)
     w.check("participation vote", "open question", parent="/tv/participation/")
     slow_flow_visit(w, "/tv/participation/%d/" % qid, "participation vote")
+    down_flow_visit(w, "/tv/participation/%d/" % qid, "participation vote")
     press_nav(tv, "OK", "/tv/participation/%d/who" % qid)
     w.check("participation who", parent="/tv/participation/%d/" % qid)
     tv.press("DOWN")
@@ -622,6 +666,9 @@ def participation_screens(w, demo):
     slow_flow_visit(w, "/tv/participation/%d/ballot" % qid, "participation ballot")
     assert tv.page.query_selector("button.pv-opt[aria-pressed=true]") is not None, \
         "the choice was lost (Redis slow)"
+    down_flow_visit(w, "/tv/participation/%d/ballot" % qid, "participation ballot")
+    assert tv.page.query_selector("button.pv-opt[aria-pressed=true]") is not None, \
+        "the choice was lost (Redis down)"
     press_nav(tv, "GREEN", "/tv/participation/%d/confirm" % qid)
     w.check("participation confirm", parent="/tv/participation/%d/ballot" % qid)
     press_nav(tv, "OK", "/tv/participation/%d/done" % qid)
@@ -694,6 +741,39 @@ def participation_screens(w, demo):
     w.visit("/tv/participation/%d/results" % qid, "participation results", "published",
             parent="/tv/participation/")
     w.visit("/tv/participation/99999/", "participation refusal", "unknown vote (404)")
+    # Too many receipt checks from this box in a minute (the budget ballot's, still open)
+    with demo.session() as s:
+        device_id = s.scalar(select(Device.id).order_by(Device.id.desc()))
+    while screens.receipt_check_allowed(demo, "box:%d" % device_id):
+        pass
+    go(tv, server + "/tv/participation/%d/check" % bid)
+    for d in receipt:
+        tv.press(d)
+    tv.press("DOWN")
+    press_nav(tv, "OK", "/tv/participation/%d/check" % bid)
+    assert tv.page.query_selector("#check-limited") is not None
+    w.check("participation check", "too many checks")
+    # The code expired (the flow's code forgotten, as the check does), then locked after too many
+    # wrong codes (김민준 again, not verified yet)
+    vote_flow(demo, bid, verified=False)
+    w.visit("/tv/participation/%d/identity?m=expired" % bid, "participation identity", "code expired")
+    assert tv.focused_id() == "code-send", tv.focused_id()
+    go(tv, server + "/tv/participation/%d/identity" % bid)
+    if tv.focused_id() == "code-send":
+        press_nav(tv, "OK", "/tv/participation/%d/identity" % bid)
+    wrong = "%06d" % ((int(code_for(demo, PHONE)) + 1) % 1_000_000)
+    for _ in range(8):
+        if tv.page.query_selector("#code") is None:
+            break
+        for d in wrong:
+            tv.press(d)
+        if tv.focused_id() != "code-ok":
+            tv.press("DOWN")
+        with tv.page.expect_navigation():
+            tv.press("OK")
+        ready(tv)
+    assert tv.page.query_selector("#code") is None, "never locked"
+    w.check("participation identity", "locked (too many tries)")
     return bid
 
 
@@ -763,6 +843,17 @@ def test_every_screen_in_every_state(own_backend, server, demo, browser, monkeyp
         publish_news(demo, "many", 24)
         w.visit("/tv/news/", "news list", "37 items, first page")
         w.visit("/tv/news/?page=99", "news list", "37 items, last page")
+        go(tv, server + "/tv/news/")  # a category chosen by keys: up to the row, right to the first
+        for _ in range(3):
+            if (tv.focused_id() or "").startswith("cat-"):
+                break
+            tv.press("UP")
+        tv.press("RIGHT")
+        assert tv.focused_id() == "cat-1", tv.focused_id()
+        with tv.page.expect_navigation(url="**cat=**"):
+            tv.press("OK")
+        ready(tv)
+        w.check("news list", "a category chosen", parent="/tv/")
 
         certificate_screens(w, demo)
         tax_screens(w)
