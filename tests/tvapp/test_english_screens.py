@@ -131,3 +131,13 @@ def test_bill_subjects_in_english_with_places_and_plates_marked_korean(app):
     with app.test_request_context(), force_locale("ko"):  # a Korean screen: as sent, nothing to mark
         assert bill_subject("서울34나7890 (승용, 998cc)") == "서울34나7890 (승용, 998cc)"
         assert ko("부산은행") == "부산은행" and ko_attr("마포구 소식") == ""
+
+
+def test_a_services_joined_sentences_are_shown_in_english(app):
+    """A decline joined with "nothing charged" (and the pending payment's two sentences) is no
+    catalogue entry of its own: each sentence is (the audit's tax results in English)."""
+    with app.test_request_context(), force_locale("en"):
+        assert svc("카드 잔액(한도)이 부족합니다. 다른 카드로 납부해 주세요. 요금은 청구되지 않았습니다.") == (
+            "The card's balance (limit) is not enough. Please pay with another card. Nothing was charged.")
+        assert svc("결제 결과를 확인 중이며 나의 민원에 표시됩니다. 다시 납부하지 마세요.") == (
+            "Checking the payment's result; it will show in My requests. Do not pay again.")

@@ -131,4 +131,11 @@ def svc(text):
         found = pattern.match(text)
         if found:
             return gettext(msgid, n=found.group(1))
-    return gettext(text)
+    whole = gettext(text)
+    sentences = _SENTENCES.split(text)
+    if whole == text and len(sentences) > 1:  # a service's sentences joined (a decline and "nothing charged")
+        return " ".join(svc(t) for t in sentences)
+    return whole
+
+
+_SENTENCES = re.compile(r"(?<=[.?!])\s+")
